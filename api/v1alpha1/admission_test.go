@@ -1,0 +1,237 @@
+package v1alpha1_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/transfer-operator/transfer-operator/api/v1alpha1"
+	"github.com/transfer-operator/transfer-operator/internal/testenv"
+)
+
+// These tests apply objects to a real kube-apiserver with the generated CRDs installed: what the
+// schema and its CEL rules refuse never reaches the operator, let alone AWS.
+
+var k8s client.Client
+
+func TestMain(m *testing.M) {
+	cp, err := testenv.Start()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	k8s = cp.Client
+	code := m.Run()
+	if err := cp.Stop(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+	}
+	os.Exit(code)
+}
+
+const (
+	namespace = "default"
+	role      = "arn:aws:iam::111122223333:role/sftp-access"
+	edKey     = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl alice@laptop"
+)
+
+func server(name string, mutate func(*v1alpha1.TransferServerSpec)) *v1alpha1.TransferServer {
+	s := &v1alpha1.TransferServer{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace}}
+	if mutate != nil {
+		mutate(&s.Spec)
+	}
+	return s
+}
+
+func user(name string, mutate func(*v1alpha1.TransferUserSpec)) *v1alpha1.TransferUser {
+	u := &v1alpha1.TransferUser{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace},
+		Spec:       v1alpha1.TransferUserSpec{ServerRef: &v1alpha1.LocalObjectReference{Name: "srv"}, Role: role},
+	}
+	if mutate != nil {
+		mutate(&u.Spec)
+	}
+	return u
+}
+
+func TestValidObjectsAreAccepted(t *testing.T) {
+	ctx := context.Background()
+	for _, obj := range []client.Object{
+		server("public-sftp", nil),
+		server("vpc-eip", func(s *v1alpha1.TransferServerSpec) {
+			s.EndpointType = "VPC"
+			s.EndpointDetails = &v1alpha1.EndpointDetails{
+				VpcID: "vpc-0abc", SubnetIDs: []string{"subnet-1", "subnet-2"},
+				SecurityGroupIDs:     []v1alpha1.SecurityGroupID{"sg-0123456789abcdef0"},
+				AddressAllocationIDs: []string{"eipalloc-1", "eipalloc-2"},
+			}
+		}),
+		server("ftps-lambda", func(s *v1alpha1.TransferServerSpec) {
+			s.Protocols = []v1alpha1.Protocol{"SFTP", "FTPS"}
+			s.Certificate = "arn:aws:acm:eu-west-1:111122223333:certificate/abc"
+			s.IdentityProviderType = "AWS_LAMBDA"
+			s.IdentityProviderDetails = &v1alpha1.IdentityProviderDetails{
+				Function: "arn:aws:lambda:eu-west-1:111122223333:function:idp", SftpAuthenticationMethods: "PUBLIC_KEY",
+			}
+			s.SecurityPolicyName = "TransferSecurityPolicy-2099-01"
+			s.Tags = v1alpha1.Tags{"team": "a"}
+		}),
+		user("alice", func(u *v1alpha1.TransferUserSpec) {
+			u.HomeDirectoryType = "LOGICAL"
+			u.HomeDirectoryMappings = []v1alpha1.HomeDirectoryMapEntry{{Entry: "/", Target: "/bucket/home/${Transfer:UserName}", Type: "DIRECTORY"}}
+			u.Policy = `{"Version": "2012-10-17", "Statement": []}`
+			u.PosixProfile = &v1alpha1.PosixProfile{UID: 1000, GID: 1000, SecondaryGIDs: []int64{2000}}
+			u.SSHPublicKeys = []v1alpha1.SSHPublicKey{edKey}
+		}),
+	} {
+		if err := k8s.Create(ctx, obj); err != nil {
+			t.Errorf("creating %s: %v", obj.GetName(), err)
+		}
+	}
+}
+
+// TestInvalidObjectsAreRefused applies one invalid object a row and expects the API server to
+// refuse it with a message that names the problem.
+func TestInvalidObjectsAreRefused(t *testing.T) {
+	long := strings.Repeat("a", 4097)
+	for _, tc := range []struct {
+		name string
+		obj  client.Object
+		want string
+	}{
+		{"unknown protocol", server("x", func(s *v1alpha1.TransferServerSpec) { s.Protocols = []v1alpha1.Protocol{"SCP"} }), "spec.protocols[0]"},
+		{"too many protocols", server("x", func(s *v1alpha1.TransferServerSpec) {
+			s.Protocols = []v1alpha1.Protocol{"SFTP", "FTP", "FTPS", "AS2", "SFTP"}
+		}), "spec.protocols"},
+		{"unknown endpoint type", server("x", func(s *v1alpha1.TransferServerSpec) { s.EndpointType = "INTERNET" }), "spec.endpointType"},
+		{"unknown domain", server("x", func(s *v1alpha1.TransferServerSpec) { s.Domain = "FSX" }), "spec.domain"},
+		{"unknown state", server("x", func(s *v1alpha1.TransferServerSpec) { s.State = "Paused" }), "spec.state"},
+		{"unknown deletion policy", server("x", func(s *v1alpha1.TransferServerSpec) { s.DeletionPolicy = "Orphan" }), "spec.deletionPolicy"},
+		{"bad server id", server("x", func(s *v1alpha1.TransferServerSpec) { s.ServerID = "s-123" }), "spec.serverId"},
+		{"bad region", server("x", func(s *v1alpha1.TransferServerSpec) { s.Region = "Europe" }), "spec.region"},
+		{"bad security policy name", server("x", func(s *v1alpha1.TransferServerSpec) { s.SecurityPolicyName = "MyPolicy" }), "spec.securityPolicyName"},
+		{"banner too long", server("x", func(s *v1alpha1.TransferServerSpec) { s.PreAuthenticationLoginBanner = long }), "spec.preAuthenticationLoginBanner"},
+		{"banner with a control character", server("x", func(s *v1alpha1.TransferServerSpec) { s.PostAuthenticationLoginBanner = "hi\x00" }), "spec.postAuthenticationLoginBanner"},
+		{"bad logging role", server("x", func(s *v1alpha1.TransferServerSpec) { s.LoggingRole = "admin" }), "spec.loggingRole"},
+		{"FTPS without certificate", server("x", func(s *v1alpha1.TransferServerSpec) {
+			s.Protocols = []v1alpha1.Protocol{"FTPS"}
+			s.IdentityProviderType = "AWS_LAMBDA"
+			s.IdentityProviderDetails = &v1alpha1.IdentityProviderDetails{Function: "arn:aws:lambda:eu-west-1:1:function:f"}
+		}), "certificate is required when protocols include FTPS"},
+		{"FTP on a public endpoint", server("x", func(s *v1alpha1.TransferServerSpec) {
+			s.Protocols = []v1alpha1.Protocol{"FTP"}
+			s.IdentityProviderType = "AWS_LAMBDA"
+			s.IdentityProviderDetails = &v1alpha1.IdentityProviderDetails{Function: "arn:aws:lambda:eu-west-1:1:function:f"}
+		}), "FTP cannot be used with a PUBLIC endpoint"},
+		{"FTP with service-managed users", server("x", func(s *v1alpha1.TransferServerSpec) {
+			s.Protocols = []v1alpha1.Protocol{"FTP"}
+			s.EndpointType = "VPC"
+			s.EndpointDetails = &v1alpha1.EndpointDetails{VpcID: "vpc-1"}
+		}), "FTP and FTPS need identityProviderType"},
+		{"VPC without vpcId", server("x", func(s *v1alpha1.TransferServerSpec) { s.EndpointType = "VPC" }), "endpointType VPC needs endpointDetails.vpcId"},
+		{"Elastic IPs on a public endpoint", server("x", func(s *v1alpha1.TransferServerSpec) {
+			s.EndpointDetails = &v1alpha1.EndpointDetails{SubnetIDs: []string{"subnet-1"}, AddressAllocationIDs: []string{"eipalloc-1"}}
+		}), "can only be used with endpointType VPC"},
+		{"Elastic IPs not matching subnets", server("x", func(s *v1alpha1.TransferServerSpec) {
+			s.EndpointType = "VPC"
+			s.EndpointDetails = &v1alpha1.EndpointDetails{VpcID: "vpc-1", SubnetIDs: []string{"subnet-1"}, AddressAllocationIDs: []string{"eipalloc-1", "eipalloc-2"}}
+		}), "one entry for each of endpointDetails.subnetIds"},
+		{"bad security group", server("x", func(s *v1alpha1.TransferServerSpec) {
+			s.EndpointType = "VPC"
+			s.EndpointDetails = &v1alpha1.EndpointDetails{VpcID: "vpc-1", SecurityGroupIDs: []v1alpha1.SecurityGroupID{"default"}}
+		}), "spec.endpointDetails.securityGroupIds[0]"},
+		{"API gateway without url", server("x", func(s *v1alpha1.TransferServerSpec) { s.IdentityProviderType = "API_GATEWAY" }), "needs identityProviderDetails.url"},
+		{"directory id for a lambda idp", server("x", func(s *v1alpha1.TransferServerSpec) {
+			s.IdentityProviderType = "AWS_LAMBDA"
+			s.IdentityProviderDetails = &v1alpha1.IdentityProviderDetails{Function: "arn:aws:lambda:eu-west-1:1:function:f", DirectoryID: "d-0123456789"}
+		}), "directoryId is only for identityProviderType AWS_DIRECTORY_SERVICE"},
+		{"bad workflow id", server("x", func(s *v1alpha1.TransferServerSpec) {
+			s.WorkflowDetails = &v1alpha1.WorkflowDetails{OnUpload: []v1alpha1.WorkflowDetail{{WorkflowID: "w-1", ExecutionRole: role}}}
+		}), "spec.workflowDetails.onUpload[0].workflowId"},
+		{"AS2 transport", server("x", func(s *v1alpha1.TransferServerSpec) {
+			s.ProtocolDetails = &v1alpha1.ProtocolDetails{As2Transports: []string{"HTTPS"}}
+		}), "spec.protocolDetails.as2Transports[0]"},
+		{"reserved tag", server("x", func(s *v1alpha1.TransferServerSpec) { s.Tags = v1alpha1.Tags{"aws:owner": "me"} }), "reserved by AWS"},
+		{"bookkeeping tag", server("x", func(s *v1alpha1.TransferServerSpec) {
+			s.Tags = v1alpha1.Tags{"transfer.operators.dev/owner-uid": "x"}
+		}), "reserved for the operator"},
+		{"both serverRef and serverId", user("bob", func(u *v1alpha1.TransferUserSpec) { u.ServerID = "s-0123456789abcdef0" }), "set exactly one of serverRef"},
+		{"neither serverRef nor serverId", user("bob", func(u *v1alpha1.TransferUserSpec) { u.ServerRef = nil }), "set exactly one of serverRef"},
+		{"bad user name", user("bob", func(u *v1alpha1.TransferUserSpec) { u.UserName = "-bob" }), "spec.userName"},
+		{"metadata.name is no user name", user("b", nil), "set spec.userName"},
+		{"role is not a role ARN", user("bob", func(u *v1alpha1.TransferUserSpec) { u.Role = "arn:aws:iam::111122223333:user/bob" }), "spec.role"},
+		{"home directory type", user("bob", func(u *v1alpha1.TransferUserSpec) { u.HomeDirectoryType = "VIRTUAL" }), "spec.homeDirectoryType"},
+		{"relative home directory", user("bob", func(u *v1alpha1.TransferUserSpec) { u.HomeDirectory = "bucket/home" }), "spec.homeDirectory"},
+		{"mappings with PATH", user("bob", func(u *v1alpha1.TransferUserSpec) {
+			u.HomeDirectoryType = "PATH"
+			u.HomeDirectoryMappings = []v1alpha1.HomeDirectoryMapEntry{{Entry: "/", Target: "/bucket"}}
+		}), "homeDirectoryMappings need homeDirectoryType LOGICAL"},
+		{"relative mapping target", user("bob", func(u *v1alpha1.TransferUserSpec) {
+			u.HomeDirectoryType = "LOGICAL"
+			u.HomeDirectoryMappings = []v1alpha1.HomeDirectoryMapEntry{{Entry: "/", Target: "bucket"}}
+		}), "spec.homeDirectoryMappings[0].target"},
+		{"mapping type", user("bob", func(u *v1alpha1.TransferUserSpec) {
+			u.HomeDirectoryType = "LOGICAL"
+			u.HomeDirectoryMappings = []v1alpha1.HomeDirectoryMapEntry{{Entry: "/", Target: "/b", Type: "LINK"}}
+		}), "spec.homeDirectoryMappings[0].type"},
+		{"policy is not JSON", user("bob", func(u *v1alpha1.TransferUserSpec) { u.Policy = "allow everything" }), "spec.policy"},
+		{"too many secondary gids", user("bob", func(u *v1alpha1.TransferUserSpec) {
+			u.PosixProfile = &v1alpha1.PosixProfile{UID: 1, GID: 1, SecondaryGIDs: make([]int64, 17)}
+		}), "spec.posixProfile.secondaryGids"},
+		{"uid out of range", user("bob", func(u *v1alpha1.TransferUserSpec) { u.PosixProfile = &v1alpha1.PosixProfile{UID: 1 << 32, GID: 1} }), "spec.posixProfile.uid"},
+		{"malformed ssh key", user("bob", func(u *v1alpha1.TransferUserSpec) { u.SSHPublicKeys = []v1alpha1.SSHPublicKey{"not a key"} }), "spec.sshPublicKeys[0]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := k8s.Create(context.Background(), tc.obj)
+			if err == nil {
+				_ = k8s.Delete(context.Background(), tc.obj)
+				t.Fatalf("the API server accepted it; want a refusal naming %q", tc.want)
+			}
+			if !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v; want an Invalid error naming %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestImmutableFields changes fields that AWS cannot change on an existing resource, and expects
+// each change to be refused with a message saying so.
+func TestImmutableFields(t *testing.T) {
+	ctx := context.Background()
+	srv := server("immutable", func(s *v1alpha1.TransferServerSpec) { s.Domain = "S3"; s.ServerID = "s-0123456789abcdef0" })
+	usr := user("immutable", func(u *v1alpha1.TransferUserSpec) { u.UserName = "carol" })
+	for _, obj := range []client.Object{srv, usr} {
+		if err := k8s.Create(ctx, obj); err != nil {
+			t.Fatalf("creating %s: %v", obj.GetName(), err)
+		}
+	}
+	for _, tc := range []struct {
+		name   string
+		obj    client.Object
+		mutate func()
+		want   string
+	}{
+		{"domain changed", srv, func() { srv.Spec.Domain = "EFS" }, "domain is immutable"},
+		{"domain removed", srv, func() { srv.Spec.Domain = "" }, "domain is immutable"},
+		{"serverId changed", srv, func() { srv.Spec.ServerID = "s-0123456789abcdef1" }, "serverId can only be set when the TransferServer is created"},
+		{"region added", srv, func() { srv.Spec.Region = "eu-west-1" }, "region is immutable"},
+		{"userName changed", usr, func() { usr.Spec.UserName = "dave" }, "userName is immutable"},
+		{"serverRef changed", usr, func() { usr.Spec.ServerRef.Name = "other" }, "serverRef is immutable"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := k8s.Get(ctx, client.ObjectKeyFromObject(tc.obj), tc.obj); err != nil {
+				t.Fatal(err)
+			}
+			tc.mutate()
+			err := k8s.Update(ctx, tc.obj)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v; want a refusal saying %q", err, tc.want)
+			}
+		})
+	}
+}

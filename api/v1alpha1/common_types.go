@@ -1,0 +1,97 @@
+package v1alpha1
+
+// DeletionPolicy says what happens in AWS when the Kubernetes object is deleted.
+// +kubebuilder:validation:Enum=Delete;Retain
+type DeletionPolicy string
+
+const (
+	// DeletionPolicyDelete deletes the AWS resource, then releases the object.
+	DeletionPolicyDelete DeletionPolicy = "Delete"
+	// DeletionPolicyRetain releases the object and leaves the AWS resource as it is.
+	DeletionPolicyRetain DeletionPolicy = "Retain"
+)
+
+// SecretKeySelector names one key of a Secret in the object's own namespace.
+type SecretKeySelector struct {
+	// Name of the Secret, in the same namespace as the object that refers to it.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +required
+	Name string `json:"name"`
+
+	// Key within the Secret's data.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[-._a-zA-Z0-9]+$`
+	// +required
+	Key string `json:"key"`
+}
+
+// LocalObjectReference names an object in the referring object's own namespace. It has no
+// namespace field on purpose: references across namespaces are impossible by construction.
+type LocalObjectReference struct {
+	// Name of the object.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +required
+	Name string `json:"name"`
+}
+
+// Tags are AWS resource tags as a map. Keys under the operator's own prefix
+// (transfer.operators.dev/) and AWS reserved keys (aws:) cannot be set here.
+// +kubebuilder:validation:MaxProperties=50
+// +kubebuilder:validation:XValidation:rule="self.all(k, size(k) >= 1 && size(k) <= 128)",message="tag keys must be 1 to 128 characters"
+// +kubebuilder:validation:XValidation:rule="self.all(k, size(self[k]) <= 256)",message="tag values must be at most 256 characters"
+// +kubebuilder:validation:XValidation:rule="self.all(k, !k.startsWith('aws:'))",message="tag keys starting with aws: are reserved by AWS"
+// +kubebuilder:validation:XValidation:rule="self.all(k, !k.startsWith('transfer.operators.dev/'))",message="tag keys starting with transfer.operators.dev/ are reserved for the operator's bookkeeping"
+type Tags map[string]string
+
+// Condition types, following the kstatus conventions (sigs.k8s.io/cli-utils/pkg/kstatus).
+const (
+	// ConditionReady is True when AWS matches the spec of observedGeneration.
+	ConditionReady = "Ready"
+	// ConditionReconciling is True while the operator is working towards the spec.
+	ConditionReconciling = "Reconciling"
+	// ConditionStalled is True when retrying cannot help until the spec or AWS changes.
+	ConditionStalled = "Stalled"
+)
+
+// Condition reasons. Each is CamelCase and stable: alerts and runbooks may match on them.
+const (
+	// ReasonReconciled: AWS matches the spec.
+	ReasonReconciled = "Reconciled"
+	// ReasonProgressing: the operator is creating or updating the AWS resource.
+	ReasonProgressing = "Progressing"
+	// ReasonCreating: the AWS resource is being created.
+	ReasonCreating = "Creating"
+	// ReasonUpdating: an update is being applied.
+	ReasonUpdating = "Updating"
+	// ReasonStopping: the server is stopping, because it was asked to or to apply an OFFLINE-only change.
+	ReasonStopping = "Stopping"
+	// ReasonStarting: the server is starting.
+	ReasonStarting = "Starting"
+	// ReasonDeleting: the AWS resource is being deleted.
+	ReasonDeleting = "Deleting"
+	// ReasonWaitingForUsers: deletion waits for the server's TransferUsers to be deleted first.
+	ReasonWaitingForUsers = "WaitingForUsers"
+	// ReasonServerNotReady: the user's TransferServer is missing or not Ready.
+	ReasonServerNotReady = "ServerNotReady"
+	// ReasonAlreadyExists: a user of that name exists and was not created by this object.
+	ReasonAlreadyExists = "AlreadyExists"
+	// ReasonNotFound: the AWS resource named in the spec does not exist.
+	ReasonNotFound = "NotFound"
+	// ReasonInvalidSpec: AWS rejected the request as invalid, or the spec cannot be sent as it is.
+	ReasonInvalidSpec = "InvalidSpec"
+	// ReasonAccessDenied: the operator's AWS identity may not do what the spec needs.
+	ReasonAccessDenied = "AccessDenied"
+	// ReasonConflict: AWS refused the change because of a conflict that needs a person.
+	ReasonConflict = "Conflict"
+	// ReasonSecretNotFound: a referenced Secret or key in it is missing.
+	ReasonSecretNotFound = "SecretNotFound"
+	// ReasonInvalidHostKey: the host key in the Secret cannot be parsed as an SSH private key.
+	ReasonInvalidHostKey = "InvalidHostKey"
+	// ReasonServerFailed: the server is in START_FAILED or STOP_FAILED.
+	ReasonServerFailed = "ServerFailed"
+	// ReasonAWSError: a transient AWS or network error; the operator retries with backoff.
+	ReasonAWSError = "AWSError"
+)

@@ -1,0 +1,409 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// ServerDesiredState is whether the server should accept connections.
+// +kubebuilder:validation:Enum=Online;Offline
+type ServerDesiredState string
+
+const (
+	// ServerOnline asks for a running server (StartServer when it is OFFLINE).
+	ServerOnline ServerDesiredState = "Online"
+	// ServerOffline asks for a stopped server (StopServer when it is ONLINE).
+	ServerOffline ServerDesiredState = "Offline"
+)
+
+// Protocol is a file transfer protocol a server speaks.
+// +kubebuilder:validation:Enum=SFTP;FTP;FTPS;AS2
+type Protocol string
+
+// Protocols that AWS Transfer Family servers speak.
+const (
+	ProtocolSFTP Protocol = "SFTP"
+	ProtocolFTP  Protocol = "FTP"
+	ProtocolFTPS Protocol = "FTPS"
+	ProtocolAS2  Protocol = "AS2"
+)
+
+// TransferServerSpec is the desired state of an AWS Transfer Family server. Only the fields set
+// here are managed: a field left out is neither sent to AWS nor compared with what AWS reports.
+//
+// +kubebuilder:validation:XValidation:rule="has(self.serverId) == has(oldSelf.serverId) && (!has(self.serverId) || self.serverId == oldSelf.serverId)",message="serverId can only be set when the TransferServer is created, and never changed: create another TransferServer to manage another server"
+// +kubebuilder:validation:XValidation:rule="has(self.domain) == has(oldSelf.domain) && (!has(self.domain) || self.domain == oldSelf.domain)",message="domain is immutable: AWS cannot change the storage domain of a server; create a new TransferServer"
+// +kubebuilder:validation:XValidation:rule="has(self.region) == has(oldSelf.region) && (!has(self.region) || self.region == oldSelf.region)",message="region is immutable: a server cannot move between regions; create a new TransferServer"
+// +kubebuilder:validation:XValidation:rule="!has(self.protocols) || !self.protocols.exists(p, p == 'FTPS') || (has(self.certificate) && self.certificate != ”)",message="certificate is required when protocols include FTPS"
+// +kubebuilder:validation:XValidation:rule="!has(self.protocols) || !self.protocols.exists(p, p == 'FTP') || (has(self.endpointType) && self.endpointType != 'PUBLIC')",message="FTP cannot be used with a PUBLIC endpoint (the default): set endpointType to VPC"
+// +kubebuilder:validation:XValidation:rule="!has(self.protocols) || !self.protocols.exists(p, p == 'FTP' || p == 'FTPS') || (has(self.identityProviderType) && self.identityProviderType != 'SERVICE_MANAGED')",message="FTP and FTPS need identityProviderType AWS_DIRECTORY_SERVICE, AWS_LAMBDA or API_GATEWAY"
+// +kubebuilder:validation:XValidation:rule="!has(self.protocols) || !self.protocols.exists(p, p == 'AS2') || (has(self.endpointType) && self.endpointType == 'VPC' && (!has(self.domain) || self.domain == 'S3'))",message="AS2 needs endpointType VPC and the S3 domain"
+// +kubebuilder:validation:XValidation:rule="!has(self.endpointType) || self.endpointType != 'VPC' || (has(self.endpointDetails) && has(self.endpointDetails.vpcId))",message="endpointType VPC needs endpointDetails.vpcId"
+// +kubebuilder:validation:XValidation:rule="!has(self.endpointType) || self.endpointType != 'VPC_ENDPOINT' || (has(self.endpointDetails) && has(self.endpointDetails.vpcEndpointId))",message="endpointType VPC_ENDPOINT needs endpointDetails.vpcEndpointId"
+// +kubebuilder:validation:XValidation:rule="!has(self.endpointDetails) || !has(self.endpointDetails.addressAllocationIds) || (has(self.endpointType) && self.endpointType == 'VPC')",message="endpointDetails.addressAllocationIds can only be used with endpointType VPC"
+// +kubebuilder:validation:XValidation:rule="!has(self.endpointDetails) || !has(self.endpointDetails.addressAllocationIds) || !has(self.protocols) || !self.protocols.exists(p, p == 'FTP')",message="endpointDetails.addressAllocationIds cannot be used with the FTP protocol"
+// +kubebuilder:validation:XValidation:rule="!has(self.endpointDetails) || !has(self.endpointDetails.addressAllocationIds) || (has(self.endpointDetails.subnetIds) && size(self.endpointDetails.subnetIds) == size(self.endpointDetails.addressAllocationIds))",message="endpointDetails.addressAllocationIds must have one entry for each of endpointDetails.subnetIds"
+// +kubebuilder:validation:XValidation:rule="!has(self.endpointDetails) || !has(self.endpointDetails.addressAllocationIds) || !has(self.ipAddressType) || self.ipAddressType != 'DUALSTACK'",message="endpointDetails.addressAllocationIds cannot be used with ipAddressType DUALSTACK"
+// +kubebuilder:validation:XValidation:rule="!has(self.identityProviderType) || self.identityProviderType != 'API_GATEWAY' || (has(self.identityProviderDetails) && has(self.identityProviderDetails.url) && has(self.identityProviderDetails.invocationRole))",message="identityProviderType API_GATEWAY needs identityProviderDetails.url and identityProviderDetails.invocationRole"
+// +kubebuilder:validation:XValidation:rule="!has(self.identityProviderType) || self.identityProviderType != 'AWS_DIRECTORY_SERVICE' || (has(self.identityProviderDetails) && has(self.identityProviderDetails.directoryId))",message="identityProviderType AWS_DIRECTORY_SERVICE needs identityProviderDetails.directoryId"
+// +kubebuilder:validation:XValidation:rule="!has(self.identityProviderType) || self.identityProviderType != 'AWS_LAMBDA' || (has(self.identityProviderDetails) && has(self.identityProviderDetails.function))",message="identityProviderType AWS_LAMBDA needs identityProviderDetails.function"
+// +kubebuilder:validation:XValidation:rule="!has(self.identityProviderDetails) || (has(self.identityProviderType) && self.identityProviderType != 'SERVICE_MANAGED')",message="identityProviderDetails needs identityProviderType API_GATEWAY, AWS_DIRECTORY_SERVICE or AWS_LAMBDA"
+// +kubebuilder:validation:XValidation:rule="!has(self.identityProviderDetails) || ((!has(self.identityProviderDetails.url) && !has(self.identityProviderDetails.invocationRole)) || (has(self.identityProviderType) && self.identityProviderType == 'API_GATEWAY'))",message="identityProviderDetails.url and invocationRole are only for identityProviderType API_GATEWAY"
+// +kubebuilder:validation:XValidation:rule="!has(self.identityProviderDetails) || !has(self.identityProviderDetails.directoryId) || (has(self.identityProviderType) && self.identityProviderType == 'AWS_DIRECTORY_SERVICE')",message="identityProviderDetails.directoryId is only for identityProviderType AWS_DIRECTORY_SERVICE"
+// +kubebuilder:validation:XValidation:rule="!has(self.identityProviderDetails) || !has(self.identityProviderDetails.function) || (has(self.identityProviderType) && self.identityProviderType == 'AWS_LAMBDA')",message="identityProviderDetails.function is only for identityProviderType AWS_LAMBDA"
+// +kubebuilder:validation:XValidation:rule="!has(self.identityProviderDetails) || !has(self.identityProviderDetails.sftpAuthenticationMethods) || (has(self.identityProviderType) && self.identityProviderType in ['API_GATEWAY', 'AWS_LAMBDA'])",message="identityProviderDetails.sftpAuthenticationMethods is only for the custom identity providers API_GATEWAY and AWS_LAMBDA"
+type TransferServerSpec struct {
+	// Region is the AWS region of the server. Default: the operator's configured region.
+	// +kubebuilder:validation:Pattern=`^[a-z]{2,}(-[a-z]+)+-[0-9]+$`
+	// +kubebuilder:validation:MaxLength=32
+	// +optional
+	Region string `json:"region,omitempty"`
+
+	// ServerID adopts an existing server instead of creating one. Set it when the
+	// TransferServer is created; it cannot be changed afterwards.
+	// +kubebuilder:validation:Pattern=`^s-([0-9a-f]{17})$`
+	// +optional
+	ServerID string `json:"serverId,omitempty"`
+
+	// DeletionPolicy says whether deleting this object deletes the server in AWS (Delete, the
+	// default) or leaves it there (Retain).
+	// +kubebuilder:default=Delete
+	// +optional
+	DeletionPolicy DeletionPolicy `json:"deletionPolicy,omitempty"`
+
+	// State is whether the server should run (Online, the default) or be stopped (Offline).
+	// The operator calls StartServer and StopServer to get there.
+	// +kubebuilder:default=Online
+	// +optional
+	State ServerDesiredState `json:"state,omitempty"`
+
+	// Domain is the storage the server's users reach: S3 or EFS. AWS defaults to S3. It cannot
+	// change after the server exists.
+	// +kubebuilder:validation:Enum=S3;EFS
+	// +optional
+	Domain string `json:"domain,omitempty"`
+
+	// Protocols the server speaks. AWS defaults to SFTP. FTPS needs a certificate; FTP needs a
+	// VPC endpoint; FTP and FTPS need a custom or directory identity provider; AS2 needs a VPC
+	// endpoint and the S3 domain.
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=4
+	// +listType=set
+	// +optional
+	Protocols []Protocol `json:"protocols,omitempty"`
+
+	// EndpointType is where the server is reachable: PUBLIC (the default), VPC, or the legacy
+	// VPC_ENDPOINT.
+	// +kubebuilder:validation:Enum=PUBLIC;VPC;VPC_ENDPOINT
+	// +optional
+	EndpointType string `json:"endpointType,omitempty"`
+
+	// EndpointDetails places a VPC-hosted server in subnets, security groups and Elastic IPs.
+	// +optional
+	EndpointDetails *EndpointDetails `json:"endpointDetails,omitempty"`
+
+	// IPAddressType is IPV4 or DUALSTACK. Changing it needs the server stopped: the operator
+	// stops the server, changes it, and starts the server again.
+	// +kubebuilder:validation:Enum=IPV4;DUALSTACK
+	// +optional
+	IPAddressType string `json:"ipAddressType,omitempty"`
+
+	// IdentityProviderType is how users authenticate: SERVICE_MANAGED (the default, with users
+	// and keys kept in AWS), API_GATEWAY, AWS_DIRECTORY_SERVICE or AWS_LAMBDA.
+	// +kubebuilder:validation:Enum=SERVICE_MANAGED;API_GATEWAY;AWS_DIRECTORY_SERVICE;AWS_LAMBDA
+	// +optional
+	IdentityProviderType string `json:"identityProviderType,omitempty"`
+
+	// IdentityProviderDetails configures the identity provider named by identityProviderType.
+	// +optional
+	IdentityProviderDetails *IdentityProviderDetails `json:"identityProviderDetails,omitempty"`
+
+	// HostKeySecretRef names the Secret key that holds the server's SSH host private key (PEM or
+	// OpenSSH format). The key never appears in the spec or status; the operator compares it
+	// with AWS by fingerprint, so rotating the Secret rotates the server's key.
+	// +optional
+	HostKeySecretRef *SecretKeySelector `json:"hostKeySecretRef,omitempty"`
+
+	// Certificate is the ARN of the ACM certificate for FTPS.
+	// +kubebuilder:validation:MaxLength=1600
+	// +optional
+	Certificate string `json:"certificate,omitempty"`
+
+	// LoggingRole is the ARN of the IAM role that lets the server write CloudWatch logs.
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:Pattern=`^arn:.*role/\S+$`
+	// +optional
+	LoggingRole string `json:"loggingRole,omitempty"`
+
+	// StructuredLogDestinations are the ARNs of CloudWatch log groups for structured JSON logs.
+	// +kubebuilder:validation:MaxItems=1
+	// +optional
+	StructuredLogDestinations []LogDestinationARN `json:"structuredLogDestinations,omitempty"`
+
+	// SecurityPolicyName names the server's cryptographic security policy, for example
+	// TransferSecurityPolicy-2024-01. Any name of the AWS form is accepted, because AWS adds
+	// policies often; AWS itself says whether the name exists.
+	// +kubebuilder:validation:MaxLength=100
+	// +kubebuilder:validation:Pattern=`^Transfer[A-Za-z0-9]*SecurityPolicy-[A-Za-z0-9-]+$`
+	// +optional
+	SecurityPolicyName string `json:"securityPolicyName,omitempty"`
+
+	// PreAuthenticationLoginBanner is shown to clients before they authenticate.
+	// +kubebuilder:validation:MaxLength=4096
+	// +kubebuilder:validation:Pattern=`^[\x09-\x0D\x20-\x7E]*$`
+	// +optional
+	PreAuthenticationLoginBanner string `json:"preAuthenticationLoginBanner,omitempty"`
+
+	// PostAuthenticationLoginBanner is shown to clients after they authenticate.
+	// +kubebuilder:validation:MaxLength=4096
+	// +kubebuilder:validation:Pattern=`^[\x09-\x0D\x20-\x7E]*$`
+	// +optional
+	PostAuthenticationLoginBanner string `json:"postAuthenticationLoginBanner,omitempty"`
+
+	// ProtocolDetails tunes FTP, FTPS, SFTP and AS2 behaviour.
+	// +optional
+	ProtocolDetails *ProtocolDetails `json:"protocolDetails,omitempty"`
+
+	// S3StorageOptions tunes how an S3-domain server lists directories.
+	// +optional
+	S3StorageOptions *S3StorageOptions `json:"s3StorageOptions,omitempty"`
+
+	// WorkflowDetails names the managed workflows run after uploads.
+	// +optional
+	WorkflowDetails *WorkflowDetails `json:"workflowDetails,omitempty"`
+
+	// Tags are added to the server in AWS. The operator adds its own bookkeeping tags under
+	// transfer.operators.dev/; they are never shown as drift or removed.
+	// +optional
+	Tags Tags `json:"tags,omitempty"`
+}
+
+// LogDestinationARN is the ARN of a CloudWatch log group.
+// +kubebuilder:validation:MinLength=20
+// +kubebuilder:validation:MaxLength=1600
+// +kubebuilder:validation:Pattern=`^arn:\S+$`
+type LogDestinationARN string
+
+// EndpointDetails are the VPC settings of a server with endpointType VPC or VPC_ENDPOINT.
+type EndpointDetails struct {
+	// VpcID is the VPC the server's endpoint lives in (endpointType VPC).
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=64
+	// +optional
+	VpcID string `json:"vpcId,omitempty"`
+
+	// SubnetIDs are the subnets of the endpoint (endpointType VPC).
+	// +kubebuilder:validation:MaxItems=64
+	// +listType=set
+	// +optional
+	SubnetIDs []string `json:"subnetIds,omitempty"`
+
+	// SecurityGroupIDs are attached to the endpoint (endpointType VPC). AWS never reports them
+	// back, so the operator sends them when they change in the spec and never shows them as drift.
+	// +kubebuilder:validation:MaxItems=64
+	// +listType=set
+	// +optional
+	SecurityGroupIDs []SecurityGroupID `json:"securityGroupIds,omitempty"`
+
+	// AddressAllocationIDs attach Elastic IPs to the endpoint, one for each subnet, to make a
+	// VPC server internet-facing. AWS allows changing them only while the server is stopped and
+	// only once its subnets are set: the operator stops the server, sets subnets first, then
+	// the Elastic IPs, and starts the server again.
+	// +kubebuilder:validation:MaxItems=64
+	// +listType=set
+	// +optional
+	AddressAllocationIDs []string `json:"addressAllocationIds,omitempty"`
+
+	// VpcEndpointID is the VPC endpoint of a server with endpointType VPC_ENDPOINT.
+	// +kubebuilder:validation:Pattern=`^vpce-[0-9a-f]{17}$`
+	// +optional
+	VpcEndpointID string `json:"vpcEndpointId,omitempty"`
+}
+
+// SecurityGroupID is the ID of an EC2 security group.
+// +kubebuilder:validation:MinLength=11
+// +kubebuilder:validation:MaxLength=20
+// +kubebuilder:validation:Pattern=`^sg-[0-9a-f]{8,17}$`
+type SecurityGroupID string
+
+// IdentityProviderDetails configures a custom or directory identity provider.
+type IdentityProviderDetails struct {
+	// URL of the API Gateway endpoint that authenticates users (API_GATEWAY).
+	// +kubebuilder:validation:MaxLength=255
+	// +optional
+	URL string `json:"url,omitempty"`
+
+	// InvocationRole is the ARN of the IAM role used to call the API Gateway (API_GATEWAY).
+	// +kubebuilder:validation:MinLength=20
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:Pattern=`^arn:.*role/\S+$`
+	// +optional
+	InvocationRole string `json:"invocationRole,omitempty"`
+
+	// DirectoryID is the Directory Service directory that authenticates users
+	// (AWS_DIRECTORY_SERVICE).
+	// +kubebuilder:validation:Pattern=`^d-[0-9a-f]{10}$`
+	// +optional
+	DirectoryID string `json:"directoryId,omitempty"`
+
+	// Function is the ARN of the Lambda function that authenticates users (AWS_LAMBDA).
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=170
+	// +kubebuilder:validation:Pattern=`^arn:[a-z-]+:lambda:.*$`
+	// +optional
+	Function string `json:"function,omitempty"`
+
+	// SftpAuthenticationMethods says whether SFTP users of a custom identity provider sign in
+	// with a password, a key, either, or both.
+	// +kubebuilder:validation:Enum=PASSWORD;PUBLIC_KEY;PUBLIC_KEY_OR_PASSWORD;PUBLIC_KEY_AND_PASSWORD
+	// +optional
+	SftpAuthenticationMethods string `json:"sftpAuthenticationMethods,omitempty"`
+}
+
+// ProtocolDetails are protocol settings of a server.
+type ProtocolDetails struct {
+	// PassiveIP is the IPv4 address given to FTP and FTPS clients in passive mode, such as a
+	// firewall's public address. AWS applies a change when the server restarts.
+	// +kubebuilder:validation:MaxLength=15
+	// +optional
+	PassiveIP string `json:"passiveIp,omitempty"`
+
+	// TLSSessionResumptionMode controls FTPS TLS session resumption: DISABLED, ENABLED or ENFORCED.
+	// +kubebuilder:validation:Enum=DISABLED;ENABLED;ENFORCED
+	// +optional
+	TLSSessionResumptionMode string `json:"tlsSessionResumptionMode,omitempty"`
+
+	// SetStatOption ENABLE_NO_OP makes SETSTAT requests succeed without effect, for clients that
+	// insist on them with S3 storage.
+	// +kubebuilder:validation:Enum=DEFAULT;ENABLE_NO_OP
+	// +optional
+	SetStatOption string `json:"setStatOption,omitempty"`
+
+	// As2Transports are the transports of AS2 messages. Only HTTP exists.
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=1
+	// +kubebuilder:validation:items:Enum=HTTP
+	// +optional
+	As2Transports []string `json:"as2Transports,omitempty"`
+}
+
+// S3StorageOptions are settings for servers with the S3 domain.
+type S3StorageOptions struct {
+	// DirectoryListingOptimization ENABLED speeds up listings of large logical directories.
+	// +kubebuilder:validation:Enum=ENABLED;DISABLED
+	// +optional
+	DirectoryListingOptimization string `json:"directoryListingOptimization,omitempty"`
+}
+
+// WorkflowDetails names the workflows a server runs after uploads. An empty list removes the
+// workflow of that kind.
+type WorkflowDetails struct {
+	// OnUpload runs after a file is uploaded completely.
+	// +kubebuilder:validation:MaxItems=1
+	// +optional
+	OnUpload []WorkflowDetail `json:"onUpload,omitempty"`
+
+	// OnPartialUpload runs when an upload is interrupted.
+	// +kubebuilder:validation:MaxItems=1
+	// +optional
+	OnPartialUpload []WorkflowDetail `json:"onPartialUpload,omitempty"`
+}
+
+// WorkflowDetail is one workflow and the role that runs it.
+type WorkflowDetail struct {
+	// WorkflowID of the managed workflow.
+	// +kubebuilder:validation:Pattern=`^w-([a-z0-9]{17})$`
+	// +required
+	WorkflowID string `json:"workflowId"`
+
+	// ExecutionRole is the ARN of the IAM role the workflow runs as.
+	// +kubebuilder:validation:MinLength=20
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:Pattern=`^arn:.*role/\S+$`
+	// +required
+	ExecutionRole string `json:"executionRole"`
+}
+
+// TransferServerStatus is what the operator last observed of the server in AWS.
+type TransferServerStatus struct {
+	// ServerID of the server in AWS, recorded as soon as it is created or adopted.
+	// +optional
+	ServerID string `json:"serverId,omitempty"`
+
+	// ARN of the server.
+	// +optional
+	ARN string `json:"arn,omitempty"`
+
+	// State as DescribeServer reports it: OFFLINE, ONLINE, STARTING, STOPPING, START_FAILED or
+	// STOP_FAILED.
+	// +optional
+	State string `json:"state,omitempty"`
+
+	// Endpoint is the hostname clients connect to.
+	// +optional
+	Endpoint string `json:"endpoint,omitempty"`
+
+	// HostKeyFingerprint is the SHA256 fingerprint of the server's SSH host key, as AWS reports it.
+	// +optional
+	HostKeyFingerprint string `json:"hostKeyFingerprint,omitempty"`
+
+	// UserCount is the number of users AWS reports for the server.
+	// +optional
+	UserCount *int32 `json:"userCount,omitempty"`
+
+	// CreatePending is true from just before CreateServer is sent until the new server's ID is
+	// recorded. Seen without a serverId, it means an earlier create's outcome is unknown, and
+	// the operator looks the server up by its ownership tag before creating another.
+	// +optional
+	CreatePending bool `json:"createPending,omitempty"`
+
+	// ObservedGeneration is the generation of the spec that AWS was last made to match.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// Conditions: Ready, Reconciling and Stalled, following the kstatus conventions.
+	// +listType=map
+	// +listMapKey=type
+	// +optional
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
+// TransferServer is an AWS Transfer Family server (SFTP, FTPS, FTP or AS2) managed by the
+// operator.
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=tsrv,categories=transfer
+// +kubebuilder:printcolumn:name="ServerID",type=string,JSONPath=`.status.serverId`
+// +kubebuilder:printcolumn:name="State",type=string,JSONPath=`.status.state`
+// +kubebuilder:printcolumn:name="Endpoint",type=string,JSONPath=`.status.endpoint`
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type TransferServer struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// Spec is the desired server.
+	// +optional
+	Spec TransferServerSpec `json:"spec,omitempty"`
+
+	// Status is the server as last observed.
+	// +optional
+	Status TransferServerStatus `json:"status,omitempty"`
+}
+
+// TransferServerList is a list of TransferServers.
+// +kubebuilder:object:root=true
+type TransferServerList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []TransferServer `json:"items"`
+}
+
+// GetConditions returns the object's conditions.
+func (s *TransferServer) GetConditions() []metav1.Condition { return s.Status.Conditions }
+
+// SetConditions replaces the object's conditions.
+func (s *TransferServer) SetConditions(c []metav1.Condition) { s.Status.Conditions = c }
+
+func init() {
+	SchemeBuilder.Register(&TransferServer{}, &TransferServerList{})
+}

@@ -1,0 +1,238 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// TransferUserSpec is the desired state of a user of an AWS Transfer Family server. Only the
+// fields set here are managed: a field left out is neither sent to AWS nor compared.
+//
+// +kubebuilder:validation:XValidation:rule="has(self.serverRef) != has(self.serverId)",message="set exactly one of serverRef (a TransferServer in this namespace) and serverId (a server not managed here)"
+// +kubebuilder:validation:XValidation:rule="has(self.serverRef) == has(oldSelf.serverRef) && (!has(self.serverRef) || self.serverRef.name == oldSelf.serverRef.name)",message="serverRef is immutable: create a new TransferUser to move a user to another server"
+// +kubebuilder:validation:XValidation:rule="has(self.serverId) == has(oldSelf.serverId) && (!has(self.serverId) || self.serverId == oldSelf.serverId)",message="serverId is immutable: create a new TransferUser to move a user to another server"
+// +kubebuilder:validation:XValidation:rule="has(self.userName) == has(oldSelf.userName) && (!has(self.userName) || self.userName == oldSelf.userName)",message="userName is immutable: AWS cannot rename a user; create a new TransferUser"
+// +kubebuilder:validation:XValidation:rule="has(self.region) == has(oldSelf.region) && (!has(self.region) || self.region == oldSelf.region)",message="region is immutable"
+// +kubebuilder:validation:XValidation:rule="!has(self.homeDirectoryMappings) || (has(self.homeDirectoryType) && self.homeDirectoryType == 'LOGICAL')",message="homeDirectoryMappings need homeDirectoryType LOGICAL"
+// +kubebuilder:validation:XValidation:rule="!has(self.homeDirectoryType) || self.homeDirectoryType != 'LOGICAL' || !has(self.homeDirectory)",message="homeDirectory is for homeDirectoryType PATH; with LOGICAL use homeDirectoryMappings"
+type TransferUserSpec struct {
+	// ServerRef names the TransferServer, in this namespace, that the user belongs to. The user
+	// waits until that server is Ready, and follows it if the server is replaced.
+	// +optional
+	ServerRef *LocalObjectReference `json:"serverRef,omitempty"`
+
+	// ServerID is the ID of a server not managed by a TransferServer.
+	// +kubebuilder:validation:Pattern=`^s-([0-9a-f]{17})$`
+	// +optional
+	ServerID string `json:"serverId,omitempty"`
+
+	// Region of a server given by serverId. Default: the operator's configured region. With
+	// serverRef the user is always in its TransferServer's region.
+	// +kubebuilder:validation:Pattern=`^[a-z]{2,}(-[a-z]+)+-[0-9]+$`
+	// +kubebuilder:validation:MaxLength=32
+	// +optional
+	Region string `json:"region,omitempty"`
+
+	// UserName in AWS: 3 to 100 letters, digits, underscores, at signs, dots and hyphens, not
+	// starting with an at sign, dot or hyphen. Default: metadata.name. Immutable.
+	// +kubebuilder:validation:MinLength=3
+	// +kubebuilder:validation:MaxLength=100
+	// +kubebuilder:validation:Pattern=`^[\w][\w@.-]{2,99}$`
+	// +optional
+	UserName string `json:"userName,omitempty"`
+
+	// Role is the ARN of the IAM role that gives the user access to S3 or EFS.
+	// +kubebuilder:validation:MinLength=20
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:Pattern=`^arn:.*role/\S+$`
+	// +required
+	Role string `json:"role"`
+
+	// HomeDirectoryType is PATH (clients see bucket or file system paths) or LOGICAL (clients see
+	// the paths of homeDirectoryMappings).
+	// +kubebuilder:validation:Enum=PATH;LOGICAL
+	// +optional
+	HomeDirectoryType string `json:"homeDirectoryType,omitempty"`
+
+	// HomeDirectory is the landing directory, such as /bucket/home/alice.
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:Pattern=`^(|/.*)$`
+	// +optional
+	HomeDirectory string `json:"homeDirectory,omitempty"`
+
+	// HomeDirectoryMappings map the paths clients see to bucket or file system paths, in order
+	// (homeDirectoryType LOGICAL).
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=50000
+	// +listType=atomic
+	// +optional
+	HomeDirectoryMappings []HomeDirectoryMapEntry `json:"homeDirectoryMappings,omitempty"`
+
+	// Policy is a session policy, as JSON, that narrows the role for this user. It is compared
+	// with AWS as JSON: reformatting it changes nothing.
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:Pattern=`^\s*\{[\s\S]*\}\s*$`
+	// +optional
+	Policy string `json:"policy,omitempty"`
+
+	// PosixProfile sets the POSIX identity of the user on EFS.
+	// +optional
+	PosixProfile *PosixProfile `json:"posixProfile,omitempty"`
+
+	// SSHPublicKeys is the full set of the user's SSH public keys, in OpenSSH authorized_keys
+	// form. Keys are compared by type and key material; the comment is ignored. Keys missing in
+	// AWS are imported and keys not listed here are deleted.
+	// +kubebuilder:validation:MaxItems=50
+	// +listType=atomic
+	// +optional
+	SSHPublicKeys []SSHPublicKey `json:"sshPublicKeys,omitempty"`
+
+	// Tags are added to the user in AWS.
+	// +optional
+	Tags Tags `json:"tags,omitempty"`
+
+	// DeletionPolicy says whether deleting this object deletes the user in AWS (Delete, the
+	// default) or leaves it there (Retain).
+	// +kubebuilder:default=Delete
+	// +optional
+	DeletionPolicy DeletionPolicy `json:"deletionPolicy,omitempty"`
+
+	// Adopt lets this object take over a user of the same name that already exists on the server
+	// and was not created by it. Without it such a user is left alone and this object is Stalled.
+	// +optional
+	Adopt bool `json:"adopt,omitempty"`
+}
+
+// SSHPublicKey is a public key in OpenSSH authorized_keys form: type, base64 key, optional comment.
+// +kubebuilder:validation:MaxLength=2048
+// +kubebuilder:validation:Pattern=`^\s*(ssh|ecdsa)-[a-z0-9-]+[ \t]+(([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{1,3})?(={0,3})?)(\s*|[ \t]+[\S \t]*\s*)$`
+type SSHPublicKey string
+
+// HomeDirectoryMapEntry maps one path clients see to a bucket or file system path.
+type HomeDirectoryMapEntry struct {
+	// Entry is the path clients see, such as /. A trailing ${Transfer:UserName} is allowed.
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:Pattern=`^/.*$`
+	// +required
+	Entry string `json:"entry"`
+
+	// Target is the bucket or file system path, such as /bucket/home/alice.
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:Pattern=`^/.*$`
+	// +required
+	Target string `json:"target"`
+
+	// Type is FILE or DIRECTORY. AWS defaults to FILE.
+	// +kubebuilder:validation:Enum=FILE;DIRECTORY
+	// +optional
+	Type string `json:"type,omitempty"`
+}
+
+// PosixProfile is the POSIX identity of a user on EFS.
+type PosixProfile struct {
+	// UID is the user ID.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=4294967295
+	// +required
+	UID int64 `json:"uid"`
+
+	// GID is the primary group ID.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=4294967295
+	// +required
+	GID int64 `json:"gid"`
+
+	// SecondaryGIDs are further group IDs, at most 16.
+	// +kubebuilder:validation:MaxItems=16
+	// +kubebuilder:validation:items:Minimum=0
+	// +kubebuilder:validation:items:Maximum=4294967295
+	// +listType=atomic
+	// +optional
+	SecondaryGIDs []int64 `json:"secondaryGids,omitempty"`
+}
+
+// ImportedSSHPublicKey is an SSH key the operator found on the user in AWS.
+type ImportedSSHPublicKey struct {
+	// ID of the key in AWS.
+	ID string `json:"id"`
+	// Fingerprint is the SHA256 fingerprint of the key.
+	Fingerprint string `json:"fingerprint"`
+}
+
+// TransferUserStatus is what the operator last observed of the user in AWS.
+type TransferUserStatus struct {
+	// ServerID of the server the user exists on.
+	// +optional
+	ServerID string `json:"serverId,omitempty"`
+
+	// UserName in AWS.
+	// +optional
+	UserName string `json:"userName,omitempty"`
+
+	// ARN of the user.
+	// +optional
+	ARN string `json:"arn,omitempty"`
+
+	// SSHPublicKeys are the keys of the user in AWS, by ID and fingerprint.
+	// +listType=atomic
+	// +optional
+	SSHPublicKeys []ImportedSSHPublicKey `json:"sshPublicKeys,omitempty"`
+
+	// ObservedGeneration is the generation of the spec that AWS was last made to match.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// Conditions: Ready, Reconciling and Stalled, following the kstatus conventions.
+	// +listType=map
+	// +listMapKey=type
+	// +optional
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
+// TransferUser is a user of an AWS Transfer Family server with a service-managed identity
+// provider, with its home directory, session policy, POSIX profile and SSH keys.
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=tusr,categories=transfer
+// +kubebuilder:printcolumn:name="Server",type=string,JSONPath=`.status.serverId`
+// +kubebuilder:printcolumn:name="UserName",type=string,JSONPath=`.status.userName`
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:validation:XValidation:rule="has(self.spec.userName) || self.metadata.name.matches('^[A-Za-z0-9_][A-Za-z0-9_@.-]{2,99}$')",message="metadata.name is not a valid AWS user name (3 to 100 characters): set spec.userName"
+type TransferUser struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// Spec is the desired user.
+	// +required
+	Spec TransferUserSpec `json:"spec"`
+
+	// Status is the user as last observed.
+	// +optional
+	Status TransferUserStatus `json:"status,omitempty"`
+}
+
+// TransferUserList is a list of TransferUsers.
+// +kubebuilder:object:root=true
+type TransferUserList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []TransferUser `json:"items"`
+}
+
+// AWSUserName is the user's name in AWS: spec.userName, or metadata.name when that is unset.
+func (u *TransferUser) AWSUserName() string {
+	if u.Spec.UserName != "" {
+		return u.Spec.UserName
+	}
+	return u.Name
+}
+
+// GetConditions returns the object's conditions.
+func (u *TransferUser) GetConditions() []metav1.Condition { return u.Status.Conditions }
+
+// SetConditions replaces the object's conditions.
+func (u *TransferUser) SetConditions(c []metav1.Condition) { u.Status.Conditions = c }
+
+func init() {
+	SchemeBuilder.Register(&TransferUser{}, &TransferUserList{})
+}

@@ -1,0 +1,123 @@
+package controllers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	"github.com/transfer-operator/transfer-operator/api/v1alpha1"
+	"github.com/transfer-operator/transfer-operator/internal/transfer"
+)
+
+// Field indexes of the cache.
+const (
+	// indexUserServerRef indexes TransferUsers by spec.serverRef.name.
+	indexUserServerRef = "spec.serverRef.name"
+	// indexServerHostKeySecret indexes TransferServers by spec.hostKeySecretRef.name.
+	indexServerHostKeySecret = "spec.hostKeySecretRef.name"
+)
+
+// Setup registers the cache indexes and both reconcilers with the manager.
+func Setup(ctx context.Context, mgr manager.Manager, aws *transfer.Clients, servers, users Options) error {
+	if err := setupIndexes(ctx, mgr); err != nil {
+		return err
+	}
+	if err := NewTransferServerReconciler(mgr, aws, servers).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the TransferServer controller: %w", err)
+	}
+	if err := NewTransferUserReconciler(mgr, aws, users).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the TransferUser controller: %w", err)
+	}
+	return nil
+}
+
+// setupIndexes registers the field indexes the reconcilers and their watches use.
+func setupIndexes(ctx context.Context, mgr manager.Manager) error {
+	indexer := mgr.GetFieldIndexer()
+	return errors.Join(
+		indexer.IndexField(ctx, &v1alpha1.TransferUser{}, indexUserServerRef, func(o client.Object) []string {
+			if ref := o.(*v1alpha1.TransferUser).Spec.ServerRef; ref != nil {
+				return []string{ref.Name}
+			}
+			return nil
+		}),
+		indexer.IndexField(ctx, &v1alpha1.TransferServer{}, indexServerHostKeySecret, func(o client.Object) []string {
+			if ref := o.(*v1alpha1.TransferServer).Spec.HostKeySecretRef; ref != nil {
+				return []string{ref.Name}
+			}
+			return nil
+		}),
+	)
+}
+
+// addFinalizer adds the operator's finalizer, before anything is created in AWS.
+func addFinalizer(ctx context.Context, c client.Client, obj client.Object) error {
+	if controllerutil.ContainsFinalizer(obj, Finalizer) {
+		return nil
+	}
+	patch := client.MergeFromWithOptions(obj.DeepCopyObject().(client.Object), client.MergeFromWithOptimisticLock{})
+	controllerutil.AddFinalizer(obj, Finalizer)
+	if err := c.Patch(ctx, obj, patch); err != nil {
+		return fmt.Errorf("adding the finalizer: %w", err)
+	}
+	return nil
+}
+
+// removeFinalizer releases the object once nothing is left to clean up in AWS.
+func removeFinalizer(ctx context.Context, c client.Client, obj client.Object) error {
+	patch := client.MergeFromWithOptions(obj.DeepCopyObject().(client.Object), client.MergeFromWithOptimisticLock{})
+	controllerutil.RemoveFinalizer(obj, Finalizer)
+	if err := c.Patch(ctx, obj, patch); err != nil {
+		return client.IgnoreNotFound(fmt.Errorf("removing the finalizer: %w", err))
+	}
+	return nil
+}
+
+// noteStall records a Warning Event when obj becomes Stalled, once, not on every pass.
+func noteStall(ctx context.Context, n notifier, obj conditionsObject, err error) {
+	var stall *stallError
+	if !errors.As(err, &stall) {
+		return
+	}
+	for _, c := range obj.GetConditions() {
+		if c.Type == v1alpha1.ConditionStalled && c.Status == "True" && c.Message == stall.message {
+			return
+		}
+	}
+	n.warning(ctx, obj, eventStalled, "Reconcile", "%s", stall.message)
+}
+
+// serverOfUser maps a TransferUser to the TransferServer it references.
+func serverOfUser(_ context.Context, o client.Object) []reconcile.Request {
+	ref := o.(*v1alpha1.TransferUser).Spec.ServerRef
+	if ref == nil {
+		return nil
+	}
+	return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: o.GetNamespace(), Name: ref.Name}}}
+}
+
+// requestsFor returns a request for each object.
+func requestsFor[T any, PT interface {
+	*T
+	client.Object
+}](items []T) []reconcile.Request {
+	out := make([]reconcile.Request, 0, len(items))
+	for i := range items {
+		out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(PT(&items[i]))})
+	}
+	return out
+}
+
+// onlyDeletions passes deletion events alone.
+var onlyDeletions = predicate.Funcs{
+	CreateFunc:  func(event.CreateEvent) bool { return false },
+	UpdateFunc:  func(event.UpdateEvent) bool { return false },
+	GenericFunc: func(event.GenericEvent) bool { return false },
+}

@@ -1,0 +1,529 @@
+package transfer
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/transfer"
+	"github.com/aws/aws-sdk-go-v2/service/transfer/types"
+
+	"github.com/transfer-operator/transfer-operator/api/v1alpha1"
+)
+
+// Server states, as DescribeServer reports them.
+const (
+	StateOnline      = string(types.StateOnline)
+	StateOffline     = string(types.StateOffline)
+	StateStarting    = string(types.StateStarting)
+	StateStopping    = string(types.StateStopping)
+	StateStartFailed = string(types.StateStartFailed)
+	StateStopFailed  = string(types.StateStopFailed)
+)
+
+// DesiredServer is everything a server should be: the spec, the host key read from its Secret,
+// and the bookkeeping tags.
+type DesiredServer struct {
+	Spec *v1alpha1.TransferServerSpec
+	// HostKey is the host private key, empty when the spec names none.
+	HostKey Sensitive
+	// HostKeyFingerprint is the fingerprint of HostKey, compared with what AWS reports.
+	HostKeyFingerprint string
+	// OwnerTags are the bookkeeping tags (OwnerTags).
+	OwnerTags map[string]string
+}
+
+// Server is a server as DescribeServer reported it.
+type Server struct {
+	ID                 string
+	ARN                string
+	State              string
+	HostKeyFingerprint string
+	UserCount          *int32
+	Tags               map[string]string
+
+	described types.DescribedServer
+}
+
+// Endpoint returns the hostname clients connect to in region.
+func (s *Server) Endpoint(region string) string {
+	return fmt.Sprintf("%s.server.transfer.%s.amazonaws.com", s.ID, region)
+}
+
+func serverFromDescribed(d *types.DescribedServer) *Server {
+	return &Server{
+		ID:                 aws.ToString(d.ServerId),
+		ARN:                aws.ToString(d.Arn),
+		State:              string(d.State),
+		HostKeyFingerprint: aws.ToString(d.HostKeyFingerprint),
+		UserCount:          d.UserCount,
+		Tags:               tagsToMap(d.Tags),
+		described:          *d,
+	}
+}
+
+// createServerInput is the CreateServer request for d: the fields the spec sets, the host key,
+// and the spec's and bookkeeping tags.
+func createServerInput(d DesiredServer) *transfer.CreateServerInput {
+	s := d.Spec
+	in := &transfer.CreateServerInput{
+		Certificate:                   optString(s.Certificate),
+		Domain:                        types.Domain(s.Domain),
+		EndpointType:                  types.EndpointType(s.EndpointType),
+		IdentityProviderType:          types.IdentityProviderType(s.IdentityProviderType),
+		IpAddressType:                 types.IpAddressType(s.IPAddressType),
+		LoggingRole:                   optString(s.LoggingRole),
+		PostAuthenticationLoginBanner: optString(s.PostAuthenticationLoginBanner),
+		PreAuthenticationLoginBanner:  optString(s.PreAuthenticationLoginBanner),
+		SecurityPolicyName:            optString(s.SecurityPolicyName),
+		Protocols:                     protocols(s.Protocols),
+		StructuredLogDestinations:     logDestinations(s.StructuredLogDestinations),
+		Tags:                          tagsFromMap(mergeTags(s.Tags, d.OwnerTags)),
+	}
+	if d.HostKey != "" {
+		in.HostKey = aws.String(string(d.HostKey))
+	}
+	if e := s.EndpointDetails; e != nil {
+		in.EndpointDetails = &types.EndpointDetails{
+			VpcId:                optString(e.VpcID),
+			SubnetIds:            e.SubnetIDs,
+			SecurityGroupIds:     securityGroups(e.SecurityGroupIDs),
+			VpcEndpointId:        optString(e.VpcEndpointID),
+			AddressAllocationIds: e.AddressAllocationIDs,
+		}
+	}
+	if s.IdentityProviderDetails != nil {
+		in.IdentityProviderDetails = identityProviderDetails(s.IdentityProviderDetails)
+	}
+	if s.ProtocolDetails != nil {
+		in.ProtocolDetails = protocolDetails(s.ProtocolDetails)
+	}
+	if s.S3StorageOptions != nil {
+		in.S3StorageOptions = &types.S3StorageOptions{
+			DirectoryListingOptimization: types.DirectoryListingOptimization(s.S3StorageOptions.DirectoryListingOptimization),
+		}
+	}
+	if s.WorkflowDetails != nil {
+		in.WorkflowDetails = workflowDetails(s.WorkflowDetails)
+	}
+	return in
+}
+
+// ServerPlan is what must be done to make a described server match a DesiredServer. Its field
+// lists name spec paths, such as "endpointDetails.subnetIds"; the same list goes into logs,
+// Events and condition messages.
+type ServerPlan struct {
+	// Changed lists every spec field that differs from AWS, sorted.
+	Changed []string
+	// Immutable lists fields that differ but that AWS cannot change.
+	Immutable []string
+	// Update holds the fields AWS changes on a running server.
+	Update ServerUpdate
+	// OfflineUpdate holds the fields AWS changes only while the server is OFFLINE. It is sent
+	// after Update.
+	OfflineUpdate ServerUpdate
+	// Deferred is true when some change must wait for another pass: AWS takes Elastic IPs only
+	// once the server's subnets are set, so new subnets go first and the Elastic IPs follow.
+	Deferred bool
+	// AddTags are tags to set; RemoveTags are tag keys to delete.
+	AddTags    map[string]string
+	RemoveTags []string
+}
+
+// InSync reports whether nothing needs doing.
+func (p ServerPlan) InSync() bool {
+	return len(p.Changed) == 0 && !p.Deferred
+}
+
+// ServerUpdate is one UpdateServer request and the spec fields it carries.
+type ServerUpdate struct {
+	Fields []string
+	input  transfer.UpdateServerInput
+}
+
+// IsEmpty reports whether the update carries no field.
+func (u ServerUpdate) IsEmpty() bool { return len(u.Fields) == 0 }
+
+// PlanServer compares a DesiredServer with the described server and returns what to send. It is
+// pure. Only fields the spec sets are compared. Write-only fields are never compared with what
+// AWS returns: the host key is compared by fingerprint, and security groups are sent only when
+// the endpoint type becomes VPC (the only update in which AWS takes them). A field AWS did not
+// report is taken as matching unless the spec changed since it was last applied (specChanged), so
+// an endpoint that omits a field does not cause an update on every pass.
+func PlanServer(d DesiredServer, observed *Server, specChanged bool) ServerPlan {
+	s, o := d.Spec, &observed.described
+	var p ServerPlan
+	online := &p.Update
+	offline := &p.OfflineUpdate
+
+	// differs reports whether a field must be sent: the spec sets it (set) and AWS reports a
+	// different value, or AWS did not report it (known false) and the spec has just changed.
+	differs := func(set, known, equal bool) bool {
+		if !set {
+			return false
+		}
+		if !known {
+			return specChanged
+		}
+		return !equal
+	}
+
+	if s.Domain != "" && o.Domain != "" && string(o.Domain) != s.Domain {
+		p.Immutable = append(p.Immutable, "domain")
+	}
+	if differs(s.Protocols != nil, o.Protocols != nil, sameSet(protocolStrings(s.Protocols), enumStrings(o.Protocols))) {
+		online.add("protocols", func(in *transfer.UpdateServerInput) { in.Protocols = protocols(s.Protocols) })
+	}
+	endpointTypeChanges := differs(s.EndpointType != "", o.EndpointType != "", string(o.EndpointType) == s.EndpointType)
+	if endpointTypeChanges {
+		online.add("endpointType", func(in *transfer.UpdateServerInput) { in.EndpointType = types.EndpointType(s.EndpointType) })
+	}
+	planEndpointDetails(s, o, endpointTypeChanges, differs, &p)
+
+	if differs(s.IPAddressType != "", o.IpAddressType != "", string(o.IpAddressType) == s.IPAddressType) {
+		offline.add("ipAddressType", func(in *transfer.UpdateServerInput) { in.IpAddressType = types.IpAddressType(s.IPAddressType) })
+	}
+	if differs(s.IdentityProviderType != "", o.IdentityProviderType != "", string(o.IdentityProviderType) == s.IdentityProviderType) {
+		online.add("identityProviderType", func(in *transfer.UpdateServerInput) {
+			in.IdentityProviderType = types.IdentityProviderType(s.IdentityProviderType)
+		})
+	}
+	if ipd := s.IdentityProviderDetails; ipd != nil {
+		for _, f := range identityProviderDetailFields(ipd, o.IdentityProviderDetails) {
+			if differs(f.set, f.known, f.equal) {
+				online.add("identityProviderDetails."+f.name, func(in *transfer.UpdateServerInput) {
+					in.IdentityProviderDetails = identityProviderDetails(ipd)
+				})
+			}
+		}
+	}
+	if differs(d.HostKeyFingerprint != "", o.HostKeyFingerprint != nil, aws.ToString(o.HostKeyFingerprint) == d.HostKeyFingerprint) {
+		online.add("hostKeySecretRef", func(in *transfer.UpdateServerInput) { in.HostKey = aws.String(string(d.HostKey)) })
+	}
+	for _, f := range []struct {
+		name     string
+		want     string
+		got      *string
+		setInput func(in *transfer.UpdateServerInput, v *string)
+	}{
+		{"certificate", s.Certificate, o.Certificate, func(in *transfer.UpdateServerInput, v *string) { in.Certificate = v }},
+		{"loggingRole", s.LoggingRole, o.LoggingRole, func(in *transfer.UpdateServerInput, v *string) { in.LoggingRole = v }},
+		{"securityPolicyName", s.SecurityPolicyName, o.SecurityPolicyName, func(in *transfer.UpdateServerInput, v *string) { in.SecurityPolicyName = v }},
+		{"preAuthenticationLoginBanner", s.PreAuthenticationLoginBanner, o.PreAuthenticationLoginBanner, func(in *transfer.UpdateServerInput, v *string) { in.PreAuthenticationLoginBanner = v }},
+		{"postAuthenticationLoginBanner", s.PostAuthenticationLoginBanner, o.PostAuthenticationLoginBanner, func(in *transfer.UpdateServerInput, v *string) { in.PostAuthenticationLoginBanner = v }},
+	} {
+		if differs(f.want != "", f.got != nil, aws.ToString(f.got) == f.want) {
+			online.add(f.name, func(in *transfer.UpdateServerInput) { f.setInput(in, aws.String(f.want)) })
+		}
+	}
+	if differs(s.StructuredLogDestinations != nil, o.StructuredLogDestinations != nil,
+		sameSet(logDestinations(s.StructuredLogDestinations), o.StructuredLogDestinations)) {
+		online.add("structuredLogDestinations", func(in *transfer.UpdateServerInput) {
+			in.StructuredLogDestinations = nonNil(logDestinations(s.StructuredLogDestinations))
+		})
+	}
+	planProtocolDetails(s, o, differs, &p)
+	if so := s.S3StorageOptions; so != nil && so.DirectoryListingOptimization != "" {
+		var got string
+		if o.S3StorageOptions != nil {
+			got = string(o.S3StorageOptions.DirectoryListingOptimization)
+		}
+		if differs(true, got != "", got == so.DirectoryListingOptimization) {
+			online.add("s3StorageOptions.directoryListingOptimization", func(in *transfer.UpdateServerInput) {
+				in.S3StorageOptions = &types.S3StorageOptions{DirectoryListingOptimization: types.DirectoryListingOptimization(so.DirectoryListingOptimization)}
+			})
+		}
+	}
+	planWorkflowDetails(s, o, differs, &p)
+
+	p.AddTags, p.RemoveTags = DiffTags(s.Tags, d.OwnerTags, observed.Tags)
+	if len(p.AddTags) > 0 || len(p.RemoveTags) > 0 {
+		p.Changed = append(p.Changed, "tags")
+	}
+	p.Changed = append(p.Changed, online.Fields...)
+	p.Changed = append(p.Changed, offline.Fields...)
+	p.Changed = append(p.Changed, p.Immutable...)
+	slices.Sort(p.Changed)
+	p.Changed = slices.Compact(p.Changed)
+	return p
+}
+
+type differsFunc func(set, known, equal bool) bool
+
+// planEndpointDetails plans the VPC settings. Subnets, VPC and VPC endpoint go in the online
+// update; Elastic IPs need the server OFFLINE and its subnets already set, so when the subnets
+// change too the Elastic IPs wait for the next pass.
+func planEndpointDetails(s *v1alpha1.TransferServerSpec, o *types.DescribedServer, endpointTypeChanges bool, differs differsFunc, p *ServerPlan) {
+	e := s.EndpointDetails
+	if e == nil {
+		return
+	}
+	got := o.EndpointDetails
+	known := got != nil
+	if got == nil {
+		got = &types.EndpointDetails{}
+	}
+	placement := false
+	for _, f := range []struct {
+		name         string
+		set, equal   bool
+		knownMembers bool
+	}{
+		{"endpointDetails.vpcId", e.VpcID != "", aws.ToString(got.VpcId) == e.VpcID, got.VpcId != nil},
+		{"endpointDetails.subnetIds", e.SubnetIDs != nil, sameSet(e.SubnetIDs, got.SubnetIds), got.SubnetIds != nil},
+		{"endpointDetails.vpcEndpointId", e.VpcEndpointID != "", aws.ToString(got.VpcEndpointId) == e.VpcEndpointID, got.VpcEndpointId != nil},
+	} {
+		if differs(f.set, known && f.knownMembers, f.equal) {
+			p.Update.Fields = append(p.Update.Fields, f.name)
+			placement = true
+		}
+	}
+	if placement || endpointTypeChanges {
+		p.Update.add("", func(in *transfer.UpdateServerInput) {
+			in.EndpointDetails = &types.EndpointDetails{
+				VpcId:         optString(e.VpcID),
+				SubnetIds:     e.SubnetIDs,
+				VpcEndpointId: optString(e.VpcEndpointID),
+			}
+			if endpointTypeChanges && s.EndpointType == string(types.EndpointTypeVpc) {
+				in.EndpointDetails.SecurityGroupIds = securityGroups(e.SecurityGroupIDs)
+			}
+		})
+	}
+	if differs(e.AddressAllocationIDs != nil, known && got.AddressAllocationIds != nil, sameSet(e.AddressAllocationIDs, got.AddressAllocationIds)) {
+		subnetsPending := slices.Contains(p.Update.Fields, "endpointDetails.subnetIds") || len(got.SubnetIds) == 0 && len(e.SubnetIDs) > 0
+		if subnetsPending {
+			p.Deferred = true
+			p.Changed = append(p.Changed, "endpointDetails.addressAllocationIds")
+			return
+		}
+		p.OfflineUpdate.add("endpointDetails.addressAllocationIds", func(in *transfer.UpdateServerInput) {
+			in.EndpointDetails = &types.EndpointDetails{AddressAllocationIds: e.AddressAllocationIDs}
+		})
+	}
+}
+
+// planProtocolDetails plans the protocol settings. A new passive IP takes effect only when the
+// server restarts, so it goes in the offline update.
+func planProtocolDetails(s *v1alpha1.TransferServerSpec, o *types.DescribedServer, differs differsFunc, p *ServerPlan) {
+	pd := s.ProtocolDetails
+	if pd == nil {
+		return
+	}
+	got := o.ProtocolDetails
+	known := got != nil
+	if got == nil {
+		got = &types.ProtocolDetails{}
+	}
+	send := func(in *transfer.UpdateServerInput) { in.ProtocolDetails = protocolDetails(pd) }
+	if differs(pd.PassiveIP != "", known && got.PassiveIp != nil, aws.ToString(got.PassiveIp) == pd.PassiveIP) {
+		p.OfflineUpdate.add("protocolDetails.passiveIp", send)
+	}
+	for _, f := range []struct {
+		name       string
+		set, known bool
+		equal      bool
+	}{
+		{"protocolDetails.tlsSessionResumptionMode", pd.TLSSessionResumptionMode != "", got.TlsSessionResumptionMode != "", string(got.TlsSessionResumptionMode) == pd.TLSSessionResumptionMode},
+		{"protocolDetails.setStatOption", pd.SetStatOption != "", got.SetStatOption != "", string(got.SetStatOption) == pd.SetStatOption},
+		{"protocolDetails.as2Transports", pd.As2Transports != nil, got.As2Transports != nil, sameSet(pd.As2Transports, enumStrings(got.As2Transports))},
+	} {
+		if differs(f.set, known && f.known, f.equal) {
+			p.Update.add(f.name, send)
+		}
+	}
+}
+
+// planWorkflowDetails plans the upload workflows. An empty list in the spec removes the workflow.
+func planWorkflowDetails(s *v1alpha1.TransferServerSpec, o *types.DescribedServer, differs differsFunc, p *ServerPlan) {
+	w := s.WorkflowDetails
+	if w == nil {
+		return
+	}
+	var gotUpload, gotPartial []types.WorkflowDetail
+	if o.WorkflowDetails != nil {
+		gotUpload, gotPartial = o.WorkflowDetails.OnUpload, o.WorkflowDetails.OnPartialUpload
+	}
+	send := func(in *transfer.UpdateServerInput) { in.WorkflowDetails = workflowDetails(w) }
+	// AWS reports no WorkflowDetails at all for a server without workflows, so an absent list
+	// is known to be empty.
+	if differs(w.OnUpload != nil, true, sameWorkflows(w.OnUpload, gotUpload)) {
+		p.Update.add("workflowDetails.onUpload", send)
+	}
+	if differs(w.OnPartialUpload != nil, true, sameWorkflows(w.OnPartialUpload, gotPartial)) {
+		p.Update.add("workflowDetails.onPartialUpload", send)
+	}
+}
+
+// add records field (unless empty) and applies set to the request.
+func (u *ServerUpdate) add(field string, set func(*transfer.UpdateServerInput)) {
+	if field != "" && !slices.Contains(u.Fields, field) {
+		u.Fields = append(u.Fields, field)
+	}
+	set(&u.input)
+}
+
+// updateServerInput returns the UpdateServer request of u for the server id.
+func (u ServerUpdate) updateServerInput(id string) *transfer.UpdateServerInput {
+	in := u.input
+	in.ServerId = aws.String(id)
+	return &in
+}
+
+type identityProviderDetailField struct {
+	name              string
+	set, known, equal bool
+}
+
+func identityProviderDetailFields(want *v1alpha1.IdentityProviderDetails, got *types.IdentityProviderDetails) []identityProviderDetailField {
+	known := got != nil
+	if got == nil {
+		got = &types.IdentityProviderDetails{}
+	}
+	str := func(name, w string, g *string) identityProviderDetailField {
+		return identityProviderDetailField{name, w != "", known && g != nil, aws.ToString(g) == w}
+	}
+	return []identityProviderDetailField{
+		str("url", want.URL, got.Url),
+		str("invocationRole", want.InvocationRole, got.InvocationRole),
+		str("directoryId", want.DirectoryID, got.DirectoryId),
+		str("function", want.Function, got.Function),
+		{"sftpAuthenticationMethods", want.SftpAuthenticationMethods != "", known && got.SftpAuthenticationMethods != "",
+			string(got.SftpAuthenticationMethods) == want.SftpAuthenticationMethods},
+	}
+}
+
+func identityProviderDetails(d *v1alpha1.IdentityProviderDetails) *types.IdentityProviderDetails {
+	return &types.IdentityProviderDetails{
+		Url:                       optString(d.URL),
+		InvocationRole:            optString(d.InvocationRole),
+		DirectoryId:               optString(d.DirectoryID),
+		Function:                  optString(d.Function),
+		SftpAuthenticationMethods: types.SftpAuthenticationMethods(d.SftpAuthenticationMethods),
+	}
+}
+
+func protocolDetails(d *v1alpha1.ProtocolDetails) *types.ProtocolDetails {
+	out := &types.ProtocolDetails{
+		PassiveIp:                optString(d.PassiveIP),
+		TlsSessionResumptionMode: types.TlsSessionResumptionMode(d.TLSSessionResumptionMode),
+		SetStatOption:            types.SetStatOption(d.SetStatOption),
+	}
+	for _, t := range d.As2Transports {
+		out.As2Transports = append(out.As2Transports, types.As2Transport(t))
+	}
+	return out
+}
+
+func workflowDetails(w *v1alpha1.WorkflowDetails) *types.WorkflowDetails {
+	conv := func(ds []v1alpha1.WorkflowDetail) []types.WorkflowDetail {
+		out := []types.WorkflowDetail{}
+		for _, d := range ds {
+			out = append(out, types.WorkflowDetail{WorkflowId: aws.String(d.WorkflowID), ExecutionRole: aws.String(d.ExecutionRole)})
+		}
+		return out
+	}
+	out := &types.WorkflowDetails{}
+	if w.OnUpload != nil {
+		out.OnUpload = conv(w.OnUpload)
+	}
+	if w.OnPartialUpload != nil {
+		out.OnPartialUpload = conv(w.OnPartialUpload)
+	}
+	return out
+}
+
+func sameWorkflows(want []v1alpha1.WorkflowDetail, got []types.WorkflowDetail) bool {
+	if len(want) != len(got) {
+		return false
+	}
+	for i := range want {
+		if aws.ToString(got[i].WorkflowId) != want[i].WorkflowID || aws.ToString(got[i].ExecutionRole) != want[i].ExecutionRole {
+			return false
+		}
+	}
+	return true
+}
+
+func protocols(ps []v1alpha1.Protocol) []types.Protocol {
+	var out []types.Protocol
+	for _, p := range ps {
+		out = append(out, types.Protocol(p))
+	}
+	return out
+}
+
+func protocolStrings(ps []v1alpha1.Protocol) []string {
+	var out []string
+	for _, p := range ps {
+		out = append(out, string(p))
+	}
+	return out
+}
+
+func logDestinations(ds []v1alpha1.LogDestinationARN) []string {
+	var out []string
+	for _, d := range ds {
+		out = append(out, string(d))
+	}
+	return out
+}
+
+func securityGroups(gs []v1alpha1.SecurityGroupID) []string {
+	var out []string
+	for _, g := range gs {
+		out = append(out, string(g))
+	}
+	return out
+}
+
+// enumStrings converts a list of SDK enum values to strings.
+func enumStrings[E ~string](es []E) []string {
+	var out []string
+	for _, e := range es {
+		out = append(out, string(e))
+	}
+	return out
+}
+
+// sameSet reports whether a and b hold the same strings, in any order and ignoring repeats.
+func sameSet(a, b []string) bool {
+	as, bs := slices.Clone(a), slices.Clone(b)
+	slices.Sort(as)
+	slices.Sort(bs)
+	return slices.Equal(slices.Compact(as), slices.Compact(bs))
+}
+
+// optString returns nil for the empty string: an unset field is not sent.
+func optString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return aws.String(s)
+}
+
+// nonNil returns s, or an empty slice when s is nil, so that "clear the list" is sent as [].
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func tagsToMap(ts []types.Tag) map[string]string {
+	out := make(map[string]string, len(ts))
+	for _, t := range ts {
+		out[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	return out
+}
+
+func tagsFromMap(m map[string]string) []types.Tag {
+	keys := slices.Sorted(maps.Keys(m))
+	out := make([]types.Tag, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, types.Tag{Key: aws.String(k), Value: aws.String(m[k])})
+	}
+	return out
+}

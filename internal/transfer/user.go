@@ -1,0 +1,279 @@
+package transfer
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/transfer"
+	"github.com/aws/aws-sdk-go-v2/service/transfer/types"
+
+	"github.com/transfer-operator/transfer-operator/api/v1alpha1"
+)
+
+// userNameVariable is the policy and mapping variable AWS replaces with the user's name.
+const userNameVariable = "${Transfer:UserName}"
+
+// DesiredUser is everything a user should be: the spec, where it lives, and its bookkeeping tags.
+type DesiredUser struct {
+	Spec      *v1alpha1.TransferUserSpec
+	ServerID  string
+	UserName  string
+	OwnerTags map[string]string
+}
+
+// User is a user as DescribeUser reported it.
+type User struct {
+	ServerID string
+	UserName string
+	ARN      string
+	Keys     []UserKey
+	Tags     map[string]string
+
+	described types.DescribedUser
+}
+
+// UserKey is an SSH public key of a user in AWS.
+type UserKey struct {
+	ID string
+	PublicKey
+}
+
+func userFromDescribed(serverID string, d *types.DescribedUser) *User {
+	u := &User{
+		ServerID:  serverID,
+		UserName:  aws.ToString(d.UserName),
+		ARN:       aws.ToString(d.Arn),
+		Tags:      tagsToMap(d.Tags),
+		described: *d,
+	}
+	for _, k := range d.SshPublicKeys {
+		pk, err := ParsePublicKey(aws.ToString(k.SshPublicKeyBody))
+		if err != nil {
+			// A key AWS holds but this library cannot parse is still identified by its body,
+			// so that it can be deleted when it is not in the spec.
+			pk = PublicKey{Material: strings.TrimSpace(aws.ToString(k.SshPublicKeyBody))}
+		}
+		u.Keys = append(u.Keys, UserKey{ID: aws.ToString(k.SshPublicKeyId), PublicKey: pk})
+	}
+	return u
+}
+
+// UserARN returns the ARN of the user userName on the server with the ARN serverARN, or "" when
+// serverARN is not a server ARN.
+func UserARN(serverARN, userName string) string {
+	prefix, id, ok := strings.Cut(serverARN, ":server/")
+	if !ok || id == "" {
+		return ""
+	}
+	return prefix + ":user/" + id + "/" + userName
+}
+
+// ValidateUserSpec checks what the CRD schema cannot: that the policy is JSON and that every SSH
+// key parses. Its error names the field.
+func ValidateUserSpec(s *v1alpha1.TransferUserSpec) error {
+	if s.Policy != "" && !json.Valid([]byte(s.Policy)) {
+		return fmt.Errorf("spec.policy is not valid JSON")
+	}
+	for i, k := range s.SSHPublicKeys {
+		if _, err := ParsePublicKey(string(k)); err != nil {
+			return fmt.Errorf("spec.sshPublicKeys[%d] is not an SSH public key: %v", i, err)
+		}
+	}
+	return nil
+}
+
+// DesiredKeys returns the spec's keys, parsed, without repeats, in spec order. Keys that do not
+// parse are skipped: ValidateUserSpec reports them before anything is sent.
+func DesiredKeys(s *v1alpha1.TransferUserSpec) []PublicKey {
+	var out []PublicKey
+	for _, k := range s.SSHPublicKeys {
+		pk, err := ParsePublicKey(string(k))
+		if err != nil || slices.ContainsFunc(out, func(o PublicKey) bool { return o.Material == pk.Material }) {
+			continue
+		}
+		out = append(out, pk)
+	}
+	return out
+}
+
+// createUserInput is the CreateUser request for d, carrying the first SSH key; the others are
+// imported after it.
+func createUserInput(d DesiredUser) *transfer.CreateUserInput {
+	s := d.Spec
+	in := &transfer.CreateUserInput{
+		ServerId:              aws.String(d.ServerID),
+		UserName:              aws.String(d.UserName),
+		Role:                  aws.String(s.Role),
+		HomeDirectory:         optString(s.HomeDirectory),
+		HomeDirectoryType:     types.HomeDirectoryType(s.HomeDirectoryType),
+		HomeDirectoryMappings: homeDirectoryMappings(s.HomeDirectoryMappings),
+		Policy:                optString(s.Policy),
+		PosixProfile:          posixProfile(s.PosixProfile),
+		Tags:                  tagsFromMap(mergeTags(s.Tags, d.OwnerTags)),
+	}
+	if keys := DesiredKeys(s); len(keys) > 0 {
+		in.SshPublicKeyBody = aws.String(keys[0].Material)
+	}
+	return in
+}
+
+// UserPlan is what must be done to make a described user match a DesiredUser.
+type UserPlan struct {
+	// Changed lists every spec field that differs from AWS, sorted.
+	Changed []string
+	// Update holds the fields for one UpdateUser request.
+	Update UserUpdate
+	// ImportKeys are the key materials to import; DeleteKeys the IDs of keys to delete.
+	ImportKeys []string
+	DeleteKeys []string
+	// AddTags are tags to set; RemoveTags are tag keys to delete.
+	AddTags    map[string]string
+	RemoveTags []string
+}
+
+// InSync reports whether nothing needs doing.
+func (p UserPlan) InSync() bool { return len(p.Changed) == 0 }
+
+// UserUpdate is one UpdateUser request and the spec fields it carries.
+type UserUpdate struct {
+	Fields []string
+	input  transfer.UpdateUserInput
+}
+
+// IsEmpty reports whether the update carries no field.
+func (u UserUpdate) IsEmpty() bool { return len(u.Fields) == 0 }
+
+func (u *UserUpdate) add(field string, set func(*transfer.UpdateUserInput)) {
+	u.Fields = append(u.Fields, field)
+	set(&u.input)
+}
+
+// PlanUser compares a DesiredUser with the described user and returns what to send. It is pure.
+// Only fields the spec sets are compared; the policy is compared as JSON; home directories and
+// mappings are compared after replacing ${Transfer:UserName}, as AWS may report them expanded;
+// SSH keys are compared as a set by type and key material, ignoring comments.
+func PlanUser(d DesiredUser, observed *User) UserPlan {
+	s, o := d.Spec, &observed.described
+	var p UserPlan
+	u := &p.Update
+
+	if s.Role != aws.ToString(o.Role) {
+		u.add("role", func(in *transfer.UpdateUserInput) { in.Role = aws.String(s.Role) })
+	}
+	if s.HomeDirectoryType != "" && s.HomeDirectoryType != string(o.HomeDirectoryType) {
+		u.add("homeDirectoryType", func(in *transfer.UpdateUserInput) {
+			in.HomeDirectoryType = types.HomeDirectoryType(s.HomeDirectoryType)
+		})
+	}
+	if s.HomeDirectory != "" && !samePath(s.HomeDirectory, aws.ToString(o.HomeDirectory), d.UserName) {
+		u.add("homeDirectory", func(in *transfer.UpdateUserInput) { in.HomeDirectory = aws.String(s.HomeDirectory) })
+	}
+	if s.HomeDirectoryMappings != nil && !sameMappings(s.HomeDirectoryMappings, o.HomeDirectoryMappings, d.UserName) {
+		u.add("homeDirectoryMappings", func(in *transfer.UpdateUserInput) {
+			in.HomeDirectoryMappings = homeDirectoryMappings(s.HomeDirectoryMappings)
+		})
+	}
+	if s.Policy != "" && !sameJSON(s.Policy, aws.ToString(o.Policy)) {
+		u.add("policy", func(in *transfer.UpdateUserInput) { in.Policy = aws.String(s.Policy) })
+	}
+	if s.PosixProfile != nil && !samePosixProfile(s.PosixProfile, o.PosixProfile) {
+		u.add("posixProfile", func(in *transfer.UpdateUserInput) { in.PosixProfile = posixProfile(s.PosixProfile) })
+	}
+
+	want := DesiredKeys(s)
+	for _, k := range want {
+		if !slices.ContainsFunc(observed.Keys, func(o UserKey) bool { return o.Material == k.Material }) {
+			p.ImportKeys = append(p.ImportKeys, k.Material)
+		}
+	}
+	for _, k := range observed.Keys {
+		if !slices.ContainsFunc(want, func(w PublicKey) bool { return w.Material == k.Material }) {
+			p.DeleteKeys = append(p.DeleteKeys, k.ID)
+		}
+	}
+	if len(p.ImportKeys) > 0 || len(p.DeleteKeys) > 0 {
+		p.Changed = append(p.Changed, "sshPublicKeys")
+	}
+
+	p.AddTags, p.RemoveTags = DiffTags(s.Tags, d.OwnerTags, observed.Tags)
+	if len(p.AddTags) > 0 || len(p.RemoveTags) > 0 {
+		p.Changed = append(p.Changed, "tags")
+	}
+	p.Changed = append(p.Changed, u.Fields...)
+	slices.Sort(p.Changed)
+	return p
+}
+
+// updateUserInput returns the UpdateUser request of u for the user.
+func (u UserUpdate) updateUserInput(serverID, userName string) *transfer.UpdateUserInput {
+	in := u.input
+	in.ServerId = aws.String(serverID)
+	in.UserName = aws.String(userName)
+	return &in
+}
+
+// samePath compares a spec path with the one AWS reports, which may have ${Transfer:UserName}
+// replaced by the user's name.
+func samePath(want, got, userName string) bool {
+	return want == got || strings.ReplaceAll(want, userNameVariable, userName) == got
+}
+
+func sameMappings(want []v1alpha1.HomeDirectoryMapEntry, got []types.HomeDirectoryMapEntry, userName string) bool {
+	if len(want) != len(got) {
+		return false
+	}
+	for i, w := range want {
+		g := got[i]
+		if !samePath(w.Entry, aws.ToString(g.Entry), userName) || !samePath(w.Target, aws.ToString(g.Target), userName) {
+			return false
+		}
+		// AWS takes a missing type as FILE and may report it either way.
+		wantType, gotType := cmp.Or(w.Type, string(types.MapTypeFile)), cmp.Or(string(g.Type), string(types.MapTypeFile))
+		if wantType != gotType {
+			return false
+		}
+	}
+	return true
+}
+
+// sameJSON compares two JSON documents by value: whitespace and key order do not matter.
+func sameJSON(a, b string) bool {
+	var av, bv any
+	if json.Unmarshal([]byte(a), &av) != nil || json.Unmarshal([]byte(b), &bv) != nil {
+		return a == b
+	}
+	return reflect.DeepEqual(av, bv)
+}
+
+func samePosixProfile(want *v1alpha1.PosixProfile, got *types.PosixProfile) bool {
+	if got == nil {
+		return false
+	}
+	if aws.ToInt64(got.Uid) != want.UID || aws.ToInt64(got.Gid) != want.GID {
+		return false
+	}
+	a, b := slices.Clone(want.SecondaryGIDs), slices.Clone(got.SecondaryGids)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(slices.Compact(a), slices.Compact(b))
+}
+
+func homeDirectoryMappings(ms []v1alpha1.HomeDirectoryMapEntry) []types.HomeDirectoryMapEntry {
+	var out []types.HomeDirectoryMapEntry
+	for _, m := range ms {
+		out = append(out, types.HomeDirectoryMapEntry{Entry: aws.String(m.Entry), Target: aws.String(m.Target), Type: types.MapType(m.Type)})
+	}
+	return out
+}
+
+func posixProfile(p *v1alpha1.PosixProfile) *types.PosixProfile {
+	if p == nil {
+		return nil
+	}
+	return &types.PosixProfile{Uid: aws.Int64(p.UID), Gid: aws.Int64(p.GID), SecondaryGids: p.SecondaryGIDs}
+}

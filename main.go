@@ -1,0 +1,214 @@
+// Command transfer-operator runs the manager that makes AWS Transfer Family servers and users
+// match the TransferServer and TransferUser objects of a cluster.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+	"go.uber.org/zap/zapcore"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/transfer-operator/transfer-operator/api/v1alpha1"
+	"github.com/transfer-operator/transfer-operator/controllers"
+	"github.com/transfer-operator/transfer-operator/internal/transfer"
+)
+
+// version is set at build time by `make build` (-X main.version=...).
+var version = "dev"
+
+// leaderElectionID names the Lease the replicas compete for; it must stay stable across releases.
+const leaderElectionID = "transfer-operator.transfer.operators.dev"
+
+// flags are the manager's command-line settings.
+type flags struct {
+	kubeconfig        string
+	metricsAddr       string
+	metricsSecure     bool
+	probeAddr         string
+	leaderElect       bool
+	leaderElectionNS  string
+	serverConcurrency int
+	userConcurrency   int
+	resync            time.Duration
+	watchNamespaces   string
+	awsRegion         string
+	awsEndpointURL    string
+	awsRateLimit      float64
+	awsRateBurst      int
+	shutdownTimeout   time.Duration
+	dev               bool
+	printVersion      bool
+}
+
+func parseFlags(args []string) (flags, zap.Options, error) {
+	var f flags
+	fs := flag.NewFlagSet("transfer-operator", flag.ContinueOnError)
+	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "Path to a kubeconfig. Default: $KUBECONFIG, ~/.kube/config, or the in-cluster configuration.")
+	fs.StringVar(&f.metricsAddr, "metrics-bind-address", ":8443", "Address the metrics endpoint binds to; \"0\" disables it.")
+	fs.BoolVar(&f.metricsSecure, "metrics-secure", true, "Serve metrics over HTTPS, with Kubernetes authentication and authorization of every scrape.")
+	fs.StringVar(&f.probeAddr, "health-probe-bind-address", ":8081", "Address the /healthz and /readyz probes bind to.")
+	fs.BoolVar(&f.leaderElect, "leader-elect", inCluster(), "Elect a leader, so that only one replica reconciles at a time. Default: on when running in a cluster.")
+	fs.StringVar(&f.leaderElectionNS, "leader-election-namespace", "", "Namespace of the leader election Lease. Default: the operator's own namespace.")
+	fs.IntVar(&f.serverConcurrency, "server-concurrency", 4, "TransferServers reconciled at once.")
+	fs.IntVar(&f.userConcurrency, "user-concurrency", 16, "TransferUsers reconciled at once.")
+	fs.DurationVar(&f.resync, "resync-period", 10*time.Minute, "How often each object is compared with AWS to correct drift; each object's period is jittered by 10%.")
+	fs.StringVar(&f.watchNamespaces, "watch-namespaces", "", "Comma-separated namespaces to watch. Default: all namespaces.")
+	fs.StringVar(&f.awsRegion, "aws-region", "", "AWS region for objects that name none. Default: the SDK's (AWS_REGION, the profile).")
+	fs.StringVar(&f.awsEndpointURL, "aws-endpoint-url", "", "Transfer API endpoint override, for an emulator. The SDK's AWS_ENDPOINT_URL_TRANSFER is honoured too.")
+	fs.Float64Var(&f.awsRateLimit, "aws-rate-limit", 10, "Client-side limit of AWS requests per second and region, retries included; 0 disables it.")
+	fs.IntVar(&f.awsRateBurst, "aws-rate-burst", 20, "AWS requests allowed at once above --aws-rate-limit.")
+	fs.DurationVar(&f.shutdownTimeout, "graceful-shutdown-timeout", 30*time.Second, "How long running reconciles may take to finish on shutdown.")
+	fs.BoolVar(&f.dev, "dev", false, "Development mode: human-readable console logs at debug level instead of JSON.")
+	fs.BoolVar(&f.printVersion, "version", false, "Print the version and exit.")
+	zapOpts := zap.Options{TimeEncoder: zapcore.ISO8601TimeEncoder}
+	zapOpts.BindFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return f, zapOpts, err
+	}
+	if f.dev {
+		zapOpts.Development = true
+	}
+	return f, zapOpts, nil
+}
+
+func main() {
+	f, zapOpts, err := parseFlags(os.Args[1:])
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err != nil {
+		os.Exit(2)
+	}
+	if f.printVersion {
+		fmt.Println(version)
+		return
+	}
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
+	if err := run(ctrl.SetupSignalHandler(), f); err != nil {
+		ctrl.Log.Error(err, "transfer-operator stopped")
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, f flags) error {
+	log := ctrl.Log.WithName("setup")
+	restConfig, err := kubeConfig(f.kubeconfig)
+	if err != nil {
+		return fmt.Errorf("loading the Kubernetes client configuration: %w", err)
+	}
+	mgr, err := ctrl.NewManager(restConfig, managerOptions(f, restConfig))
+	if err != nil {
+		return fmt.Errorf("creating the manager: %w", err)
+	}
+
+	var loadOpts []func(*config.LoadOptions) error
+	if f.awsRegion != "" {
+		loadOpts = append(loadOpts, config.WithRegion(f.awsRegion))
+	}
+	awsConfig, err := config.LoadDefaultConfig(ctx, loadOpts...)
+	if err != nil {
+		return fmt.Errorf("loading the AWS configuration: %w", err)
+	}
+	clients := transfer.NewClients(awsConfig, transfer.ClientOptions{
+		DefaultRegion: f.awsRegion,
+		EndpointURL:   f.awsEndpointURL,
+		RateLimit:     f.awsRateLimit,
+		Burst:         f.awsRateBurst,
+	})
+	if clients.DefaultRegion() == "" {
+		log.Info("no default AWS region: objects without spec.region will be Stalled; set --aws-region or AWS_REGION")
+	}
+
+	servers := controllers.Options{Resync: f.resync, MaxConcurrentReconciles: f.serverConcurrency}
+	users := controllers.Options{Resync: f.resync, MaxConcurrentReconciles: f.userConcurrency}
+	if err := controllers.Setup(ctx, mgr, clients, servers, users); err != nil {
+		return err
+	}
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		return fmt.Errorf("adding the health check: %w", err)
+	}
+	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+		return fmt.Errorf("adding the readiness check: %w", err)
+	}
+	log.Info("starting transfer-operator", "version", version, "region", clients.DefaultRegion(),
+		"watchNamespaces", f.watchNamespaces, "leaderElection", f.leaderElect)
+	return mgr.Start(ctx)
+}
+
+// managerOptions turns the flags into manager options.
+func managerOptions(f flags, restConfig *rest.Config) ctrl.Options {
+	scheme := runtime.NewScheme()
+	utilruntimeMust(clientgoscheme.AddToScheme(scheme))
+	utilruntimeMust(v1alpha1.AddToScheme(scheme))
+
+	metrics := metricsserver.Options{BindAddress: f.metricsAddr, SecureServing: f.metricsSecure}
+	if f.metricsSecure {
+		metrics.FilterProvider = filters.WithAuthenticationAndAuthorization
+	}
+	cacheOpts := cache.Options{DefaultTransform: cache.TransformStripManagedFields()}
+	if namespaces := splitList(f.watchNamespaces); len(namespaces) > 0 {
+		cacheOpts.DefaultNamespaces = map[string]cache.Config{}
+		for _, ns := range namespaces {
+			cacheOpts.DefaultNamespaces[ns] = cache.Config{}
+		}
+	}
+	return ctrl.Options{
+		Scheme:                        scheme,
+		Metrics:                       metrics,
+		HealthProbeBindAddress:        f.probeAddr,
+		LeaderElection:                f.leaderElect,
+		LeaderElectionID:              leaderElectionID,
+		LeaderElectionNamespace:       f.leaderElectionNS,
+		LeaderElectionReleaseOnCancel: true,
+		GracefulShutdownTimeout:       &f.shutdownTimeout,
+		Cache:                         cacheOpts,
+	}
+}
+
+// kubeConfig loads the Kubernetes client configuration from path, or from the usual places when
+// path is empty.
+func kubeConfig(path string) (*rest.Config, error) {
+	if path != "" {
+		return clientcmd.BuildConfigFromFlags("", path)
+	}
+	return ctrl.GetConfig()
+}
+
+// splitList splits a comma-separated list, dropping blanks.
+func splitList(s string) []string {
+	var out []string
+	for _, item := range strings.Split(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
+}
+
+// inCluster reports whether the operator runs in a Kubernetes Pod.
+func inCluster() bool {
+	_, err := rest.InClusterConfig()
+	return err == nil
+}
+
+func utilruntimeMust(err error) {
+	if err != nil {
+		panic(err)
+	}
+}
