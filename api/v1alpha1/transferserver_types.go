@@ -33,7 +33,7 @@ const (
 // +kubebuilder:validation:XValidation:rule="has(self.serverId) == has(oldSelf.serverId) && (!has(self.serverId) || self.serverId == oldSelf.serverId)",message="serverId can only be set when the TransferServer is created, and never changed: create another TransferServer to manage another server"
 // +kubebuilder:validation:XValidation:rule="has(self.domain) == has(oldSelf.domain) && (!has(self.domain) || self.domain == oldSelf.domain)",message="domain is immutable: AWS cannot change the storage domain of a server; create a new TransferServer"
 // +kubebuilder:validation:XValidation:rule="has(self.region) == has(oldSelf.region) && (!has(self.region) || self.region == oldSelf.region)",message="region is immutable: a server cannot move between regions; create a new TransferServer"
-// +kubebuilder:validation:XValidation:rule="!has(self.protocols) || !self.protocols.exists(p, p == 'FTPS') || (has(self.certificate) && self.certificate != ”)",message="certificate is required when protocols include FTPS"
+// +kubebuilder:validation:XValidation:rule="!has(self.protocols) || !self.protocols.exists(p, p == 'FTPS') || (has(self.certificate) && size(self.certificate) > 0)",message="certificate is required when protocols include FTPS"
 // +kubebuilder:validation:XValidation:rule="!has(self.protocols) || !self.protocols.exists(p, p == 'FTP') || (has(self.endpointType) && self.endpointType != 'PUBLIC')",message="FTP cannot be used with a PUBLIC endpoint (the default): set endpointType to VPC"
 // +kubebuilder:validation:XValidation:rule="!has(self.protocols) || !self.protocols.exists(p, p == 'FTP' || p == 'FTPS') || (has(self.identityProviderType) && self.identityProviderType != 'SERVICE_MANAGED')",message="FTP and FTPS need identityProviderType AWS_DIRECTORY_SERVICE, AWS_LAMBDA or API_GATEWAY"
 // +kubebuilder:validation:XValidation:rule="!has(self.protocols) || !self.protocols.exists(p, p == 'AS2') || (has(self.endpointType) && self.endpointType == 'VPC' && (!has(self.domain) || self.domain == 'S3'))",message="AS2 needs endpointType VPC and the S3 domain"
@@ -135,9 +135,10 @@ type TransferServerSpec struct {
 	LoggingRole string `json:"loggingRole,omitempty"`
 
 	// StructuredLogDestinations are the ARNs of CloudWatch log groups for structured JSON logs.
+	// An empty list removes them; leaving the field out leaves them as they are.
 	// +kubebuilder:validation:MaxItems=1
 	// +optional
-	StructuredLogDestinations []LogDestinationARN `json:"structuredLogDestinations,omitempty"`
+	StructuredLogDestinations []LogDestinationARN `json:"structuredLogDestinations"`
 
 	// SecurityPolicyName names the server's cryptographic security policy, for example
 	// TransferSecurityPolicy-2024-01. Any name of the AWS form is accepted, because AWS adds
@@ -295,17 +296,19 @@ type S3StorageOptions struct {
 }
 
 // WorkflowDetails names the workflows a server runs after uploads. An empty list removes the
-// workflow of that kind.
+// workflow of that kind; leaving a list out leaves it as it is. (These lists have no omitempty,
+// so that Go clients can send an empty list; a nil list is sent as null, which the API server
+// drops.)
 type WorkflowDetails struct {
 	// OnUpload runs after a file is uploaded completely.
 	// +kubebuilder:validation:MaxItems=1
 	// +optional
-	OnUpload []WorkflowDetail `json:"onUpload,omitempty"`
+	OnUpload []WorkflowDetail `json:"onUpload"`
 
 	// OnPartialUpload runs when an upload is interrupted.
 	// +kubebuilder:validation:MaxItems=1
 	// +optional
-	OnPartialUpload []WorkflowDetail `json:"onPartialUpload,omitempty"`
+	OnPartialUpload []WorkflowDetail `json:"onPartialUpload"`
 }
 
 // WorkflowDetail is one workflow and the role that runs it.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/transfer"
 )
 
@@ -36,9 +37,14 @@ func (s *Service) DescribeServer(ctx context.Context, id string) (*Server, error
 	return serverFromDescribed(out.Server), nil
 }
 
-// CreateServer creates the server d describes, with its tags, and returns its ID.
+// CreateServer creates the server d describes, with its tags, and returns its ID. It is sent
+// once, never retried by the SDK: CreateServer is not idempotent, and a retry after a response
+// that was lost would create a second server. The caller recovers instead, by looking the server
+// up by its ownership tag (FindServerByTag).
 func (s *Service) CreateServer(ctx context.Context, d DesiredServer) (string, error) {
-	out, err := s.api.CreateServer(ctx, createServerInput(d))
+	out, err := s.api.CreateServer(ctx, createServerInput(d), func(o *transfer.Options) {
+		o.Retryer = retry.AddWithMaxAttempts(o.Retryer, 1)
+	})
 	if err != nil {
 		return "", fmt.Errorf("creating server: %w", err)
 	}

@@ -1,0 +1,85 @@
+// Command transfer-emulator serves the AWS Transfer Family API emulator of
+// internal/emulator on a TCP address, for demos, e2e tests and manual checks
+// with the AWS CLI. docs/emulator.md describes its flags and admin endpoint.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/transfer-operator/transfer-operator/internal/emulator"
+)
+
+// shutdownTimeout bounds how long requests in progress may take to finish
+// after SIGINT or SIGTERM.
+const shutdownTimeout = 5 * time.Second
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		fmt.Fprintln(os.Stderr, "transfer-emulator:", err)
+		os.Exit(2)
+	}
+}
+
+// run parses the flags, serves the emulator until ctx ends and then shuts it
+// down gracefully. Its log goes to logOut.
+func run(ctx context.Context, args []string, logOut io.Writer) error {
+	fs := flag.NewFlagSet("transfer-emulator", flag.ContinueOnError)
+	fs.SetOutput(logOut)
+	listen := fs.String("listen", "127.0.0.1:4566", "TCP address to serve on (port 0 picks a free port)")
+	account := fs.String("account", emulator.DefaultAccountID, "12-digit AWS account ID used in ARNs")
+	delay := fs.Duration("transition-delay", 2*time.Second, "how long servers stay STARTING or STOPPING (0: transitions complete at once)")
+	latency := fs.Duration("latency", 0, "delay added to every API call")
+	accessKey := fs.String("sigv4-access-key", "", "with --sigv4-secret-key, verify SigV4 signatures and accept only this access key")
+	secretKey := fs.String("sigv4-secret-key", "", "secret key of --sigv4-access-key")
+	seed := fs.Int64("seed", 0, "seed for generated IDs and random faults (0: from the time)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %v", fs.Args())
+	}
+	if (*accessKey == "") != (*secretKey == "") {
+		return errors.New("--sigv4-access-key and --sigv4-secret-key must be given together")
+	}
+	if len(*account) != 12 || strings.Trim(*account, "0123456789") != "" {
+		return fmt.Errorf("--account %q is not a 12-digit account ID", *account)
+	}
+	opts := emulator.Options{AccountID: *account, TransitionDelay: *delay, Seed: *seed}
+	if *accessKey != "" {
+		opts.StrictSigV4 = &emulator.Credentials{AccessKeyID: *accessKey, SecretAccessKey: *secretKey}
+	}
+
+	srv, err := emulator.Listen(*listen, opts)
+	if err != nil {
+		return err
+	}
+	srv.SetLatency(*latency)
+	logger := log.New(logOut, "transfer-emulator: ", log.LstdFlags)
+	logger.Printf("listening on %s (account %s, transition delay %s, latency %s, strict SigV4 %t); admin API at %s%s",
+		srv.URL(), *account, *delay, *latency, opts.StrictSigV4 != nil, srv.URL(), emulator.AdminPrefix)
+
+	<-ctx.Done()
+	logger.Printf("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	logger.Printf("stopped")
+	return nil
+}

@@ -1,0 +1,267 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/transfer"
+	"github.com/aws/smithy-go"
+	"golang.org/x/crypto/ssh"
+)
+
+const (
+	accessKey = "AKIDSTANDALONETEST"
+	secretKey = "standalone-test-secret"
+	account   = "210987654321"
+	region    = "eu-central-1"
+	role      = "arn:aws:iam::210987654321:role/transfer-user"
+)
+
+// lockedBuffer collects the emulator's log while the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestStandaloneBinary builds the command, runs it on a free loopback port
+// with strict SigV4, drives it with the SDK, its admin endpoint and the AWS
+// CLI, and stops it with SIGTERM.
+func TestStandaloneBinary(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "transfer-emulator")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+
+	cmd := exec.Command(bin, "--listen", "127.0.0.1:0", "--transition-delay", "0", "--account", account,
+		"--sigv4-access-key", accessKey, "--sigv4-secret-key", secretKey, "--seed", "3")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start: %v", err)
+	}
+	exited := make(chan error, 1)
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+	})
+	url, logs := readListenURL(t, stderr)
+	go func() { exited <- cmd.Wait() }()
+
+	t.Run("SDK", func(t *testing.T) { checkSDK(t, url) })
+	t.Run("AdminEndpoint", func(t *testing.T) { checkAdmin(t, url) })
+	t.Run("AWSCLI", func(t *testing.T) { checkAWSCLI(t, url) })
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatalf("SIGTERM: %v", err)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("after SIGTERM the emulator exited with %v; log:\n%s", err, logs)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("the emulator did not exit within 10s of SIGTERM; log:\n%s", logs)
+	}
+	if !strings.Contains(logs.String(), "shutting down") || !strings.Contains(logs.String(), "stopped") {
+		t.Errorf("log does not show a graceful shutdown:\n%s", logs)
+	}
+}
+
+// readListenURL waits for the startup line and returns the URL it names;
+// the rest of the log keeps flowing into the returned buffer.
+func readListenURL(t *testing.T, stderr io.Reader) (string, *lockedBuffer) {
+	t.Helper()
+	logs := &lockedBuffer{}
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		re := regexp.MustCompile(`listening on (http://127\.0\.0\.1:\d+)`)
+		for sc.Scan() {
+			line := sc.Text()
+			logs.Write([]byte(line + "\n"))
+			if m := re.FindStringSubmatch(line); m != nil {
+				found <- m[1]
+			}
+		}
+	}()
+	select {
+	case url := <-found:
+		return url, logs
+	case <-time.After(15 * time.Second):
+		t.Fatalf("no startup line within 15s; log:\n%s", logs)
+		return "", nil
+	}
+}
+
+func client(url, secret string) *transfer.Client {
+	return transfer.NewFromConfig(aws.Config{
+		Region:       region,
+		Credentials:  credentials.NewStaticCredentialsProvider(accessKey, secret, ""),
+		BaseEndpoint: aws.String(url),
+	}, func(o *transfer.Options) { o.Retryer = aws.NopRetryer{} })
+}
+
+func checkSDK(t *testing.T, url string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c := client(url, secretKey)
+	out, err := c.CreateServer(ctx, &transfer.CreateServerInput{})
+	if err != nil {
+		t.Fatalf("CreateServer: %v", err)
+	}
+	d, err := c.DescribeServer(ctx, &transfer.DescribeServerInput{ServerId: out.ServerId})
+	if err != nil {
+		t.Fatalf("DescribeServer: %v", err)
+	}
+	if want := "arn:aws:transfer:" + region + ":" + account + ":server/" + aws.ToString(out.ServerId); aws.ToString(d.Server.Arn) != want || d.Server.State != "ONLINE" {
+		t.Errorf("server %s in state %s, want %s ONLINE (flags --account and --transition-delay 0)", aws.ToString(d.Server.Arn), d.Server.State, want)
+	}
+	_, err = client(url, "wrong").ListServers(ctx, &transfer.ListServersInput{})
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) || apiErr.ErrorCode() != "InvalidSignatureException" {
+		t.Errorf("request signed with the wrong secret: %v, want InvalidSignatureException", err)
+	}
+	if _, err := c.DeleteServer(ctx, &transfer.DeleteServerInput{ServerId: out.ServerId}); err != nil {
+		t.Fatalf("DeleteServer: %v", err)
+	}
+}
+
+func checkAdmin(t *testing.T, url string) {
+	resp, err := http.Get(url + "/_emulator/calls")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var calls map[string]map[string]int
+	if err := json.NewDecoder(resp.Body).Decode(&calls); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET /_emulator/calls: %d %v", resp.StatusCode, err)
+	}
+	if calls["CreateServer"]["ok"] != 1 || calls["ListServers"]["InvalidSignatureException"] != 1 {
+		t.Errorf("calls = %v", calls)
+	}
+}
+
+// checkAWSCLI runs the AWS CLI (any version with "aws transfer") against the
+// emulator: servers and users are created, described, listed and deleted,
+// every request signed by the CLI and verified by the emulator.
+func checkAWSCLI(t *testing.T, url string) {
+	awsPath, err := exec.LookPath("aws")
+	if err != nil {
+		t.Fatalf("the AWS CLI is required for this test and was not found in PATH: install it with `apt-get update && apt-get install -y awscli` (Debian) or `pip install awscli`")
+	}
+	home := t.TempDir()
+	run := func(args ...string) (map[string]any, error) {
+		t.Helper()
+		args = append([]string{"transfer"}, args...)
+		args = append(args, "--endpoint-url", url, "--region", region, "--output", "json")
+		cmd := exec.Command(awsPath, args...)
+		cmd.Env = []string{
+			"PATH=" + os.Getenv("PATH"), "HOME=" + home,
+			"AWS_ACCESS_KEY_ID=" + accessKey, "AWS_SECRET_ACCESS_KEY=" + secretKey,
+			"AWS_CONFIG_FILE=" + filepath.Join(home, "config"), "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "credentials"),
+			"AWS_PAGER=", "AWS_MAX_ATTEMPTS=1", "AWS_EC2_METADATA_DISABLED=true",
+		}
+		if v := os.Getenv("PYENV_ROOT"); v != "" {
+			cmd.Env = append(cmd.Env, "PYENV_ROOT="+v)
+		}
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if err := cmd.Run(); err != nil {
+			return nil, errors.New(strings.TrimSpace(stderr.String()))
+		}
+		out := map[string]any{}
+		if s := bytes.TrimSpace(stdout.Bytes()); len(s) > 0 {
+			if err := json.Unmarshal(s, &out); err != nil {
+				t.Fatalf("aws %s printed %q: %v", strings.Join(args, " "), s, err)
+			}
+		}
+		return out, nil
+	}
+	must := func(args ...string) map[string]any {
+		t.Helper()
+		out, err := run(args...)
+		if err != nil {
+			t.Fatalf("aws transfer %s: %v", strings.Join(args, " "), err)
+		}
+		return out
+	}
+
+	created := must("create-server", "--protocols", "SFTP", "--tags", "Key=env,Value=cli")
+	id, _ := created["ServerId"].(string)
+	if !regexp.MustCompile(`^s-[0-9a-f]{17}$`).MatchString(id) {
+		t.Fatalf("create-server printed %v", created)
+	}
+	server, _ := must("describe-server", "--server-id", id)["Server"].(map[string]any)
+	if server["State"] != "ONLINE" || server["Arn"] != "arn:aws:transfer:"+region+":"+account+":server/"+id {
+		t.Errorf("describe-server printed %v", server)
+	}
+	if servers, _ := must("list-servers")["Servers"].([]any); len(servers) != 1 {
+		t.Errorf("list-servers printed %v", servers)
+	}
+
+	pub, _, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sshPub, err := ssh.NewPublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(sshPub)))
+	must("create-user", "--server-id", id, "--user-name", "cli-user", "--role", role, "--ssh-public-key-body", key,
+		"--home-directory-type", "LOGICAL", "--home-directory-mappings", `[{"Entry":"/","Target":"/bucket/${Transfer:UserName}"}]`)
+	user, _ := must("describe-user", "--server-id", id, "--user-name", "cli-user")["User"].(map[string]any)
+	keys, _ := user["SshPublicKeys"].([]any)
+	mappings, _ := user["HomeDirectoryMappings"].([]any)
+	if user["UserName"] != "cli-user" || len(keys) != 1 || len(mappings) != 1 || mappings[0].(map[string]any)["Target"] != "/bucket/cli-user" {
+		t.Errorf("describe-user printed %v", user)
+	}
+	if users, _ := must("list-users", "--server-id", id)["Users"].([]any); len(users) != 1 {
+		t.Errorf("list-users printed %v", users)
+	}
+	_, err = run("create-user", "--server-id", id, "--user-name", "cli-user", "--role", role)
+	if err == nil || !strings.Contains(err.Error(), "ResourceExistsException") {
+		t.Errorf("creating the user again: %v, want ResourceExistsException", err)
+	}
+	must("delete-user", "--server-id", id, "--user-name", "cli-user")
+	must("delete-server", "--server-id", id)
+	_, err = run("describe-server", "--server-id", id)
+	if err == nil || !strings.Contains(err.Error(), "ResourceNotFoundException") {
+		t.Errorf("describe-server after delete-server: %v, want ResourceNotFoundException", err)
+	}
+}

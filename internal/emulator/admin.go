@@ -1,0 +1,166 @@
+package emulator
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"time"
+)
+
+// newAdminHandler serves the Go control API as JSON under AdminPrefix, for
+// tests that run the emulator as a separate process. docs/emulator.md lists
+// the endpoints.
+func newAdminHandler(e *Emulator) http.Handler {
+	mux := http.NewServeMux()
+	const p = "/_emulator"
+	mux.HandleFunc("GET "+p+"/calls", func(w http.ResponseWriter, _ *http.Request) {
+		adminJSON(w, http.StatusOK, e.Calls())
+	})
+	mux.HandleFunc("DELETE "+p+"/calls", func(w http.ResponseWriter, _ *http.Request) {
+		e.ResetCalls()
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("GET "+p+"/snapshot", func(w http.ResponseWriter, _ *http.Request) {
+		adminJSON(w, http.StatusOK, e.Snapshot())
+	})
+	mux.HandleFunc("PUT "+p+"/latency", func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Latency string `json:"latency"`
+		}
+		if !decodeAdmin(w, r, &req) {
+			return
+		}
+		d, err := time.ParseDuration(req.Latency)
+		if err != nil || d < 0 {
+			adminError(w, http.StatusBadRequest, errors.New(`latency must be a non-negative Go duration such as "250ms"`))
+			return
+		}
+		e.SetLatency(d)
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("PUT "+p+"/rate-limit", func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			RPS   float64 `json:"rps"`
+			Burst int     `json:"burst"`
+		}
+		if !decodeAdmin(w, r, &req) {
+			return
+		}
+		e.SetRateLimit(req.RPS, req.Burst)
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("PUT "+p+"/fault-rate", func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Rate float64 `json:"rate"`
+		}
+		if decodeAdmin(w, r, &req) {
+			adminResult(w, e.SetFaultRate(req.Rate))
+		}
+	})
+	mux.HandleFunc("PUT "+p+"/commit-then-fail", func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Operation string  `json:"operation"`
+			Rate      float64 `json:"rate"`
+		}
+		if decodeAdmin(w, r, &req) {
+			adminResult(w, e.SetCommitThenFail(req.Operation, req.Rate))
+		}
+	})
+	mux.HandleFunc("POST "+p+"/fail-next", func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Operation string    `json:"operation"`
+			Count     int       `json:"count"`
+			Kind      ErrorKind `json:"kind"`
+		}
+		if decodeAdmin(w, r, &req) {
+			adminResult(w, e.FailNext(req.Operation, req.Count, req.Kind))
+		}
+	})
+	mux.HandleFunc("DELETE "+p+"/faults", func(w http.ResponseWriter, _ *http.Request) {
+		e.ClearFaults()
+		w.WriteHeader(http.StatusNoContent)
+	})
+	const server = p + "/regions/{region}/servers/{serverId}"
+	mux.HandleFunc("PATCH "+server, func(w http.ResponseWriter, r *http.Request) {
+		patch, ok := readPatch[ServerRecord](w, r)
+		if ok {
+			adminResult(w, e.ModifyServer(r.PathValue("region"), r.PathValue("serverId"), func(rec *ServerRecord) {
+				_ = json.Unmarshal(patch, rec)
+			}))
+		}
+	})
+	mux.HandleFunc("DELETE "+server, func(w http.ResponseWriter, r *http.Request) {
+		adminResult(w, e.DeleteServerOutOfBand(r.PathValue("region"), r.PathValue("serverId")))
+	})
+	mux.HandleFunc("POST "+server+"/fail-next-transition", func(w http.ResponseWriter, r *http.Request) {
+		adminResult(w, e.FailNextTransition(r.PathValue("region"), r.PathValue("serverId")))
+	})
+	const user = server + "/users/{userName}"
+	mux.HandleFunc("PATCH "+user, func(w http.ResponseWriter, r *http.Request) {
+		patch, ok := readPatch[UserRecord](w, r)
+		if ok {
+			adminResult(w, e.ModifyUser(r.PathValue("region"), r.PathValue("serverId"), r.PathValue("userName"), func(rec *UserRecord) {
+				_ = json.Unmarshal(patch, rec)
+			}))
+		}
+	})
+	mux.HandleFunc("DELETE "+user, func(w http.ResponseWriter, r *http.Request) {
+		adminResult(w, e.DeleteUserOutOfBand(r.PathValue("region"), r.PathValue("serverId"), r.PathValue("userName")))
+	})
+	return mux
+}
+
+// decodeAdmin decodes a JSON request body into v, rejecting unknown fields;
+// on failure it answers 400 and returns false.
+func decodeAdmin(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		adminError(w, http.StatusBadRequest, err)
+		return false
+	}
+	return true
+}
+
+// readPatch reads a JSON object of record fields to overwrite and checks
+// that it decodes onto a T; on failure it answers 400 and returns false.
+func readPatch[T any](w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody))
+	if err != nil {
+		adminError(w, http.StatusBadRequest, err)
+		return nil, false
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(new(T)); err != nil {
+		adminError(w, http.StatusBadRequest, err)
+		return nil, false
+	}
+	return body, true
+}
+
+// adminResult answers 204 for a nil error, 404 for a missing resource and
+// 400 otherwise.
+func adminResult(w http.ResponseWriter, err error) {
+	var aerr *apiError
+	switch {
+	case err == nil:
+		w.WriteHeader(http.StatusNoContent)
+	case errors.As(err, &aerr) && aerr.Code == CodeResourceNotFound:
+		adminError(w, http.StatusNotFound, err)
+	default:
+		adminError(w, http.StatusBadRequest, err)
+	}
+}
+
+func adminError(w http.ResponseWriter, status int, err error) {
+	adminJSON(w, status, map[string]string{"error": err.Error()})
+}
+
+func adminJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,16 @@
+// Package emulator is a wire-compatible emulator of the AWS Transfer Family API
+// (service model transfer-2018-11-05, protocol awsJson1_1) for tests, benchmarks
+// and demos.
+//
+// An Emulator is an http.Handler. The unmodified aws-sdk-go-v2 transfer client
+// (or the AWS CLI) talks to it when its endpoint is set to the emulator's URL.
+// It implements the server, user, SSH key and tag operations; every input is
+// validated against the embedded service model (required members, enums,
+// lengths, list sizes, numeric ranges and patterns) and against the cross-field
+// rules stated in the API reference; each rule (rules.go, servers.go,
+// users.go) quotes its source.
+//
+// Tests steer the emulator through the Go API (latency, rate limits, injected
+// faults, out-of-band changes, call counters, snapshots) or through the same
+// controls served as JSON under AdminPrefix on the emulator's own listener.
+package emulator

@@ -1,0 +1,270 @@
+package emulator
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+const (
+	// DefaultAccountID is the account the emulator's ARNs belong to unless
+	// Options.AccountID says otherwise.
+	DefaultAccountID = "111122223333"
+	// AdminPrefix is the path under which the emulator serves its test
+	// controls as JSON (see admin.go and docs/emulator.md).
+	AdminPrefix = "/_emulator/"
+
+	defaultRegion   = "us-east-1"
+	jsonContentType = "application/x-amz-json-1.1"
+	maxRequestBody  = 8 << 20
+)
+
+// Options configures an Emulator. The zero value is a usable configuration.
+type Options struct {
+	// AccountID is the 12-digit account in ARNs; DefaultAccountID when empty.
+	AccountID string
+	// TransitionDelay is how long STARTING and STOPPING last; zero completes
+	// every transition at once.
+	TransitionDelay time.Duration
+	// Clock drives transitions, the rate limiter and signature expiry; the
+	// system clock when nil.
+	Clock Clock
+	// StrictSigV4, when set, makes the emulator verify every request's SigV4
+	// signature against these credentials and reject the others as AWS does.
+	// When nil, signatures are not checked (the region is still taken from
+	// the credential scope).
+	StrictSigV4 *Credentials
+	// Seed makes generated IDs, host keys and random fault decisions
+	// reproducible; zero seeds from the time.
+	Seed int64
+}
+
+// Emulator is an in-memory AWS Transfer Family service speaking awsJson1_1.
+// It is an http.Handler and is safe for concurrent use.
+type Emulator struct {
+	accountID string
+	delay     time.Duration
+	clock     Clock
+	strict    *Credentials
+
+	mu      sync.Mutex // guards regions and rng
+	regions map[string]*region
+	rng     *rand.Rand
+
+	requestSeq  atomic.Uint64
+	requestSalt uint64
+	tokenKey    []byte
+	faults      *faults
+	calls       *callRecorder
+	admin       http.Handler
+}
+
+// New returns an Emulator holding no resources.
+func New(opts Options) *Emulator {
+	seed := uint64(opts.Seed)
+	if seed == 0 {
+		seed = uint64(time.Now().UnixNano())
+	}
+	e := &Emulator{
+		accountID:   opts.AccountID,
+		delay:       opts.TransitionDelay,
+		clock:       opts.Clock,
+		strict:      opts.StrictSigV4,
+		regions:     map[string]*region{},
+		rng:         rand.New(rand.NewPCG(seed, 0x5472616e73666572)),
+		requestSalt: seed,
+		calls:       newCallRecorder(),
+	}
+	if e.accountID == "" {
+		e.accountID = DefaultAccountID
+	}
+	if e.clock == nil {
+		e.clock = realClock{}
+	}
+	e.tokenKey = make([]byte, 32)
+	for i := range e.tokenKey {
+		e.tokenKey[i] = byte(e.rng.Uint32())
+	}
+	e.faults = newFaults(rand.New(rand.NewPCG(seed, 0x4661756c7473)))
+	e.admin = newAdminHandler(e)
+	return e
+}
+
+// operation is one implemented API operation.
+type operation struct {
+	// write marks operations that change resources.
+	write bool
+	run   func(e *Emulator, region string, body []byte) (any, error)
+}
+
+// operations are the implemented operations by name.
+var operations = map[string]operation{
+	"CreateServer":        {true, handler((*Emulator).createServer)},
+	"DescribeServer":      {false, handler((*Emulator).describeServer)},
+	"UpdateServer":        {true, handler((*Emulator).updateServer)},
+	"DeleteServer":        {true, handler((*Emulator).deleteServer)},
+	"StartServer":         {true, handler((*Emulator).startServer)},
+	"StopServer":          {true, handler((*Emulator).stopServer)},
+	"ListServers":         {false, handler((*Emulator).listServers)},
+	"CreateUser":          {true, handler((*Emulator).createUser)},
+	"DescribeUser":        {false, handler((*Emulator).describeUser)},
+	"UpdateUser":          {true, handler((*Emulator).updateUser)},
+	"DeleteUser":          {true, handler((*Emulator).deleteUser)},
+	"ListUsers":           {false, handler((*Emulator).listUsers)},
+	"ImportSshPublicKey":  {true, handler((*Emulator).importSSHPublicKey)},
+	"DeleteSshPublicKey":  {true, handler((*Emulator).deleteSSHPublicKey)},
+	"TagResource":         {true, handler((*Emulator).tagResource)},
+	"UntagResource":       {true, handler((*Emulator).untagResource)},
+	"ListTagsForResource": {false, handler((*Emulator).listTagsForResource)},
+}
+
+// handler adapts a typed operation to the operation table: the body is
+// first validated against the model, then decoded into In.
+func handler[In any](f func(*Emulator, string, *In) (any, error)) func(*Emulator, string, []byte) (any, error) {
+	return func(e *Emulator, region string, body []byte) (any, error) {
+		in := new(In)
+		if len(bytes.TrimSpace(body)) > 0 {
+			if err := json.Unmarshal(body, in); err != nil {
+				return nil, errSerialization(err.Error())
+			}
+		}
+		return f(e, region, in)
+	}
+}
+
+// ServeHTTP answers one awsJson1_1 request (POST / with X-Amz-Target
+// "TransferService.<Operation>"), or an admin request under AdminPrefix.
+func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, AdminPrefix) {
+		e.admin.ServeHTTP(w, r)
+		return
+	}
+	w.Header().Set("x-amzn-RequestId", e.requestID())
+	opName := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), model.Metadata.TargetPrefix+".")
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
+	if err != nil {
+		e.answerError(w, opName, errSerialization("cannot read request body: "+err.Error()))
+		return
+	}
+	if e.strict != nil {
+		if aerr := verifySigV4(r, body, *e.strict, e.clock.Now()); aerr != nil {
+			e.answerError(w, opName, aerr)
+			return
+		}
+	}
+	op, ok := operations[opName]
+	if !ok || r.Method != http.MethodPost {
+		e.answerError(w, opName, unknownOperation(r, opName))
+		return
+	}
+	if err := e.faults.wait(r.Context()); err != nil {
+		return
+	}
+	plan := e.faults.decide(opName, e.clock.Now())
+	if plan.drop {
+		e.calls.record(opName, OutcomeDropped)
+		dropConnection(w)
+		return
+	}
+	if plan.fail != nil {
+		e.answerError(w, opName, plan.fail)
+		return
+	}
+	var out any
+	if err = validateInput(opName, body); err == nil {
+		out, err = op.run(e, requestRegion(r), body)
+	}
+	if err != nil {
+		aerr, ok := err.(*apiError)
+		if !ok {
+			aerr = &apiError{Code: CodeInternalError, Status: http.StatusInternalServerError, Message: err.Error()}
+		}
+		e.answerError(w, opName, aerr)
+		return
+	}
+	switch plan.afterCommit {
+	case FailCommitThenDrop:
+		e.calls.record(opName, OutcomeDropped)
+		dropConnection(w)
+		return
+	case FailCommitThenError:
+		e.answerError(w, opName, FailInternalError.injected())
+		return
+	}
+	e.calls.record(opName, OutcomeOK)
+	if out == nil {
+		out = struct{}{}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// unknownOperation is the answer for a target the emulator does not serve:
+// a malformed target, an operation of the model it does not implement, or a
+// name that is not in the model at all.
+func unknownOperation(r *http.Request, opName string) *apiError {
+	switch {
+	case r.Method != http.MethodPost:
+		return errUnknownOperation("only POST / is served")
+	case opName == "":
+		return errUnknownOperation("missing X-Amz-Target header")
+	case model.inputShape(opName) != nil:
+		return errUnknownOperation(fmt.Sprintf("operation %s is in the service model but not implemented by the emulator", opName))
+	default:
+		return errUnknownOperation(fmt.Sprintf("unknown operation %s", opName))
+	}
+}
+
+func (e *Emulator) answerError(w http.ResponseWriter, opName string, aerr *apiError) {
+	e.calls.record(opName, aerr.Code)
+	w.Header().Set("x-amzn-ErrorType", aerr.Code)
+	writeJSON(w, aerr.Status, aerr.body())
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", jsonContentType)
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// dropConnection closes the client's connection without an answer.
+func dropConnection(w http.ResponseWriter) {
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			_ = conn.Close()
+			return
+		}
+	}
+	panic(http.ErrAbortHandler)
+}
+
+// requestID returns a unique, UUID-shaped request ID.
+func (e *Emulator) requestID() string {
+	x := splitmix(e.requestSalt ^ e.requestSeq.Add(1))
+	y := splitmix(x)
+	return fmt.Sprintf("%08x-%04x-4%03x-%04x-%012x", uint32(x>>32), uint16(x>>16), uint16(x)&0xfff,
+		uint16(y>>48)&0x3fff|0x8000, y&0xffffffffffff)
+}
+
+func splitmix(x uint64) uint64 {
+	x += 0x9e3779b97f4a7c15
+	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
+	x = (x ^ x>>27) * 0x94d049bb133111eb
+	return x ^ x>>31
+}
+
+// randomHex returns n random lowercase hex digits; e.mu must be held.
+func (e *Emulator) randomHex(n int) string {
+	const digits = "0123456789abcdef"
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = digits[e.rng.IntN(16)]
+	}
+	return string(b)
+}

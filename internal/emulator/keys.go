@@ -1,0 +1,82 @@
+package emulator
+
+import (
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/rsa"
+	"encoding/base64"
+	"errors"
+	"slices"
+	"strings"
+
+	"golang.org/x/crypto/ssh"
+)
+
+// minRSAHostKeyBits: SDK CreateServerInput.HostKey: "Use a minimum value of
+// 2048 for the -b option."
+const minRSAHostKeyBits = 2048
+
+// hostKeyFingerprint parses a server host key and returns the fingerprint
+// DescribeServer reports for it: "SHA256:" and the unpadded base64 SHA-256 of
+// the public key in SSH wire format, as ssh-keygen -l prints it (SDK
+// DescribedServer.HostKeyFingerprint). SDK CreateServerInput.HostKey: "The
+// RSA, ECDSA, or ED25519 private key to use for your SFTP-enabled server",
+// generated with ssh-keygen -N "" (no passphrase), in PEM or OpenSSH form.
+func hostKeyFingerprint(pemText string) (string, error) {
+	key, err := ssh.ParseRawPrivateKey([]byte(pemText))
+	if err != nil {
+		var missing *ssh.PassphraseMissingError
+		if errors.As(err, &missing) {
+			return "", errInvalidRequest("HostKey must not be protected by a passphrase")
+		}
+		return "", errInvalidRequest("HostKey is not a valid SSH private key: %v", err)
+	}
+	switch k := key.(type) {
+	case *rsa.PrivateKey:
+		if bits := k.N.BitLen(); bits < minRSAHostKeyBits {
+			return "", errInvalidRequest("HostKey is a %d-bit RSA key; the minimum is %d bits", bits, minRSAHostKeyBits)
+		}
+	case *ecdsa.PrivateKey, ed25519.PrivateKey, *ed25519.PrivateKey:
+	default:
+		return "", errInvalidRequest("HostKey must be an RSA, ECDSA or ED25519 private key")
+	}
+	signer, err := ssh.NewSignerFromKey(key)
+	if err != nil {
+		return "", errInvalidRequest("HostKey is not usable: %v", err)
+	}
+	return ssh.FingerprintSHA256(signer.PublicKey()), nil
+}
+
+// generatedHostKeyFingerprint returns the fingerprint of the ED25519 host
+// key the service generates for a server created without one; seed is 32
+// random bytes.
+func generatedHostKeyFingerprint(seed []byte) string {
+	pub, err := ssh.NewPublicKey(ed25519.NewKeyFromSeed(seed).Public())
+	if err != nil {
+		panic("emulator: ed25519 public key rejected by x/crypto/ssh: " + err.Error())
+	}
+	return ssh.FingerprintSHA256(pub)
+}
+
+// acceptedUserKeyTypes: SDK CreateUserInput.SshPublicKeyBody: "Transfer
+// Family accepts RSA, ECDSA, and ED25519 keys ... For RSA keys, the key type
+// is ssh-rsa. For ED25519 keys, the key type is ssh-ed25519. For ECDSA keys,
+// the key type is either ecdsa-sha2-nistp256, ecdsa-sha2-nistp384, or
+// ecdsa-sha2-nistp521".
+var acceptedUserKeyTypes = []string{
+	ssh.KeyAlgoRSA, ssh.KeyAlgoED25519, ssh.KeyAlgoECDSA256, ssh.KeyAlgoECDSA384, ssh.KeyAlgoECDSA521,
+}
+
+// parseUserKey checks an SSH public key body and returns the body as stored
+// and the key's identity (type and wire-format key, without the comment),
+// which is what makes two imports the same key.
+func parseUserKey(body string) (stored, identity string, err error) {
+	pub, _, _, _, perr := ssh.ParseAuthorizedKey([]byte(body))
+	if perr != nil {
+		return "", "", errInvalidRequest("SshPublicKeyBody is not a valid SSH public key: %v", perr)
+	}
+	if !slices.Contains(acceptedUserKeyTypes, pub.Type()) {
+		return "", "", errInvalidRequest("SshPublicKeyBody is a %s key; Transfer Family accepts RSA, ECDSA and ED25519 keys", pub.Type())
+	}
+	return strings.TrimSpace(body), pub.Type() + " " + base64.StdEncoding.EncodeToString(pub.Marshal()), nil
+}

@@ -1,0 +1,198 @@
+package emulator
+
+import (
+	"slices"
+	"time"
+)
+
+// Server states, the State enum of the service model.
+const (
+	StateOffline     = "OFFLINE"
+	StateOnline      = "ONLINE"
+	StateStarting    = "STARTING"
+	StateStopping    = "STOPPING"
+	StateStartFailed = "START_FAILED"
+	StateStopFailed  = "STOP_FAILED"
+)
+
+// Tag is a key-value pair on a server or user.
+type Tag struct {
+	Key   string
+	Value string
+}
+
+// EndpointDetails is a server's VPC settings. SecurityGroupIds is stored but,
+// as in AWS, never returned by DescribeServer.
+type EndpointDetails struct {
+	AddressAllocationIDs []string `json:"AddressAllocationIds,omitempty"`
+	SubnetIDs            []string `json:"SubnetIds,omitempty"`
+	VpcEndpointID        string   `json:"VpcEndpointId,omitempty"`
+	VpcID                string   `json:"VpcId,omitempty"`
+	SecurityGroupIDs     []string `json:"SecurityGroupIds,omitempty"`
+}
+
+// IdentityProviderDetails is how a server with a custom identity provider
+// authenticates users.
+type IdentityProviderDetails struct {
+	URL                       string `json:"Url,omitempty"`
+	InvocationRole            string `json:",omitempty"`
+	DirectoryID               string `json:"DirectoryId,omitempty"`
+	Function                  string `json:",omitempty"`
+	SftpAuthenticationMethods string `json:",omitempty"`
+}
+
+// ProtocolDetails is a server's protocol settings.
+type ProtocolDetails struct {
+	PassiveIP                string   `json:"PassiveIp,omitempty"`
+	TLSSessionResumptionMode string   `json:"TlsSessionResumptionMode,omitempty"`
+	SetStatOption            string   `json:",omitempty"`
+	As2Transports            []string `json:",omitempty"`
+}
+
+// WorkflowDetail attaches a workflow to a server event.
+type WorkflowDetail struct {
+	WorkflowID    string `json:"WorkflowId"`
+	ExecutionRole string
+}
+
+// WorkflowDetails lists the workflows a server runs on uploads.
+type WorkflowDetails struct {
+	OnUpload        []WorkflowDetail `json:",omitempty"`
+	OnPartialUpload []WorkflowDetail `json:",omitempty"`
+}
+
+func (w WorkflowDetails) empty() bool { return len(w.OnUpload) == 0 && len(w.OnPartialUpload) == 0 }
+
+// S3StorageOptions is a server's S3 storage settings.
+type S3StorageOptions struct {
+	DirectoryListingOptimization string `json:",omitempty"`
+}
+
+// ServerRecord is everything the emulator stores about a server, including
+// the write-only fields AWS never returns (EndpointDetails.SecurityGroupIDs;
+// the host key itself is kept only as its fingerprint).
+type ServerRecord struct {
+	ServerID                           string `json:"ServerId"`
+	Arn                                string
+	State                              string
+	Domain                             string
+	EndpointType                       string
+	EndpointDetails                    EndpointDetails
+	IdentityProviderType               string
+	IdentityProviderDetails            IdentityProviderDetails
+	Protocols                          []string
+	ProtocolDetails                    ProtocolDetails
+	Certificate                        string `json:",omitempty"`
+	LoggingRole                        string `json:",omitempty"`
+	SecurityPolicyName                 string
+	PreAuthenticationLoginBanner       string `json:",omitempty"`
+	PostAuthenticationLoginBanner      string `json:",omitempty"`
+	HostKeyFingerprint                 string
+	IPAddressType                      string   `json:"IpAddressType"`
+	StructuredLogDestinations          []string `json:",omitempty"`
+	WorkflowDetails                    WorkflowDetails
+	S3StorageOptions                   S3StorageOptions
+	As2ServiceManagedEgressIPAddresses []string `json:"As2ServiceManagedEgressIpAddresses,omitempty"`
+	Tags                               []Tag    `json:",omitempty"`
+}
+
+func (r ServerRecord) clone() ServerRecord {
+	c := r
+	c.EndpointDetails.AddressAllocationIDs = slices.Clone(r.EndpointDetails.AddressAllocationIDs)
+	c.EndpointDetails.SubnetIDs = slices.Clone(r.EndpointDetails.SubnetIDs)
+	c.EndpointDetails.SecurityGroupIDs = slices.Clone(r.EndpointDetails.SecurityGroupIDs)
+	c.Protocols = slices.Clone(r.Protocols)
+	c.ProtocolDetails.As2Transports = slices.Clone(r.ProtocolDetails.As2Transports)
+	c.StructuredLogDestinations = slices.Clone(r.StructuredLogDestinations)
+	c.WorkflowDetails.OnUpload = slices.Clone(r.WorkflowDetails.OnUpload)
+	c.WorkflowDetails.OnPartialUpload = slices.Clone(r.WorkflowDetails.OnPartialUpload)
+	c.As2ServiceManagedEgressIPAddresses = slices.Clone(r.As2ServiceManagedEgressIPAddresses)
+	c.Tags = slices.Clone(r.Tags)
+	return c
+}
+
+// HomeDirectoryMapEntry maps a logical path to a storage path.
+type HomeDirectoryMapEntry struct {
+	Entry  string
+	Target string
+	Type   string `json:",omitempty"`
+}
+
+// PosixProfile is the POSIX identity of an EFS user.
+type PosixProfile struct {
+	UID           int64   `json:"Uid"`
+	GID           int64   `json:"Gid"`
+	SecondaryGIDs []int64 `json:"SecondaryGids,omitempty"`
+}
+
+// SSHPublicKey is one public key of a user.
+type SSHPublicKey struct {
+	SSHPublicKeyID   string `json:"SshPublicKeyId"`
+	SSHPublicKeyBody string `json:"SshPublicKeyBody"`
+	DateImported     time.Time
+}
+
+// UserRecord is everything the emulator stores about a user.
+type UserRecord struct {
+	ServerID              string `json:"ServerId"`
+	UserName              string
+	Arn                   string
+	HomeDirectory         string                  `json:",omitempty"`
+	HomeDirectoryType     string                  `json:",omitempty"`
+	HomeDirectoryMappings []HomeDirectoryMapEntry `json:",omitempty"`
+	Policy                string                  `json:",omitempty"`
+	PosixProfile          *PosixProfile           `json:",omitempty"`
+	Role                  string
+	SSHPublicKeys         []SSHPublicKey `json:"SshPublicKeys,omitempty"`
+	Tags                  []Tag          `json:",omitempty"`
+}
+
+func (u UserRecord) clone() UserRecord {
+	c := u
+	c.HomeDirectoryMappings = slices.Clone(u.HomeDirectoryMappings)
+	if u.PosixProfile != nil {
+		p := *u.PosixProfile
+		p.SecondaryGIDs = slices.Clone(p.SecondaryGIDs)
+		c.PosixProfile = &p
+	}
+	c.SSHPublicKeys = slices.Clone(u.SSHPublicKeys)
+	c.Tags = slices.Clone(u.Tags)
+	return c
+}
+
+// Snapshot is a copy of every resource the emulator holds, by region.
+type Snapshot struct {
+	Regions map[string]RegionSnapshot
+}
+
+// RegionSnapshot is the servers of one region, ordered by ServerID.
+type RegionSnapshot struct {
+	Servers []ServerSnapshot
+}
+
+// ServerSnapshot is a server with its users, ordered by UserName.
+type ServerSnapshot struct {
+	ServerRecord
+	Users []UserRecord
+}
+
+// Server returns the snapshot of a server, or false when region has no such
+// server.
+func (s Snapshot) Server(region, serverID string) (ServerSnapshot, bool) {
+	for _, srv := range s.Regions[region].Servers {
+		if srv.ServerID == serverID {
+			return srv, true
+		}
+	}
+	return ServerSnapshot{}, false
+}
+
+// User returns the snapshot of a user, or false when there is no such user.
+func (s ServerSnapshot) User(userName string) (UserRecord, bool) {
+	for _, u := range s.Users {
+		if u.UserName == userName {
+			return u, true
+		}
+	}
+	return UserRecord{}, false
+}

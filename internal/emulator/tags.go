@@ -1,0 +1,106 @@
+package emulator
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// taggedLocked returns the tag list of the server or user an ARN names in
+// regionName. An ARN that is not a Transfer ARN is InvalidRequestException;
+// one of another region or account, of a resource kind the emulator does not
+// hold, or of a missing resource is ResourceNotFoundException. e.mu must be
+// held.
+func (e *Emulator) taggedLocked(regionName, arn string) (*[]Tag, error) {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "transfer" {
+		return nil, errInvalidRequest("Arn %q is not an AWS Transfer Family ARN", arn)
+	}
+	notFound := errNotFound("Arn", arn, "Unknown resource")
+	if parts[1] != partition(regionName) || parts[3] != regionName || parts[4] != e.accountID {
+		return nil, notFound
+	}
+	kind, rest, _ := strings.Cut(parts[5], "/")
+	switch kind {
+	case "server":
+		s, err := e.serverLocked(regionName, rest)
+		if err != nil {
+			return nil, err
+		}
+		return &s.rec.Tags, nil
+	case "user":
+		serverID, userName, ok := strings.Cut(rest, "/")
+		if !ok {
+			return nil, notFound
+		}
+		_, u, err := e.userLocked(regionName, serverID, userName)
+		if err != nil {
+			return nil, err
+		}
+		return &u.Tags, nil
+	default:
+		return nil, notFound
+	}
+}
+
+// tagResource adds or updates tags (see mergeTags for the limits).
+func (e *Emulator) tagResource(regionName string, in *tagResourceInput) (any, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	tags, err := e.taggedLocked(regionName, in.Arn)
+	if err != nil {
+		return nil, err
+	}
+	merged, err := mergeTags(*tags, in.Tags)
+	if err != nil {
+		return nil, err
+	}
+	*tags = merged
+	return nil, nil
+}
+
+// untagResource removes the given keys; keys the resource does not have are
+// ignored.
+func (e *Emulator) untagResource(regionName string, in *untagResourceInput) (any, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	tags, err := e.taggedLocked(regionName, in.Arn)
+	if err != nil {
+		return nil, err
+	}
+	*tags = slices.DeleteFunc(slices.Clone(*tags), func(t Tag) bool { return slices.Contains(in.TagKeys, t.Key) })
+	return nil, nil
+}
+
+// listTagsForResource pages through a resource's tags in the order they
+// were added.
+func (e *Emulator) listTagsForResource(regionName string, in *listTagsInput) (any, error) {
+	const op = "ListTagsForResource"
+	after, err := e.decodeToken(in.NextToken, op, in.Arn)
+	if err != nil {
+		return nil, err
+	}
+	start := 0
+	if after != "" {
+		if start, err = strconv.Atoi(after); err != nil {
+			return nil, errInvalidNextToken()
+		}
+	}
+	size := pageSize(in.listInput)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	tags, err := e.taggedLocked(regionName, in.Arn)
+	if err != nil {
+		return nil, err
+	}
+	start = min(start, len(*tags))
+	end := min(start+size, len(*tags))
+	out := listTagsOutput{Arn: in.Arn, Tags: slices.Clone((*tags)[start:end])}
+	if out.Tags == nil {
+		out.Tags = []Tag{}
+	}
+	if end < len(*tags) {
+		out.NextToken = e.encodeToken(pageToken{Op: op, Scope: in.Arn, After: strconv.Itoa(end)})
+	}
+	return out, nil
+}

@@ -1,0 +1,237 @@
+package emulator
+
+import (
+	"slices"
+)
+
+// userLocked returns a server and one of its users, or
+// ResourceNotFoundException for either; e.mu must be held.
+func (e *Emulator) userLocked(regionName, serverID, userName string) (*serverState, *UserRecord, error) {
+	s, err := e.serverLocked(regionName, serverID)
+	if err != nil {
+		return nil, nil, err
+	}
+	u := s.users[userName]
+	if u == nil {
+		return nil, nil, userNotFound(userName)
+	}
+	return s, u, nil
+}
+
+// applyUserSettings applies the members of a CreateUser or UpdateUser
+// request to u and checks the result. Mapping targets are stored with
+// ${Transfer:UserName} expanded; a user whose HomeDirectoryType becomes PATH
+// loses its mappings.
+func applyUserSettings(u *UserRecord, in *userSettingsInput) error {
+	setString(&u.HomeDirectory, in.HomeDirectory)
+	setString(&u.HomeDirectoryType, in.HomeDirectoryType)
+	if in.HomeDirectoryMappings != nil {
+		u.HomeDirectoryMappings = expandUserName(in.HomeDirectoryMappings, u.UserName)
+	}
+	if u.HomeDirectoryType == homeDirectoryPath && in.HomeDirectoryMappings == nil {
+		u.HomeDirectoryMappings = nil
+	}
+	setString(&u.Policy, in.Policy)
+	if in.PosixProfile != nil {
+		p := *in.PosixProfile
+		p.SecondaryGIDs = slices.Clone(p.SecondaryGIDs)
+		u.PosixProfile = &p
+	}
+	setString(&u.Role, in.Role)
+	if err := checkHomeDirectory(u, in.HomeDirectoryMappings != nil); err != nil {
+		return err
+	}
+	return checkPolicy(u.Policy)
+}
+
+// createUser: SDK CreateUser: "You can only create and associate users with
+// servers that have the IdentityProviderType set to SERVICE_MANAGED"; a user
+// name is unique on its server (user guide, service-managed users: "each
+// username must be unique on your server"), so a second one is
+// ResourceExistsException, which the model lists for CreateUser.
+func (e *Emulator) createUser(regionName string, in *createUserInput) (any, error) {
+	u := UserRecord{ServerID: in.ServerID, UserName: in.UserName, HomeDirectoryType: defaultHomeDirectoryType}
+	if err := applyUserSettings(&u, &in.userSettingsInput); err != nil {
+		return nil, err
+	}
+	var keyBody string
+	if in.SSHPublicKeyBody != nil {
+		var err error
+		if keyBody, _, err = parseUserKey(*in.SSHPublicKeyBody); err != nil {
+			return nil, err
+		}
+	}
+	tags, err := mergeTags(nil, in.Tags)
+	if err != nil {
+		return nil, err
+	}
+	u.Tags = tags
+
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s, err := e.serverLocked(regionName, in.ServerID)
+	if err != nil {
+		return nil, err
+	}
+	if s.rec.IdentityProviderType != idpServiceManaged {
+		return nil, errInvalidRequest("Users can only be created on a server whose IdentityProviderType is SERVICE_MANAGED; server %s uses %s",
+			s.rec.ServerID, s.rec.IdentityProviderType)
+	}
+	if s.users[u.UserName] != nil {
+		return nil, errExists(resourceTypeUser, u.UserName, "User already exists")
+	}
+	u.Arn = e.userArn(regionName, u.ServerID, u.UserName)
+	if keyBody != "" {
+		u.SSHPublicKeys = []SSHPublicKey{{SSHPublicKeyID: e.newKeyIDLocked(nil), SSHPublicKeyBody: keyBody, DateImported: e.clock.Now()}}
+	}
+	s.users[u.UserName] = &u
+	s.userOrder.Insert(u.UserName)
+	return userIDOutput{ServerID: u.ServerID, UserName: u.UserName}, nil
+}
+
+func (e *Emulator) describeUser(regionName string, in *userIDInput) (any, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	_, u, err := e.userLocked(regionName, in.ServerID, in.UserName)
+	if err != nil {
+		return nil, err
+	}
+	c := u.clone()
+	keys := make([]sshPublicKeyOutput, len(c.SSHPublicKeys))
+	for i, k := range c.SSHPublicKeys {
+		keys[i] = sshPublicKeyOutput{DateImported: epochSeconds(k.DateImported), SSHPublicKeyBody: k.SSHPublicKeyBody, SSHPublicKeyID: k.SSHPublicKeyID}
+	}
+	return describeUserOutput{ServerID: c.ServerID, User: describedUser{
+		Arn:                   c.Arn,
+		HomeDirectory:         c.HomeDirectory,
+		HomeDirectoryMappings: c.HomeDirectoryMappings,
+		HomeDirectoryType:     c.HomeDirectoryType,
+		Policy:                c.Policy,
+		PosixProfile:          c.PosixProfile,
+		Role:                  c.Role,
+		SSHPublicKeys:         keys,
+		Tags:                  c.Tags,
+		UserName:              c.UserName,
+	}}, nil
+}
+
+func (e *Emulator) updateUser(regionName string, in *userSettingsInput) (any, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s, u, err := e.userLocked(regionName, in.ServerID, in.UserName)
+	if err != nil {
+		return nil, err
+	}
+	next := u.clone()
+	if err := applyUserSettings(&next, in); err != nil {
+		return nil, err
+	}
+	s.users[next.UserName] = &next
+	return userIDOutput{ServerID: next.ServerID, UserName: next.UserName}, nil
+}
+
+func (e *Emulator) deleteUser(regionName string, in *userIDInput) (any, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s, _, err := e.userLocked(regionName, in.ServerID, in.UserName)
+	if err != nil {
+		return nil, err
+	}
+	delete(s.users, in.UserName)
+	s.userOrder.Delete(in.UserName)
+	return nil, nil
+}
+
+// listUsers pages through a server's users in name order. Users exist only
+// on SERVICE_MANAGED servers; the service refuses to list the others
+// ("Cannot list users on server with IdP type: API_GATEWAY", quoted in
+// terraform-provider-aws issue #19850).
+func (e *Emulator) listUsers(regionName string, in *listUsersInput) (any, error) {
+	const op = "ListUsers"
+	after, err := e.decodeToken(in.NextToken, op, in.ServerID)
+	if err != nil {
+		return nil, err
+	}
+	size := pageSize(in.listInput)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s, err := e.serverLocked(regionName, in.ServerID)
+	if err != nil {
+		return nil, err
+	}
+	if s.rec.IdentityProviderType != idpServiceManaged {
+		return nil, errInvalidRequest("Cannot list users on server with IdP type: %s", s.rec.IdentityProviderType)
+	}
+	names := s.userOrder.After(after, size+1)
+	out := listUsersOutput{ServerID: in.ServerID, Users: make([]listedUser, 0, min(len(names), size))}
+	if len(names) > size {
+		names = names[:size]
+		out.NextToken = e.encodeToken(pageToken{Op: op, Scope: in.ServerID, After: names[len(names)-1]})
+	}
+	for _, name := range names {
+		u := s.users[name]
+		out.Users = append(out.Users, listedUser{
+			Arn:               u.Arn,
+			HomeDirectory:     u.HomeDirectory,
+			HomeDirectoryType: u.HomeDirectoryType,
+			Role:              u.Role,
+			SSHPublicKeyCount: len(u.SSHPublicKeys),
+			UserName:          u.UserName,
+		})
+	}
+	return out, nil
+}
+
+// importSSHPublicKey adds a key to a user. A key the user already has (same
+// type and key material, whatever the comment) is ResourceExistsException,
+// which the model lists for ImportSshPublicKey; a user holds at most
+// maxSSHPublicKeysPerUser keys.
+func (e *Emulator) importSSHPublicKey(regionName string, in *importSSHPublicKeyInput) (any, error) {
+	body, identity, err := parseUserKey(in.SSHPublicKeyBody)
+	if err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	_, u, err := e.userLocked(regionName, in.ServerID, in.UserName)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range u.SSHPublicKeys {
+		if _, existing, _ := parseUserKey(k.SSHPublicKeyBody); existing == identity {
+			return nil, errExists(resourceTypeSSHPublicKey, k.SSHPublicKeyID, "SSH public key already exists for user "+u.UserName)
+		}
+	}
+	if len(u.SSHPublicKeys) >= maxSSHPublicKeysPerUser {
+		return nil, errInvalidRequest("User %s already has %d SSH public keys, the maximum per user", u.UserName, maxSSHPublicKeysPerUser)
+	}
+	key := SSHPublicKey{SSHPublicKeyID: e.newKeyIDLocked(u.SSHPublicKeys), SSHPublicKeyBody: body, DateImported: e.clock.Now()}
+	u.SSHPublicKeys = append(slices.Clip(u.SSHPublicKeys), key)
+	return importSSHPublicKeyOutput{ServerID: u.ServerID, SSHPublicKeyID: key.SSHPublicKeyID, UserName: u.UserName}, nil
+}
+
+func (e *Emulator) deleteSSHPublicKey(regionName string, in *deleteSSHPublicKeyInput) (any, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	_, u, err := e.userLocked(regionName, in.ServerID, in.UserName)
+	if err != nil {
+		return nil, err
+	}
+	i := slices.IndexFunc(u.SSHPublicKeys, func(k SSHPublicKey) bool { return k.SSHPublicKeyID == in.SSHPublicKeyID })
+	if i < 0 {
+		return nil, errNotFound(resourceTypeSSHPublicKey, in.SSHPublicKeyID, "Unknown SSH public key")
+	}
+	u.SSHPublicKeys = slices.Delete(slices.Clone(u.SSHPublicKeys), i, i+1)
+	return nil, nil
+}
+
+// newKeyIDLocked returns a key ID ("key-" and 17 hex digits, the
+// SshPublicKeyId pattern) not used by existing; e.mu must be held.
+func (e *Emulator) newKeyIDLocked(existing []SSHPublicKey) string {
+	for {
+		id := "key-" + e.randomHex(17)
+		if !slices.ContainsFunc(existing, func(k SSHPublicKey) bool { return k.SSHPublicKeyID == id }) {
+			return id
+		}
+	}
+}
