@@ -45,8 +45,12 @@ lint: vet ## Run go vet and staticcheck (built from the module proxy at a pinned
 envtest: ## Build (once) the kube-apiserver, etcd and kubectl binaries the tests run.
 	@$(KUBEBUILDER_ASSETS_CMD) >/dev/null
 
+.PHONY: test-tools
+test-tools: ## Install the tools the tests drive besides Go (the AWS CLI).
+	hack/install-test-tools.sh
+
 .PHONY: test
-test: ## Run every test, against a real API server (envtest) and the emulator.
+test: test-tools ## Run every test, against a real API server (envtest) and the emulator.
 	KUBEBUILDER_ASSETS="$$($(KUBEBUILDER_ASSETS_CMD))" go test -timeout $(TEST_TIMEOUT) ./...
 
 .PHONY: verify

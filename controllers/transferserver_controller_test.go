@@ -302,7 +302,9 @@ func TestServerHostKeyProblems(t *testing.T) {
 		g.Expect(condition(srv, v1alpha1.ConditionStalled).Message).To(ContainSubstring(`no key "ssh-privatekey"`))
 	}).WithTimeout(timeout).Should(Succeed())
 
-	update(t, bad, func(s *corev1.Secret) { s.Data = map[string][]byte{"ssh-privatekey": []byte("-----BEGIN SECRET-----\nc2VjcmV0LWJvZHk=\n")} })
+	update(t, bad, func(s *corev1.Secret) {
+		s.Data = map[string][]byte{"ssh-privatekey": []byte("-----BEGIN SECRET-----\nc2VjcmV0LWJvZHk=\n")}
+	})
 	c = waitCondition(t, srv, v1alpha1.ConditionStalled, v1alpha1.ReasonInvalidHostKey)
 	g.Expect(c.Message).NotTo(ContainSubstring("c2VjcmV0LWJvZHk="))
 	g.Expect(serversOwnedBy(string(srv.UID))).To(BeEmpty())
@@ -332,21 +334,27 @@ func TestServerOfflineOnlyChange(t *testing.T) {
 	g.Expect(calls.Of("StopServer")).To(Equal(1), "calls: %v", calls)
 	g.Expect(calls.Of("StartServer")).To(Equal(1), "calls: %v", calls)
 	g.Expect(calls.Outcome("UpdateServer", "ok")).To(Equal(1), "calls: %v", calls)
-	g.Expect(calls.Total() - calls.Outcome("UpdateServer", "ok") - calls.Of("StopServer") - calls.Of("StartServer") - calls.Of("DescribeServer")).To(BeZero(), "calls: %v", calls)
+	g.Expect(calls.Total()-calls.Outcome("UpdateServer", "ok")-calls.Of("StopServer")-calls.Of("StartServer")-calls.Of("DescribeServer")).To(BeZero(), "calls: %v", calls)
 	waitEvent(t, srv, "Stopping", "ipAddressType")
 }
 
-// TestServerElasticIPsTwoPhase checks that new subnets and Elastic IPs are applied in the order
-// AWS demands: subnets first, then the Elastic IPs while the server is stopped.
-func TestServerElasticIPsTwoPhase(t *testing.T) {
+// TestServerElasticIPs checks that Elastic IPs are applied in the order AWS demands: never in
+// CreateServer but while the server is stopped afterwards; new subnets first and the Elastic IPs
+// after them; and, to change the subnets of a server that has Elastic IPs, those removed first.
+func TestServerElasticIPs(t *testing.T) {
 	g := NewWithT(t)
 	ns := newNamespace(t)
 	srv := newServer(ns, "eip", func(s *v1alpha1.TransferServerSpec) {
 		s.EndpointType = "VPC"
-		s.EndpointDetails = &v1alpha1.EndpointDetails{VpcID: "vpc-0abc", SubnetIDs: []string{"subnet-1"}}
+		s.EndpointDetails = &v1alpha1.EndpointDetails{
+			VpcID: "vpc-0abc", SubnetIDs: []string{"subnet-1"}, AddressAllocationIDs: []string{"eipalloc-1"},
+		}
 	})
 	create(t, srv)
 	waitReady(t, srv)
+	got := awsServer(g, srv.Status.ServerID)
+	g.Expect(got.EndpointDetails.AddressAllocationIDs).To(ConsistOf("eipalloc-1"))
+	g.Expect(got.State).To(Equal("ONLINE"))
 
 	calls := callsDuring(func() {
 		update(t, srv, func(s *v1alpha1.TransferServer) {
@@ -355,13 +363,44 @@ func TestServerElasticIPsTwoPhase(t *testing.T) {
 		})
 		waitReady(t, srv)
 	})
-	got := awsServer(g, srv.Status.ServerID)
+	got = awsServer(g, srv.Status.ServerID)
 	g.Expect(got.EndpointDetails.SubnetIDs).To(ConsistOf("subnet-3", "subnet-4"))
 	g.Expect(got.EndpointDetails.AddressAllocationIDs).To(ConsistOf("eipalloc-3", "eipalloc-4"))
 	g.Expect(got.State).To(Equal("ONLINE"))
-	g.Expect(calls.Outcome("UpdateServer", "ok")).To(Equal(2), "calls: %v", calls)
+	g.Expect(calls.Outcome("UpdateServer", "ok")).To(Equal(3), "remove Elastic IPs, set subnets, set Elastic IPs: %v", calls)
+	g.Expect(calls.Of("UpdateServer")).To(Equal(3), "no refused update: %v", calls)
 	g.Expect(calls.Of("StopServer")).To(Equal(1), "calls: %v", calls)
 	g.Expect(calls.Of("StartServer")).To(Equal(1), "calls: %v", calls)
+}
+
+// TestServerEndpointTypeChange checks that a server moved from PUBLIC to VPC is stopped for the
+// change, gets its security groups in that call, and runs again afterwards.
+func TestServerEndpointTypeChange(t *testing.T) {
+	g := NewWithT(t)
+	ns := newNamespace(t)
+	srv := newServer(ns, "moving", nil)
+	create(t, srv)
+	waitReady(t, srv)
+
+	calls := callsDuring(func() {
+		update(t, srv, func(s *v1alpha1.TransferServer) {
+			s.Spec.EndpointType = "VPC"
+			s.Spec.EndpointDetails = &v1alpha1.EndpointDetails{
+				VpcID: "vpc-0abc", SubnetIDs: []string{"subnet-1"},
+				SecurityGroupIDs:     []v1alpha1.SecurityGroupID{"sg-0123456789abcdef0"},
+				AddressAllocationIDs: []string{"eipalloc-1"},
+			}
+		})
+		waitReady(t, srv)
+	})
+	got := awsServer(g, srv.Status.ServerID)
+	g.Expect(got.EndpointType).To(Equal("VPC"))
+	g.Expect(got.EndpointDetails.SecurityGroupIDs).To(ConsistOf("sg-0123456789abcdef0"))
+	g.Expect(got.EndpointDetails.AddressAllocationIDs).To(ConsistOf("eipalloc-1"))
+	g.Expect(got.State).To(Equal("ONLINE"))
+	g.Expect(calls.Of("UpdateServer")).To(Equal(calls.Outcome("UpdateServer", "ok")), "no refused update: %v", calls)
+	g.Expect(calls.Of("StopServer")).To(Equal(1), "calls: %v", calls)
+	waitEvent(t, srv, "Stopping", "endpointType")
 }
 
 // TestServerDeclaredState checks that spec.state Offline stops the server and Online starts it,

@@ -172,10 +172,11 @@ type TransferServerSpec struct {
 	// +optional
 	WorkflowDetails *WorkflowDetails `json:"workflowDetails,omitempty"`
 
-	// Tags are added to the server in AWS. The operator adds its own bookkeeping tags under
+	// Tags are added to the server in AWS. Leaving the field out leaves the server's tags as
+	// they are; an empty map removes them. The operator adds its own bookkeeping tags under
 	// transfer.operators.dev/; they are never shown as drift or removed.
 	// +optional
-	Tags Tags `json:"tags,omitempty"`
+	Tags Tags `json:"tags"`
 }
 
 // LogDestinationARN is the ARN of a CloudWatch log group.
@@ -406,7 +407,3 @@ func (s *TransferServer) GetConditions() []metav1.Condition { return s.Status.Co
 
 // SetConditions replaces the object's conditions.
 func (s *TransferServer) SetConditions(c []metav1.Condition) { s.Status.Conditions = c }
-
-func init() {
-	SchemeBuilder.Register(&TransferServer{}, &TransferServerList{})
-}

@@ -80,15 +80,17 @@ type TransferUserSpec struct {
 
 	// SSHPublicKeys is the full set of the user's SSH public keys, in OpenSSH authorized_keys
 	// form. Keys are compared by type and key material; the comment is ignored. Keys missing in
-	// AWS are imported and keys not listed here are deleted.
+	// AWS are imported and keys not listed here are deleted: an empty list deletes them all,
+	// while leaving the field out leaves the user's keys as they are.
 	// +kubebuilder:validation:MaxItems=50
 	// +listType=atomic
 	// +optional
-	SSHPublicKeys []SSHPublicKey `json:"sshPublicKeys,omitempty"`
+	SSHPublicKeys []SSHPublicKey `json:"sshPublicKeys"`
 
-	// Tags are added to the user in AWS.
+	// Tags are added to the user in AWS. Leaving the field out leaves the user's tags as they
+	// are; an empty map removes them.
 	// +optional
-	Tags Tags `json:"tags,omitempty"`
+	Tags Tags `json:"tags"`
 
 	// DeletionPolicy says whether deleting this object deletes the user in AWS (Delete, the
 	// default) or leaves it there (Retain).
@@ -232,7 +234,3 @@ func (u *TransferUser) GetConditions() []metav1.Condition { return u.Status.Cond
 
 // SetConditions replaces the object's conditions.
 func (u *TransferUser) SetConditions(c []metav1.Condition) { u.Status.Conditions = c }
-
-func init() {
-	SchemeBuilder.Register(&TransferUser{}, &TransferUserList{})
-}

@@ -63,8 +63,8 @@ func serverFromDescribed(d *types.DescribedServer) *Server {
 	}
 }
 
-// createServerInput is the CreateServer request for d: the fields the spec sets, the host key,
-// and the spec's and bookkeeping tags.
+// createServerInput is the CreateServer request for d: the fields the spec sets (but Elastic
+// IPs), the host key, and the spec's and bookkeeping tags.
 func createServerInput(d DesiredServer) *transfer.CreateServerInput {
 	s := d.Spec
 	in := &transfer.CreateServerInput{
@@ -85,12 +85,13 @@ func createServerInput(d DesiredServer) *transfer.CreateServerInput {
 		in.HostKey = aws.String(string(d.HostKey))
 	}
 	if e := s.EndpointDetails; e != nil {
+		// AWS takes Elastic IPs only in an UpdateServer while the server is OFFLINE; the first
+		// pass after the create plans that.
 		in.EndpointDetails = &types.EndpointDetails{
-			VpcId:                optString(e.VpcID),
-			SubnetIds:            e.SubnetIDs,
-			SecurityGroupIds:     securityGroups(e.SecurityGroupIDs),
-			VpcEndpointId:        optString(e.VpcEndpointID),
-			AddressAllocationIds: e.AddressAllocationIDs,
+			VpcId:            optString(e.VpcID),
+			SubnetIds:        e.SubnetIDs,
+			SecurityGroupIds: securityGroups(e.SecurityGroupIDs),
+			VpcEndpointId:    optString(e.VpcEndpointID),
 		}
 	}
 	if s.IdentityProviderDetails != nil {
@@ -175,11 +176,7 @@ func PlanServer(d DesiredServer, observed *Server, specChanged bool) ServerPlan 
 	if differs(s.Protocols != nil, o.Protocols != nil, sameSet(protocolStrings(s.Protocols), enumStrings(o.Protocols))) {
 		online.add("protocols", func(in *transfer.UpdateServerInput) { in.Protocols = protocols(s.Protocols) })
 	}
-	endpointTypeChanges := differs(s.EndpointType != "", o.EndpointType != "", string(o.EndpointType) == s.EndpointType)
-	if endpointTypeChanges {
-		online.add("endpointType", func(in *transfer.UpdateServerInput) { in.EndpointType = types.EndpointType(s.EndpointType) })
-	}
-	planEndpointDetails(s, o, endpointTypeChanges, differs, &p)
+	planEndpointDetails(s, o, differs, &p)
 
 	if differs(s.IPAddressType != "", o.IpAddressType != "", string(o.IpAddressType) == s.IPAddressType) {
 		offline.add("ipAddressType", func(in *transfer.UpdateServerInput) { in.IpAddressType = types.IpAddressType(s.IPAddressType) })
@@ -251,20 +248,25 @@ func PlanServer(d DesiredServer, observed *Server, specChanged bool) ServerPlan 
 
 type differsFunc func(set, known, equal bool) bool
 
-// planEndpointDetails plans the VPC settings. Subnets, VPC and VPC endpoint go in the online
-// update; Elastic IPs need the server OFFLINE and its subnets already set, so when the subnets
-// change too the Elastic IPs wait for the next pass.
-func planEndpointDetails(s *v1alpha1.TransferServerSpec, o *types.DescribedServer, endpointTypeChanges bool, differs differsFunc, p *ServerPlan) {
+// planEndpointDetails plans the endpoint type and VPC settings in the order AWS demands:
+//   - the endpoint type changes only while the server is OFFLINE, and that call is the only one
+//     that takes security groups, and it may not carry Elastic IPs;
+//   - subnets change only once the server has no Elastic IPs, so existing ones are removed first;
+//   - Elastic IPs are set only while the server is OFFLINE, once its subnets are in place.
+//
+// A step that must wait for an earlier one sets Deferred; the next pass plans it again.
+func planEndpointDetails(s *v1alpha1.TransferServerSpec, o *types.DescribedServer, differs differsFunc, p *ServerPlan) {
+	typeChanges := differs(s.EndpointType != "", o.EndpointType != "", string(o.EndpointType) == s.EndpointType)
 	e := s.EndpointDetails
 	if e == nil {
-		return
+		e = &v1alpha1.EndpointDetails{}
 	}
 	got := o.EndpointDetails
 	known := got != nil
 	if got == nil {
 		got = &types.EndpointDetails{}
 	}
-	placement := false
+	var placement []string
 	for _, f := range []struct {
 		name         string
 		set, equal   bool
@@ -275,32 +277,53 @@ func planEndpointDetails(s *v1alpha1.TransferServerSpec, o *types.DescribedServe
 		{"endpointDetails.vpcEndpointId", e.VpcEndpointID != "", aws.ToString(got.VpcEndpointId) == e.VpcEndpointID, got.VpcEndpointId != nil},
 	} {
 		if differs(f.set, known && f.knownMembers, f.equal) {
-			p.Update.Fields = append(p.Update.Fields, f.name)
-			placement = true
+			placement = append(placement, f.name)
 		}
 	}
-	if placement || endpointTypeChanges {
-		p.Update.add("", func(in *transfer.UpdateServerInput) {
-			in.EndpointDetails = &types.EndpointDetails{
-				VpcId:         optString(e.VpcID),
-				SubnetIds:     e.SubnetIDs,
-				VpcEndpointId: optString(e.VpcEndpointID),
-			}
-			if endpointTypeChanges && s.EndpointType == string(types.EndpointTypeVpc) {
+	eipsDiffer := differs(e.AddressAllocationIDs != nil, known && got.AddressAllocationIds != nil, sameSet(e.AddressAllocationIDs, got.AddressAllocationIds))
+	deferEIPs := func() {
+		if eipsDiffer {
+			p.Deferred = true
+			p.Changed = append(p.Changed, "endpointDetails.addressAllocationIds")
+		}
+	}
+	placementDetails := func() *types.EndpointDetails {
+		if s.EndpointDetails == nil {
+			return nil
+		}
+		return &types.EndpointDetails{VpcId: optString(e.VpcID), SubnetIds: e.SubnetIDs, VpcEndpointId: optString(e.VpcEndpointID)}
+	}
+
+	switch {
+	case typeChanges:
+		p.OfflineUpdate.add("endpointType", func(in *transfer.UpdateServerInput) {
+			in.EndpointType = types.EndpointType(s.EndpointType)
+			in.EndpointDetails = placementDetails()
+			if s.EndpointType == string(types.EndpointTypeVpc) && in.EndpointDetails != nil {
 				in.EndpointDetails.SecurityGroupIds = securityGroups(e.SecurityGroupIDs)
 			}
 		})
-	}
-	if differs(e.AddressAllocationIDs != nil, known && got.AddressAllocationIds != nil, sameSet(e.AddressAllocationIDs, got.AddressAllocationIds)) {
-		subnetsPending := slices.Contains(p.Update.Fields, "endpointDetails.subnetIds") || len(got.SubnetIds) == 0 && len(e.SubnetIDs) > 0
-		if subnetsPending {
-			p.Deferred = true
-			p.Changed = append(p.Changed, "endpointDetails.addressAllocationIds")
-			return
-		}
+		p.OfflineUpdate.Fields = append(p.OfflineUpdate.Fields, placement...)
+		deferEIPs()
+	case slices.Contains(placement, "endpointDetails.subnetIds") && len(got.AddressAllocationIds) > 0:
 		p.OfflineUpdate.add("endpointDetails.addressAllocationIds", func(in *transfer.UpdateServerInput) {
-			in.EndpointDetails = &types.EndpointDetails{AddressAllocationIds: e.AddressAllocationIDs}
+			in.EndpointDetails = &types.EndpointDetails{AddressAllocationIds: []string{}}
 		})
+		p.Deferred = true
+		p.Changed = append(p.Changed, placement...)
+	default:
+		if len(placement) > 0 {
+			p.Update.Fields = append(p.Update.Fields, placement...)
+			p.Update.add("", func(in *transfer.UpdateServerInput) { in.EndpointDetails = placementDetails() })
+		}
+		subnetsPending := slices.Contains(placement, "endpointDetails.subnetIds") || len(got.SubnetIds) == 0 && len(e.SubnetIDs) > 0
+		if subnetsPending {
+			deferEIPs()
+		} else if eipsDiffer {
+			p.OfflineUpdate.add("endpointDetails.addressAllocationIds", func(in *transfer.UpdateServerInput) {
+				in.EndpointDetails = &types.EndpointDetails{AddressAllocationIds: nonNil(e.AddressAllocationIDs)}
+			})
+		}
 	}
 }
 

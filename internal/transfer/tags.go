@@ -36,7 +36,8 @@ func managedTagKey(k string) bool {
 
 // DiffTags compares the tags a resource should have (the spec's and the bookkeeping tags) with
 // those it has. add holds the tags to set (missing or with another value); remove holds the keys
-// to delete: tags that are neither in the spec nor bookkeeping nor AWS's own. remove is sorted.
+// to delete: tags that are neither in the spec nor bookkeeping nor AWS's own. A nil spec leaves
+// the user's tags unmanaged (nothing removed); an empty one removes them all. remove is sorted.
 func DiffTags(spec, owner, observed map[string]string) (add map[string]string, remove []string) {
 	add = map[string]string{}
 	for _, want := range []map[string]string{spec, owner} {
@@ -45,6 +46,9 @@ func DiffTags(spec, owner, observed map[string]string) (add map[string]string, r
 				add[k] = v
 			}
 		}
+	}
+	if spec == nil {
+		return add, nil
 	}
 	for k := range observed {
 		if _, wanted := spec[k]; !wanted && managedTagKey(k) {

@@ -156,7 +156,8 @@ func (u *UserUpdate) add(field string, set func(*transfer.UpdateUserInput)) {
 // PlanUser compares a DesiredUser with the described user and returns what to send. It is pure.
 // Only fields the spec sets are compared; the policy is compared as JSON; home directories and
 // mappings are compared after replacing ${Transfer:UserName}, as AWS may report them expanded;
-// SSH keys are compared as a set by type and key material, ignoring comments.
+// SSH keys are compared as a set by type and key material, ignoring comments (a nil list leaves
+// the user's keys unmanaged; an empty one deletes them all).
 func PlanUser(d DesiredUser, observed *User) UserPlan {
 	s, o := d.Spec, &observed.described
 	var p UserPlan
@@ -185,15 +186,17 @@ func PlanUser(d DesiredUser, observed *User) UserPlan {
 		u.add("posixProfile", func(in *transfer.UpdateUserInput) { in.PosixProfile = posixProfile(s.PosixProfile) })
 	}
 
-	want := DesiredKeys(s)
-	for _, k := range want {
-		if !slices.ContainsFunc(observed.Keys, func(o UserKey) bool { return o.Material == k.Material }) {
-			p.ImportKeys = append(p.ImportKeys, k.Material)
+	if s.SSHPublicKeys != nil {
+		want := DesiredKeys(s)
+		for _, k := range want {
+			if !slices.ContainsFunc(observed.Keys, func(o UserKey) bool { return o.Material == k.Material }) {
+				p.ImportKeys = append(p.ImportKeys, k.Material)
+			}
 		}
-	}
-	for _, k := range observed.Keys {
-		if !slices.ContainsFunc(want, func(w PublicKey) bool { return w.Material == k.Material }) {
-			p.DeleteKeys = append(p.DeleteKeys, k.ID)
+		for _, k := range observed.Keys {
+			if !slices.ContainsFunc(want, func(w PublicKey) bool { return w.Material == k.Material }) {
+				p.DeleteKeys = append(p.DeleteKeys, k.ID)
+			}
 		}
 	}
 	if len(p.ImportKeys) > 0 || len(p.DeleteKeys) > 0 {
