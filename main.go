@@ -43,6 +43,9 @@ type flags struct {
 	probeAddr         string
 	leaderElect       bool
 	leaderElectionNS  string
+	leaseDuration     time.Duration
+	renewDeadline     time.Duration
+	retryPeriod       time.Duration
 	serverConcurrency int
 	userConcurrency   int
 	resync            time.Duration
@@ -65,6 +68,9 @@ func parseFlags(args []string) (flags, zap.Options, error) {
 	fs.StringVar(&f.probeAddr, "health-probe-bind-address", ":8081", "Address the /healthz and /readyz probes bind to.")
 	fs.BoolVar(&f.leaderElect, "leader-elect", inCluster(), "Elect a leader, so that only one replica reconciles at a time. Default: on when running in a cluster.")
 	fs.StringVar(&f.leaderElectionNS, "leader-election-namespace", "", "Namespace of the leader election Lease. Default: the operator's own namespace.")
+	fs.DurationVar(&f.leaseDuration, "leader-election-lease-duration", 15*time.Second, "How long a standby waits after the leader stops renewing before it takes over.")
+	fs.DurationVar(&f.renewDeadline, "leader-election-renew-deadline", 10*time.Second, "How long the leader keeps trying to renew its lease before it gives up leadership.")
+	fs.DurationVar(&f.retryPeriod, "leader-election-retry-period", 2*time.Second, "How often leader election clients retry.")
 	fs.IntVar(&f.serverConcurrency, "server-concurrency", 4, "TransferServers reconciled at once.")
 	fs.IntVar(&f.userConcurrency, "user-concurrency", 16, "TransferUsers reconciled at once.")
 	fs.DurationVar(&f.resync, "resync-period", 10*time.Minute, "How often each object is compared with AWS to correct drift; each object's period is jittered by 10%.")
@@ -176,6 +182,9 @@ func managerOptions(f flags, restConfig *rest.Config) ctrl.Options {
 		LeaderElectionID:              leaderElectionID,
 		LeaderElectionNamespace:       f.leaderElectionNS,
 		LeaderElectionReleaseOnCancel: true,
+		LeaseDuration:                 &f.leaseDuration,
+		RenewDeadline:                 &f.renewDeadline,
+		RetryPeriod:                   &f.retryPeriod,
 		GracefulShutdownTimeout:       &f.shutdownTimeout,
 		Cache:                         cacheOpts,
 	}

@@ -1,0 +1,129 @@
+// Package e2e drives the built operator binary, as a process of its own, with kubectl against a
+// real control plane and the Transfer emulator.
+package e2e
+
+import (
+	"bytes"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/transfer-operator/transfer-operator/internal/emulator"
+	"github.com/transfer-operator/transfer-operator/internal/testenv"
+)
+
+// TestOperatorBinary runs the binary the Dockerfile ships against a control plane and the
+// emulator: objects applied with kubectl become Ready, the user is created on the server, and
+// SIGTERM stops the operator cleanly.
+func TestOperatorBinary(t *testing.T) {
+	cp, err := testenv.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cp.Stop() })
+	emu, err := emulator.Start(emulator.Options{Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = emu.Close() })
+
+	dir := t.TempDir()
+	kubeconfig := filepath.Join(dir, "kubeconfig")
+	if err := cp.WriteKubeconfig(kubeconfig); err != nil {
+		t.Fatal(err)
+	}
+	bin, err := testenv.BuildOperator(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &lockedBuffer{}
+	op, err := testenv.StartOperator(testenv.OperatorConfig{
+		Binary: bin, Kubeconfig: kubeconfig, EndpointURL: emu.URL(), Region: "eu-west-1",
+		Args: []string{"--leader-elect", "--leader-election-namespace=default"}, Output: logs,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(op.Kill)
+
+	kubectl := kubectlFor(t, kubeconfig)
+	kubectl("apply", "-f", "-", `
+apiVersion: transfer.operators.dev/v1alpha1
+kind: TransferServer
+metadata: {name: e2e, namespace: default}
+spec: {protocols: [SFTP], tags: {suite: e2e}}
+---
+apiVersion: transfer.operators.dev/v1alpha1
+kind: TransferUser
+metadata: {name: erin, namespace: default}
+spec:
+  serverRef: {name: e2e}
+  role: arn:aws:iam::111122223333:role/transfer
+  homeDirectory: /bucket/erin
+  sshPublicKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl erin"]
+`)
+	kubectl("wait", "--for=condition=Ready", "--timeout=60s", "transferserver/e2e", "transferuser/erin")
+	serverID := kubectl("get", "transferserver", "e2e", "-o", "jsonpath={.status.serverId}")
+	srv, ok := emu.Snapshot().Server("eu-west-1", serverID)
+	if !ok {
+		t.Fatalf("server %q is not in the emulator's eu-west-1", serverID)
+	}
+	if _, ok := srv.User("erin"); !ok {
+		t.Fatalf("user erin is not on server %s", serverID)
+	}
+	if out := kubectl("get", "transfer"); !strings.Contains(out, serverID) || !strings.Contains(out, "erin") {
+		t.Fatalf("kubectl get transfer does not list both objects:\n%s", out)
+	}
+
+	kubectl("delete", "transferuser/erin", "transferserver/e2e", "--timeout=60s")
+	if n := len(emu.Snapshot().Regions["eu-west-1"].Servers); n != 0 {
+		t.Fatalf("%d servers left in the emulator after delete", n)
+	}
+	if err := op.Stop(30 * time.Second); err != nil {
+		t.Fatalf("graceful stop: %v\n%s", err, logs)
+	}
+}
+
+// kubectlFor returns a function that runs the built kubectl against kubeconfig; an argument
+// list ending in "-f", "-" takes one more argument, the manifest for standard input.
+func kubectlFor(t *testing.T, kubeconfig string) func(args ...string) string {
+	assets, err := testenv.Assets()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(args ...string) string {
+		t.Helper()
+		var stdin string
+		if n := len(args); n >= 3 && args[n-3] == "-f" && args[n-2] == "-" {
+			stdin, args = args[n-1], args[:n-1]
+		}
+		cmd := exec.Command(filepath.Join(assets, "kubectl"), append([]string{"--kubeconfig", kubeconfig}, args...)...)
+		cmd.Stdin = strings.NewReader(stdin)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("kubectl %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+}
+
+// lockedBuffer is an io.Writer safe for the operator's stdout and stderr at once.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
