@@ -22,9 +22,8 @@ import (
 	"github.com/transfer-operator/transfer-operator/internal/transfer"
 )
 
-// +kubebuilder:rbac:groups=transfer.operators.dev,resources=transferservers,verbs=get;list;watch;patch
-// +kubebuilder:rbac:groups=transfer.operators.dev,resources=transferservers/status,verbs=get;patch
-// +kubebuilder:rbac:groups=transfer.operators.dev,resources=transferservers/finalizers,verbs=update
+// +kubebuilder:rbac:groups=transfer.operators.dev,resources=transferservers,verbs=list;watch;patch
+// +kubebuilder:rbac:groups=transfer.operators.dev,resources=transferservers/status,verbs=patch
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 

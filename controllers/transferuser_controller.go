@@ -23,9 +23,8 @@ import (
 	"github.com/transfer-operator/transfer-operator/internal/transfer"
 )
 
-// +kubebuilder:rbac:groups=transfer.operators.dev,resources=transferusers,verbs=get;list;watch;patch
-// +kubebuilder:rbac:groups=transfer.operators.dev,resources=transferusers/status,verbs=get;patch
-// +kubebuilder:rbac:groups=transfer.operators.dev,resources=transferusers/finalizers,verbs=update
+// +kubebuilder:rbac:groups=transfer.operators.dev,resources=transferusers,verbs=list;watch;patch
+// +kubebuilder:rbac:groups=transfer.operators.dev,resources=transferusers/status,verbs=patch
 
 // TransferUserReconciler makes the users of AWS Transfer Family servers match TransferUser objects.
 type TransferUserReconciler struct {

@@ -18,9 +18,15 @@ import (
 // WriteKubeconfig writes a kubeconfig for a cluster administrator of the control plane to path,
 // for kubectl, helm and the operator binary.
 func (cp *ControlPlane) WriteKubeconfig(path string) error {
-	user, err := cp.env.AddUser(envtest.User{Name: "admin", Groups: []string{"system:masters"}}, nil)
+	return cp.WriteUserKubeconfig("admin", []string{"system:masters"}, path)
+}
+
+// WriteUserKubeconfig writes a kubeconfig for the user name, member of groups, to path. The user
+// may do only what RBAC grants it.
+func (cp *ControlPlane) WriteUserKubeconfig(name string, groups []string, path string) error {
+	user, err := cp.env.AddUser(envtest.User{Name: name, Groups: groups}, nil)
 	if err != nil {
-		return fmt.Errorf("adding an administrator: %w", err)
+		return fmt.Errorf("adding user %s: %w", name, err)
 	}
 	data, err := user.KubeConfig()
 	if err != nil {

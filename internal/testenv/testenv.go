@@ -52,8 +52,18 @@ func Assets() (string, error) {
 	return strings.TrimSpace(string(out)), nil
 }
 
+// Options configure a control plane.
+type Options struct {
+	// AuditLogPath, when set, makes the API server write an audit event (at Metadata level) for
+	// every request to this file, one JSON object a line.
+	AuditLogPath string
+}
+
 // Start starts a control plane with the CRDs of config/crd/bases installed. Stop it with Stop.
-func Start() (*ControlPlane, error) {
+func Start() (*ControlPlane, error) { return StartWith(Options{}) }
+
+// StartWith starts a control plane configured by opts.
+func StartWith(opts Options) (*ControlPlane, error) {
 	assets, err := Assets()
 	if err != nil {
 		return nil, err
@@ -71,6 +81,15 @@ func Start() (*ControlPlane, error) {
 		ErrorIfCRDPathMissing: true,
 		Scheme:                scheme,
 	}
+	if opts.AuditLogPath != "" {
+		policy := filepath.Join(filepath.Dir(opts.AuditLogPath), "audit-policy.yaml")
+		if err := os.WriteFile(policy, []byte(auditPolicy), 0o600); err != nil {
+			return nil, err
+		}
+		env.ControlPlane.GetAPIServer().Configure().
+			Set("audit-policy-file", policy).
+			Set("audit-log-path", opts.AuditLogPath)
+	}
 	cfg, err := env.Start()
 	if err != nil {
 		return nil, fmt.Errorf("starting the control plane: %w", err)
@@ -85,3 +104,11 @@ func Start() (*ControlPlane, error) {
 
 // Stop stops the API server and etcd and removes their data.
 func (cp *ControlPlane) Stop() error { return cp.env.Stop() }
+
+// auditPolicy records who did what to which resource, without request or response bodies.
+const auditPolicy = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: ["RequestReceived"]
+rules:
+- level: Metadata
+`
