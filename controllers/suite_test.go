@@ -1,7 +1,6 @@
 package controllers_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -53,7 +52,7 @@ var (
 	k8s    client.Client
 	emu    *emulator.Server
 	awsAPI *awstransfer.Client
-	logs   = &syncBuffer{}
+	logs   = &testenv.SyncBuffer{}
 	faults = &statusFaults{}
 )
 
@@ -120,24 +119,6 @@ func runSuite(m *testing.M) (int, error) {
 		return 0, fmt.Errorf("the manager stopped with an error: %w", err)
 	}
 	return code, nil
-}
-
-// syncBuffer collects everything the operator logs.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // statusFaults fails status writes on request, to simulate an operator that dies between an

@@ -2,9 +2,6 @@ package controllers_test
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
-	"encoding/pem"
 	"strings"
 	"testing"
 	"time"
@@ -12,7 +9,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awstransfer "github.com/aws/aws-sdk-go-v2/service/transfer"
 	. "github.com/onsi/gomega"
-	"golang.org/x/crypto/ssh"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -21,6 +17,7 @@ import (
 
 	"github.com/transfer-operator/transfer-operator/api/v1alpha1"
 	"github.com/transfer-operator/transfer-operator/internal/emulator"
+	"github.com/transfer-operator/transfer-operator/internal/testenv"
 	"github.com/transfer-operator/transfer-operator/internal/transfer"
 )
 
@@ -66,19 +63,11 @@ func hostKeySecret(t *testing.T, ns, name string) (*corev1.Secret, string) {
 
 func newHostKey(t *testing.T) (pemBytes []byte, fingerprint string) {
 	t.Helper()
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	pemBytes, fingerprint, err := testenv.NewHostKey()
 	if err != nil {
 		t.Fatal(err)
 	}
-	block, err := ssh.MarshalPrivateKey(priv, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := ssh.NewSignerFromKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pem.EncodeToMemory(block), ssh.FingerprintSHA256(signer.PublicKey())
+	return pemBytes, fingerprint
 }
 
 // callsDuring resets the emulator's counters, runs f, and returns the calls made meanwhile.

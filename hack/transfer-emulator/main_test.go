@@ -15,10 +15,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/transfer-operator/transfer-operator/internal/testenv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -34,24 +35,6 @@ const (
 	region    = "eu-central-1"
 	role      = "arn:aws:iam::210987654321:role/transfer-user"
 )
-
-// lockedBuffer collects the emulator's log while the test reads it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // TestStandaloneBinary builds the command, runs it on a free loopback port
 // with strict SigV4, drives it with the SDK, its admin endpoint and the AWS
@@ -104,9 +87,9 @@ func TestStandaloneBinary(t *testing.T) {
 
 // readListenURL waits for the startup line and returns the URL it names;
 // the rest of the log keeps flowing into the returned buffer.
-func readListenURL(t *testing.T, stderr io.Reader) (string, *lockedBuffer) {
+func readListenURL(t *testing.T, stderr io.Reader) (string, *testenv.SyncBuffer) {
 	t.Helper()
-	logs := &lockedBuffer{}
+	logs := &testenv.SyncBuffer{}
 	found := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)

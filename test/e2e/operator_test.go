@@ -3,11 +3,9 @@
 package e2e
 
 import (
-	"bytes"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -39,7 +37,7 @@ func TestOperatorBinary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &lockedBuffer{}
+	logs := &testenv.SyncBuffer{}
 	op, err := testenv.StartOperator(testenv.OperatorConfig{
 		Binary: bin, Kubeconfig: kubeconfig, EndpointURL: emu.URL(), Region: "eu-west-1",
 		Args: []string{"--leader-elect", "--leader-election-namespace=default"}, Output: logs,
@@ -108,22 +106,4 @@ func kubectlFor(t *testing.T, kubeconfig string) func(args ...string) string {
 		}
 		return string(out)
 	}
-}
-
-// lockedBuffer is an io.Writer safe for the operator's stdout and stderr at once.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -3,10 +3,7 @@ package e2e
 import (
 	"bufio"
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/ssh"
 	rbacv1 "k8s.io/api/rbac/v1"
 	"sigs.k8s.io/yaml"
 
@@ -61,7 +57,7 @@ func TestRBACIsLeastPrivilege(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &lockedBuffer{}
+	logs := &testenv.SyncBuffer{}
 	op, err := testenv.StartOperator(testenv.OperatorConfig{
 		Binary: bin, Kubeconfig: operatorConfig, EndpointURL: emu.URL(), Region: "us-east-1",
 		Args: []string{"--leader-elect=false", "--resync-period=2s"}, Output: logs,
@@ -71,7 +67,11 @@ func TestRBACIsLeastPrivilege(t *testing.T) {
 	}
 	t.Cleanup(op.Kill)
 
-	hostKey := newHostKeyPEM(t)
+	hostKeyPEM, _, err := testenv.NewHostKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	hostKey := string(hostKeyPEM)
 	kubectl("create", "secret", "generic", "hostkey", "--from-literal=ssh-privatekey="+hostKey)
 	kubectl("apply", "-f", "-", `
 apiVersion: transfer.operators.dev/v1alpha1
@@ -209,19 +209,6 @@ func requestsBy(t *testing.T, path, user string) map[string]bool {
 		t.Fatal("the audit log holds no request by the operator")
 	}
 	return out
-}
-
-func newHostKeyPEM(t *testing.T) string {
-	t.Helper()
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	block, err := ssh.MarshalPrivateKey(priv, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(pem.EncodeToMemory(block))
 }
 
 func waitFor(t *testing.T, timeout time.Duration, done func() bool) {
