@@ -10,6 +10,7 @@ BIN_DIR ?= bin
 GO_BUILD_FLAGS ?= -trimpath -ldflags "-s -w -X main.version=$(VERSION)"
 CONTROLLER_GEN := go tool controller-gen
 STATICCHECK_VERSION ?= v0.8.2
+CRD_REF_DOCS_VERSION ?= v0.3.0
 TEST_TIMEOUT ?= 30m
 KUBEBUILDER_ASSETS_CMD := hack/setup-envtest.sh
 
@@ -21,9 +22,10 @@ help: ## Show the targets.
 	@awk 'BEGIN {FS = ":.*##"} /^[a-z-]+:.*##/ { printf "  %-12s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
 .PHONY: manifests
-manifests: ## Generate the CRDs and the RBAC role from the kubebuilder markers.
+manifests: ## Generate the CRDs and the RBAC role from the kubebuilder markers, and copy them into the chart.
 	$(CONTROLLER_GEN) rbac:roleName=transfer-operator crd:allowDangerousTypes=false paths="./..." \
 		output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
+	hack/sync-chart.sh
 
 .PHONY: generate
 generate: ## Generate the deepcopy functions.
@@ -32,6 +34,11 @@ generate: ## Generate the deepcopy functions.
 .PHONY: fmt
 fmt: ## Format the Go code.
 	gofmt -s -w $$(git ls-files '*.go')
+
+.PHONY: docs
+docs: ## Generate the API reference docs/api.md from the Go types (crd-ref-docs, pinned).
+	go run github.com/elastic/crd-ref-docs@$(CRD_REF_DOCS_VERSION) --source-path ./api/v1alpha1 \
+		--config hack/crd-ref-docs.yaml --renderer markdown --output-path docs/api.md --log-level ERROR
 
 .PHONY: vet
 vet: ## Run go vet.
@@ -54,7 +61,7 @@ test: test-tools ## Run every test, against a real API server (envtest) and the 
 	KUBEBUILDER_ASSETS="$$($(KUBEBUILDER_ASSETS_CMD))" go test -timeout $(TEST_TIMEOUT) ./...
 
 .PHONY: verify
-verify: manifests generate fmt ## Regenerate everything and fail if the tree changed.
+verify: manifests generate fmt docs ## Regenerate everything and fail if the tree changed.
 	go mod tidy
 	@if [ -n "$$(git status --porcelain)" ]; then \
 		echo "verify: generated files or go.mod are out of date; run 'make manifests generate fmt' and 'go mod tidy' and commit:"; \
@@ -79,4 +86,12 @@ bench: ## Run the performance benchmarks and write bench-results.json.
 
 .PHONY: helm-lint
 helm-lint: ## Lint the Helm chart.
-	@echo "make helm-lint: not yet (issue: Helm chart)"
+	"$$($(KUBEBUILDER_ASSETS_CMD) helm)/helm" lint --strict charts/transfer-operator
+
+.PHONY: helm-sync
+helm-sync: ## Copy the generated CRDs and RBAC rules into the Helm chart.
+	hack/sync-chart.sh
+
+.PHONY: helm-docs
+helm-docs: ## Regenerate the values table of the Helm chart's README from values.yaml.
+	go test ./test/helm -run '^TestChartReadmeDocumentsEveryValue$$' -count=1 -update

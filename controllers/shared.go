@@ -24,7 +24,8 @@ const (
 	indexServerHostKeySecret = "spec.hostKeySecretRef.name"
 )
 
-// Setup registers the cache indexes and both reconcilers with the manager.
+// Setup registers the cache indexes, both reconcilers and the transfer_operator_objects metric
+// with the manager.
 func Setup(ctx context.Context, mgr manager.Manager, aws *transfer.Clients, servers, users Options) error {
 	if err := setupIndexes(ctx, mgr); err != nil {
 		return err
@@ -34,6 +35,9 @@ func Setup(ctx context.Context, mgr manager.Manager, aws *transfer.Clients, serv
 	}
 	if err := NewTransferUserReconciler(mgr, aws, users).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the TransferUser controller: %w", err)
+	}
+	if err := registerObjectsCollector(mgr); err != nil {
+		return fmt.Errorf("registering the objects metric: %w", err)
 	}
 	return nil
 }

@@ -74,6 +74,7 @@ func (c *Clients) ForRegion(region string) (*Service, error) {
 		if limiter != nil {
 			o.APIOptions = append(o.APIOptions, rateLimitMiddleware(limiter))
 		}
+		o.APIOptions = append(o.APIOptions, metricsMiddleware(region))
 	})
 	s := NewService(client, region)
 	c.byRegion[region] = s

@@ -1,0 +1,99 @@
+package controllers
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	"github.com/transfer-operator/transfer-operator/api/v1alpha1"
+)
+
+// objectsDesc describes transfer_operator_objects (docs/metrics.md).
+var objectsDesc = prometheus.NewDesc("transfer_operator_objects",
+	"TransferServer and TransferUser objects the operator watches, by kind and by the status of their Ready condition (True, False, or Unknown when it has none yet).",
+	[]string{"kind", "ready"}, nil)
+
+// readyStates are the values of the ready label, all reported, zeros included.
+var readyStates = []metav1.ConditionStatus{metav1.ConditionTrue, metav1.ConditionFalse, metav1.ConditionUnknown}
+
+// objectsCollector computes transfer_operator_objects at every scrape by listing the objects
+// from the manager's cache. Nothing is counted incrementally, so the numbers stay right when
+// objects are deleted, when the operator restarts, and when a watch event is missed: they are
+// always those of the cache. Only the leader reports them, so that the sum over replicas is the
+// number of objects.
+type objectsCollector struct {
+	reader  client.Reader
+	elected <-chan struct{}
+	timeout time.Duration
+}
+
+// registerObjectsCollector registers the collector of transfer_operator_objects for mgr with
+// controller-runtime's registry, replacing the collector of an earlier manager.
+func registerObjectsCollector(mgr manager.Manager) error {
+	c := &objectsCollector{reader: mgr.GetCache(), elected: mgr.Elected(), timeout: 5 * time.Second}
+	metrics.Registry.Unregister(c)
+	return metrics.Registry.Register(c)
+}
+
+// Describe implements prometheus.Collector.
+func (c *objectsCollector) Describe(ch chan<- *prometheus.Desc) { ch <- objectsDesc }
+
+// Collect implements prometheus.Collector. A kind whose objects cannot be listed is left out of
+// the scrape rather than reported as zero.
+func (c *objectsCollector) Collect(ch chan<- prometheus.Metric) {
+	select {
+	case <-c.elected:
+	default:
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+	defer cancel()
+	servers, users := &v1alpha1.TransferServerList{}, &v1alpha1.TransferUserList{}
+	if err := c.reader.List(ctx, servers); err != nil {
+		logListError(err, "TransferServer")
+	} else {
+		report(ch, "TransferServer", countByReady(servers.Items))
+	}
+	if err := c.reader.List(ctx, users); err != nil {
+		logListError(err, "TransferUser")
+	} else {
+		report(ch, "TransferUser", countByReady(users.Items))
+	}
+}
+
+// countByReady counts objects by the status of their Ready condition.
+func countByReady[T any, PT interface {
+	*T
+	conditionsObject
+}](items []T) map[metav1.ConditionStatus]int {
+	counts := map[metav1.ConditionStatus]int{}
+	for i := range items {
+		status := metav1.ConditionUnknown
+		if c := meta.FindStatusCondition(PT(&items[i]).GetConditions(), v1alpha1.ConditionReady); c != nil {
+			status = c.Status
+		}
+		counts[status]++
+	}
+	return counts
+}
+
+func report(ch chan<- prometheus.Metric, kind string, counts map[metav1.ConditionStatus]int) {
+	for _, s := range readyStates {
+		ch <- prometheus.MustNewConstMetric(objectsDesc, prometheus.GaugeValue, float64(counts[s]), kind, string(s))
+	}
+}
+
+func logListError(err error, kind string) {
+	if errors.Is(err, context.Canceled) {
+		return
+	}
+	ctrl.Log.WithName("metrics").Error(err, "listing objects for transfer_operator_objects", "kind", kind)
+}
