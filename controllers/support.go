@@ -11,6 +11,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
+
+	"github.com/transfer-operator/transfer-operator/api/v1alpha1"
 )
 
 // Event reasons, CamelCase and stable.
@@ -87,14 +89,16 @@ func (p *statusPatcher) patch(ctx context.Context, obj client.Object) error {
 	return nil
 }
 
-// specOrDeletionChanged passes creations, deletions, spec changes (a new generation) and the start
-// of deletion, and drops updates of status and metadata alone, so that the operator's own status
-// writes never cause a reconcile.
+// specOrDeletionChanged passes creations, deletions, spec changes (a new generation), the start of
+// deletion and reconcile requests (v1alpha1.ReconcileRequestAnnotation), and drops other updates
+// of status and metadata, so that the operator's own status writes never cause a reconcile.
 var specOrDeletionChanged = predicate.Or(
 	predicate.GenerationChangedPredicate{},
 	predicate.Funcs{
 		UpdateFunc: func(e event.UpdateEvent) bool {
-			return e.ObjectOld.GetDeletionTimestamp().IsZero() && !e.ObjectNew.GetDeletionTimestamp().IsZero()
+			deleting := e.ObjectOld.GetDeletionTimestamp().IsZero() && !e.ObjectNew.GetDeletionTimestamp().IsZero()
+			requested := e.ObjectOld.GetAnnotations()[v1alpha1.ReconcileRequestAnnotation] != e.ObjectNew.GetAnnotations()[v1alpha1.ReconcileRequestAnnotation]
+			return deleting || requested
 		},
 	},
 )

@@ -46,6 +46,11 @@ type LocalObjectReference struct {
 // +kubebuilder:validation:XValidation:rule="self.all(k, !k.startsWith('transfer.operators.dev/'))",message="tag keys starting with transfer.operators.dev/ are reserved for the operator's bookkeeping"
 type Tags map[string]string
 
+// ReconcileRequestAnnotation, set or changed on a TransferServer or TransferUser, makes the
+// operator compare it with AWS at once, as a resync would: the way to retry a Stalled object after
+// fixing its cause outside Kubernetes.
+const ReconcileRequestAnnotation = "transfer.operators.dev/reconcile-requested-at"
+
 // Condition types, following the kstatus conventions (sigs.k8s.io/cli-utils/pkg/kstatus).
 const (
 	// ConditionReady is True when AWS matches the spec of observedGeneration.
@@ -60,8 +65,6 @@ const (
 const (
 	// ReasonReconciled: AWS matches the spec.
 	ReasonReconciled = "Reconciled"
-	// ReasonProgressing: the operator is creating or updating the AWS resource.
-	ReasonProgressing = "Progressing"
 	// ReasonCreating: the AWS resource is being created.
 	ReasonCreating = "Creating"
 	// ReasonUpdating: an update is being applied.
@@ -84,8 +87,6 @@ const (
 	ReasonInvalidSpec = "InvalidSpec"
 	// ReasonAccessDenied: the operator's AWS identity may not do what the spec needs.
 	ReasonAccessDenied = "AccessDenied"
-	// ReasonConflict: AWS refused the change because of a conflict that needs a person.
-	ReasonConflict = "Conflict"
 	// ReasonSecretNotFound: a referenced Secret or key in it is missing.
 	ReasonSecretNotFound = "SecretNotFound"
 	// ReasonInvalidHostKey: the host key in the Secret cannot be parsed as an SSH private key.
