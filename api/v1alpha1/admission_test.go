@@ -145,6 +145,10 @@ func TestInvalidObjectsAreRefused(t *testing.T) {
 			s.EndpointType = "VPC"
 			s.EndpointDetails = &v1alpha1.EndpointDetails{VpcID: "vpc-1", SecurityGroupIDs: []v1alpha1.SecurityGroupID{"default"}}
 		}), "spec.endpointDetails.securityGroupIds[0]"},
+		{"VPC endpoint ID with endpointType VPC", server("x", func(s *v1alpha1.TransferServerSpec) {
+			s.EndpointType = "VPC"
+			s.EndpointDetails = &v1alpha1.EndpointDetails{VpcID: "vpc-1", VpcEndpointID: "vpce-0123456789abcdef0"}
+		}), "vpcEndpointId is only for endpointType VPC_ENDPOINT"},
 		{"API gateway without url", server("x", func(s *v1alpha1.TransferServerSpec) { s.IdentityProviderType = "API_GATEWAY" }), "needs identityProviderDetails.url"},
 		{"directory id for a lambda idp", server("x", func(s *v1alpha1.TransferServerSpec) {
 			s.IdentityProviderType = "AWS_LAMBDA"

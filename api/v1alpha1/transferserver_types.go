@@ -39,6 +39,7 @@ const (
 // +kubebuilder:validation:XValidation:rule="!has(self.protocols) || !self.protocols.exists(p, p == 'AS2') || (has(self.endpointType) && self.endpointType == 'VPC' && (!has(self.domain) || self.domain == 'S3'))",message="AS2 needs endpointType VPC and the S3 domain"
 // +kubebuilder:validation:XValidation:rule="!has(self.endpointType) || self.endpointType != 'VPC' || (has(self.endpointDetails) && has(self.endpointDetails.vpcId))",message="endpointType VPC needs endpointDetails.vpcId"
 // +kubebuilder:validation:XValidation:rule="!has(self.endpointType) || self.endpointType != 'VPC_ENDPOINT' || (has(self.endpointDetails) && has(self.endpointDetails.vpcEndpointId))",message="endpointType VPC_ENDPOINT needs endpointDetails.vpcEndpointId"
+// +kubebuilder:validation:XValidation:rule="!has(self.endpointDetails) || !has(self.endpointDetails.vpcEndpointId) || (has(self.endpointType) && self.endpointType == 'VPC_ENDPOINT')",message="endpointDetails.vpcEndpointId is only for endpointType VPC_ENDPOINT: with VPC, AWS creates the endpoint itself"
 // +kubebuilder:validation:XValidation:rule="!has(self.endpointDetails) || !has(self.endpointDetails.addressAllocationIds) || (has(self.endpointType) && self.endpointType == 'VPC')",message="endpointDetails.addressAllocationIds can only be used with endpointType VPC"
 // +kubebuilder:validation:XValidation:rule="!has(self.endpointDetails) || !has(self.endpointDetails.addressAllocationIds) || !has(self.protocols) || !self.protocols.exists(p, p == 'FTP')",message="endpointDetails.addressAllocationIds cannot be used with the FTP protocol"
 // +kubebuilder:validation:XValidation:rule="!has(self.endpointDetails) || !has(self.endpointDetails.addressAllocationIds) || (has(self.endpointDetails.subnetIds) && size(self.endpointDetails.subnetIds) == size(self.endpointDetails.addressAllocationIds))",message="endpointDetails.addressAllocationIds must have one entry for each of endpointDetails.subnetIds"
@@ -199,8 +200,9 @@ type EndpointDetails struct {
 	// +optional
 	SubnetIDs []string `json:"subnetIds,omitempty"`
 
-	// SecurityGroupIDs are attached to the endpoint (endpointType VPC). AWS never reports them
-	// back, so the operator sends them when they change in the spec and never shows them as drift.
+	// SecurityGroupIDs are attached to the endpoint (endpointType VPC) when the server is created
+	// or moved to endpointType VPC: AWS takes them in no other request and never reports them
+	// back, so they are never shown as drift. Change them later on the VPC endpoint with EC2.
 	// +kubebuilder:validation:MaxItems=64
 	// +listType=set
 	// +optional

@@ -2,23 +2,27 @@ package transfer
 
 import (
 	"errors"
+	"fmt"
+	"io"
 	"strings"
 
 	"golang.org/x/crypto/ssh"
 )
 
 // Sensitive is a secret string, such as an SSH host private key. It prints as [redacted] in
-// logs, errors and JSON, so it cannot leak through them by accident.
+// logs, errors and JSON, whatever the format verb, so it cannot leak through them by accident.
 type Sensitive string
 
-// String returns a placeholder, never the secret.
-func (Sensitive) String() string { return "[redacted]" }
+const redacted = "[redacted]"
 
-// GoString returns a placeholder, never the secret.
-func (Sensitive) GoString() string { return "[redacted]" }
+// String returns a placeholder, never the secret.
+func (Sensitive) String() string { return redacted }
+
+// Format prints a placeholder for every verb, never the secret.
+func (Sensitive) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, redacted) }
 
 // MarshalJSON returns a placeholder, never the secret.
-func (Sensitive) MarshalJSON() ([]byte, error) { return []byte(`"[redacted]"`), nil }
+func (Sensitive) MarshalJSON() ([]byte, error) { return []byte(`"` + redacted + `"`), nil }
 
 // ErrInvalidHostKey is returned for a host key that is not an SSH private key. It says nothing
 // of the key's content.

@@ -266,6 +266,14 @@ func planEndpointDetails(s *v1alpha1.TransferServerSpec, o *types.DescribedServe
 	if got == nil {
 		got = &types.EndpointDetails{}
 	}
+	wantType := s.EndpointType
+	if wantType == "" {
+		wantType = string(o.EndpointType)
+	}
+	vpce := e.VpcEndpointID
+	if wantType != string(types.EndpointTypeVpcEndpoint) {
+		vpce = ""
+	}
 	var placement []string
 	for _, f := range []struct {
 		name         string
@@ -274,7 +282,7 @@ func planEndpointDetails(s *v1alpha1.TransferServerSpec, o *types.DescribedServe
 	}{
 		{"endpointDetails.vpcId", e.VpcID != "", aws.ToString(got.VpcId) == e.VpcID, got.VpcId != nil},
 		{"endpointDetails.subnetIds", e.SubnetIDs != nil, sameSet(e.SubnetIDs, got.SubnetIds), got.SubnetIds != nil},
-		{"endpointDetails.vpcEndpointId", e.VpcEndpointID != "", aws.ToString(got.VpcEndpointId) == e.VpcEndpointID, got.VpcEndpointId != nil},
+		{"endpointDetails.vpcEndpointId", vpce != "", aws.ToString(got.VpcEndpointId) == vpce, got.VpcEndpointId != nil},
 	} {
 		if differs(f.set, known && f.knownMembers, f.equal) {
 			placement = append(placement, f.name)
@@ -291,7 +299,7 @@ func planEndpointDetails(s *v1alpha1.TransferServerSpec, o *types.DescribedServe
 		if s.EndpointDetails == nil {
 			return nil
 		}
-		return &types.EndpointDetails{VpcId: optString(e.VpcID), SubnetIds: e.SubnetIDs, VpcEndpointId: optString(e.VpcEndpointID)}
+		return &types.EndpointDetails{VpcId: optString(e.VpcID), SubnetIds: e.SubnetIDs, VpcEndpointId: optString(vpce)}
 	}
 
 	switch {
