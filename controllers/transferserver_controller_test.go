@@ -605,3 +605,19 @@ func TestServerTerminalErrorStalls(t *testing.T) {
 	waitReady(t, srv)
 	g.Expect(serversOwnedBy(string(srv.UID))).To(HaveLen(1))
 }
+
+// TestServerFailedTransition checks that a server AWS could not stop (STOP_FAILED) gives Stalled
+// with the state in the message, which kstatus reads as Failed.
+func TestServerFailedTransition(t *testing.T) {
+	g := NewWithT(t)
+	ns := newNamespace(t)
+	srv := newServer(ns, "fragile", nil)
+	create(t, srv)
+	waitReady(t, srv)
+	g.Expect(emu.FailNextTransition(region, srv.Status.ServerID)).To(Succeed())
+
+	update(t, srv, func(s *v1alpha1.TransferServer) { s.Spec.State = v1alpha1.ServerOffline })
+	c := waitCondition(t, srv, v1alpha1.ConditionStalled, v1alpha1.ReasonServerFailed)
+	g.Expect(c.Message).To(ContainSubstring("STOP_FAILED"))
+	g.Expect(kstatusOf(t, srv)).To(Equal(status.FailedStatus))
+}
