@@ -73,6 +73,8 @@ func TestValidObjectsAreAccepted(t *testing.T) {
 		}),
 		server("ftps-lambda", func(s *v1alpha1.TransferServerSpec) {
 			s.Protocols = []v1alpha1.Protocol{"SFTP", "FTPS"}
+			s.EndpointType = "VPC"
+			s.EndpointDetails = &v1alpha1.EndpointDetails{VpcID: "vpc-0abc", SubnetIDs: []string{"subnet-1"}}
 			s.Certificate = "arn:aws:acm:eu-west-1:111122223333:certificate/abc"
 			s.IdentityProviderType = "AWS_LAMBDA"
 			s.IdentityProviderDetails = &v1alpha1.IdentityProviderDetails{
@@ -127,7 +129,15 @@ func TestInvalidObjectsAreRefused(t *testing.T) {
 			s.Protocols = []v1alpha1.Protocol{"FTP"}
 			s.IdentityProviderType = "AWS_LAMBDA"
 			s.IdentityProviderDetails = &v1alpha1.IdentityProviderDetails{Function: "arn:aws:lambda:eu-west-1:1:function:f"}
-		}), "FTP cannot be used with a PUBLIC endpoint"},
+		}), "FTP and FTPS need endpointType VPC"},
+		{"FTPS on a VPC_ENDPOINT endpoint", server("x", func(s *v1alpha1.TransferServerSpec) {
+			s.Protocols = []v1alpha1.Protocol{"FTPS"}
+			s.Certificate = "arn:aws:acm:eu-west-1:1:certificate/c"
+			s.EndpointType = "VPC_ENDPOINT"
+			s.EndpointDetails = &v1alpha1.EndpointDetails{VpcEndpointID: "vpce-0123456789abcdef0"}
+			s.IdentityProviderType = "AWS_LAMBDA"
+			s.IdentityProviderDetails = &v1alpha1.IdentityProviderDetails{Function: "arn:aws:lambda:eu-west-1:1:function:f"}
+		}), "FTP and FTPS need endpointType VPC"},
 		{"FTP with service-managed users", server("x", func(s *v1alpha1.TransferServerSpec) {
 			s.Protocols = []v1alpha1.Protocol{"FTP"}
 			s.EndpointType = "VPC"

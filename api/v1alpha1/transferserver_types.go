@@ -34,7 +34,7 @@ const (
 // +kubebuilder:validation:XValidation:rule="has(self.domain) == has(oldSelf.domain) && (!has(self.domain) || self.domain == oldSelf.domain)",message="domain is immutable: AWS cannot change the storage domain of a server; create a new TransferServer"
 // +kubebuilder:validation:XValidation:rule="has(self.region) == has(oldSelf.region) && (!has(self.region) || self.region == oldSelf.region)",message="region is immutable: a server cannot move between regions; create a new TransferServer"
 // +kubebuilder:validation:XValidation:rule="!has(self.protocols) || !self.protocols.exists(p, p == 'FTPS') || (has(self.certificate) && size(self.certificate) > 0)",message="certificate is required when protocols include FTPS"
-// +kubebuilder:validation:XValidation:rule="!has(self.protocols) || !self.protocols.exists(p, p == 'FTP') || (has(self.endpointType) && self.endpointType != 'PUBLIC')",message="FTP cannot be used with a PUBLIC endpoint (the default): set endpointType to VPC"
+// +kubebuilder:validation:XValidation:rule="!has(self.protocols) || !self.protocols.exists(p, p == 'FTP' || p == 'FTPS') || (has(self.endpointType) && self.endpointType == 'VPC')",message="FTP and FTPS need endpointType VPC"
 // +kubebuilder:validation:XValidation:rule="!has(self.protocols) || !self.protocols.exists(p, p == 'FTP' || p == 'FTPS') || (has(self.identityProviderType) && self.identityProviderType != 'SERVICE_MANAGED')",message="FTP and FTPS need identityProviderType AWS_DIRECTORY_SERVICE, AWS_LAMBDA or API_GATEWAY"
 // +kubebuilder:validation:XValidation:rule="!has(self.protocols) || !self.protocols.exists(p, p == 'AS2') || (has(self.endpointType) && self.endpointType == 'VPC' && (!has(self.domain) || self.domain == 'S3'))",message="AS2 needs endpointType VPC and the S3 domain"
 // +kubebuilder:validation:XValidation:rule="!has(self.endpointType) || self.endpointType != 'VPC' || (has(self.endpointDetails) && has(self.endpointDetails.vpcId))",message="endpointType VPC needs endpointDetails.vpcId"
@@ -83,9 +83,9 @@ type TransferServerSpec struct {
 	// +optional
 	Domain string `json:"domain,omitempty"`
 
-	// Protocols the server speaks. AWS defaults to SFTP. FTPS needs a certificate; FTP needs a
-	// VPC endpoint; FTP and FTPS need a custom or directory identity provider; AS2 needs a VPC
-	// endpoint and the S3 domain.
+	// Protocols the server speaks. AWS defaults to SFTP. FTP and FTPS need endpointType VPC and
+	// a custom or directory identity provider, and FTPS a certificate; AS2 needs endpointType VPC
+	// and the S3 domain.
 	// +kubebuilder:validation:MinItems=1
 	// +kubebuilder:validation:MaxItems=4
 	// +listType=set

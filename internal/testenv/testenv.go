@@ -31,10 +31,25 @@ type ControlPlane struct {
 	Scheme *k8sruntime.Scheme
 }
 
-// RepoRoot returns the repository's root directory.
+// RepoRoot returns the repository's root directory: where this source file lives, or, when the
+// binary was built with -trimpath and that path is unknown, the nearest directory above the
+// working directory that holds go.mod.
 func RepoRoot() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..")
+	if _, file, _, ok := runtime.Caller(0); ok && filepath.IsAbs(file) {
+		return filepath.Join(filepath.Dir(file), "..", "..")
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		return "."
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d
+		}
+		if filepath.Dir(d) == d {
+			return dir
+		}
+	}
 }
 
 // Assets returns the directory of the envtest binaries: $KUBEBUILDER_ASSETS, or what

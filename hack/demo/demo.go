@@ -1,0 +1,590 @@
+package main
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/transfer-operator/transfer-operator/api/v1alpha1"
+	"github.com/transfer-operator/transfer-operator/internal/emulator"
+	"github.com/transfer-operator/transfer-operator/internal/testenv"
+)
+
+const (
+	// region is the operator's default region, the one the samples' ARNs name.
+	region = "eu-west-1"
+	// namespace is where the samples go: kubectl's default.
+	namespace = "default"
+	// samplesDir is applied with kubectl -k, relative to the repository root.
+	samplesDir = "config/samples"
+	// steps is the number of numbered steps.
+	steps = 6
+	// demoUser and demoServer are the samples the update step changes.
+	demoUser   = "alice"
+	demoServer = "partners-sftp"
+	// newKey is the SSH key the update step adds to demoUser.
+	newKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAbheJ2p1jDRAzLzD9UnXQEN8l3Ks++eghxyZMhvS9Bv alice@new-laptop"
+	// pollInterval is how often the table is refreshed.
+	pollInterval = 500 * time.Millisecond
+	// operatorStopTimeout bounds the operator's graceful shutdown.
+	operatorStopTimeout = 20 * time.Second
+)
+
+// errKeptUntilInterrupt ends a -keep run that was ready and then stopped with Ctrl-C.
+var errKeptUntilInterrupt = errors.New("stopped after keeping everything running")
+
+// demo is one run: what it started, so that it can stop all of it.
+type demo struct {
+	cfg  config
+	out  io.Writer
+	tty  *os.File
+	root string
+
+	workDir    string
+	ownWorkDir bool
+	kubectlBin string
+	kubeconfig string
+	logPath    string
+	logFile    *os.File
+
+	// shown is what the table last showed of each object, off a terminal.
+	shown map[string]string
+
+	cp  *testenv.ControlPlane
+	emu *emulator.Server
+	op  *testenv.Operator
+}
+
+func newDemo(cfg config, out *os.File) *demo {
+	return &demo{cfg: cfg, out: out, tty: terminal(out), root: testenv.RepoRoot(), shown: map[string]string{}}
+}
+
+// main runs the demo, stops everything it started and returns the exit status.
+func (d *demo) main(ctx context.Context) int {
+	d.say("transfer-operator demo: a local control plane, the operator, the AWS emulator.")
+	d.say("Ctrl-C stops it at any time, and everything it started with it.")
+	summary, err := d.run(ctx)
+	interrupted := ctx.Err() != nil
+	if err != nil && !interrupted && d.logPath != "" {
+		if lines := problems(d.logPath, 10); len(lines) > 0 {
+			d.say("")
+			d.say("The operator's last errors and warnings (%s):", d.logPath)
+			for _, l := range lines {
+				d.say("  | %s", l)
+			}
+		}
+	}
+	failed := err != nil && !interrupted
+	cleanupErr := d.cleanup(failed)
+	switch {
+	case failed || cleanupErr != nil:
+		d.say("demo: error: %v", errors.Join(err, cleanupErr))
+		return 1
+	case errors.Is(err, errKeptUntilInterrupt):
+		d.say("demo: stopped: everything the demo started is stopped")
+		return 0
+	case interrupted:
+		d.say("demo: interrupted: everything the demo started is stopped")
+		return 130
+	}
+	d.say("demo: done: %s", summary)
+	return 0
+}
+
+// run does the steps and returns the summary of a completed demo.
+func (d *demo) run(ctx context.Context) (string, error) {
+	if err := d.prepare(ctx); err != nil {
+		return "", err
+	}
+	if err := d.start(ctx); err != nil {
+		return "", err
+	}
+	count, err := d.createSamples(ctx)
+	if err != nil {
+		return "", err
+	}
+	if err := d.addKey(ctx); err != nil {
+		return "", err
+	}
+	if err := d.stopAndStart(ctx); err != nil {
+		return "", err
+	}
+	if d.cfg.keep {
+		return "", d.keepRunning(ctx)
+	}
+	if err := d.deleteAll(ctx); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%d objects Ready, emulator empty", count), nil
+}
+
+// prepare gets the envtest binaries and builds the operator.
+func (d *demo) prepare(ctx context.Context) error {
+	d.step(1, "Preparing")
+	if d.cfg.workDir != "" {
+		d.workDir = d.cfg.workDir
+		if err := os.MkdirAll(d.workDir, 0o755); err != nil {
+			return err
+		}
+	} else {
+		dir, err := os.MkdirTemp("", "transfer-operator-demo-")
+		if err != nil {
+			return err
+		}
+		d.workDir, d.ownWorkDir = dir, true
+	}
+	d.kubeconfig = filepath.Join(d.workDir, "kubeconfig")
+	d.logPath = filepath.Join(d.workDir, "operator.log")
+
+	began := time.Now()
+	assets := os.Getenv("KUBEBUILDER_ASSETS")
+	if assets == "" {
+		d.say("  kube-apiserver, etcd, kubectl: hack/setup-envtest.sh")
+		d.say("  (the first run builds them from source: about 15 minutes on 2 cores)")
+		var stdout bytes.Buffer
+		cmd := exec.Command(filepath.Join(d.root, "hack", "setup-envtest.sh"))
+		cmd.Dir, cmd.Stdout = d.root, &stdout
+		out, err := runGroup(ctx, cmd, func(line string) {
+			if strings.HasPrefix(line, "setup-envtest:") {
+				d.say("    %s", line)
+			}
+		})
+		if err != nil {
+			return commandError("hack/setup-envtest.sh", err, out)
+		}
+		assets = strings.TrimSpace(stdout.String())
+		// testenv.Start finds the binaries here instead of running the script again.
+		if err := os.Setenv("KUBEBUILDER_ASSETS", assets); err != nil {
+			return err
+		}
+	}
+	d.kubectlBin = filepath.Join(assets, "kubectl")
+	if _, err := os.Stat(d.kubectlBin); err != nil {
+		return fmt.Errorf("no kubectl among the envtest binaries: %w", err)
+	}
+	d.say("  envtest binaries: %s (%s)", assets, since(began))
+
+	began = time.Now()
+	bin := filepath.Join(d.workDir, "transfer-operator")
+	d.say("  building the operator: go build -o %s", bin)
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd.Dir = d.root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := runGroup(ctx, cmd, nil); err != nil {
+		return commandError("go build", err, out)
+	}
+	d.say("  built (%s)", since(began))
+	return nil
+}
+
+// start starts the control plane, the emulator and the operator.
+func (d *demo) start(ctx context.Context) error {
+	d.step(2, "Starting")
+	began := time.Now()
+	cp, err := testenv.Start()
+	if err != nil {
+		return err
+	}
+	d.cp = cp
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := cp.WriteKubeconfig(d.kubeconfig); err != nil {
+		return err
+	}
+	d.say("  control plane: kube-apiserver and etcd, CRDs installed (%s)", since(began))
+
+	emu, err := emulator.Start(emulator.Options{TransitionDelay: d.cfg.transitionDelay})
+	if err != nil {
+		return fmt.Errorf("starting the emulator: %w", err)
+	}
+	d.emu = emu
+	d.say("  emulator:      %s (servers take %s to start or stop)", emu.URL(), d.cfg.transitionDelay)
+
+	d.logFile, err = os.Create(d.logPath)
+	if err != nil {
+		return err
+	}
+	d.op, err = testenv.StartOperator(testenv.OperatorConfig{
+		Binary:      filepath.Join(d.workDir, "transfer-operator"),
+		Kubeconfig:  d.kubeconfig,
+		EndpointURL: emu.URL(),
+		Region:      region,
+		Args:        []string{"--dev"},
+		Output:      d.logFile,
+	})
+	if err != nil {
+		return err
+	}
+	d.say("  operator:      pid %d, default region %s", d.op.PID(), region)
+	d.say("  operator log:  %s", d.logPath)
+	if procs := children(); len(procs) > 0 {
+		var list []string
+		for _, p := range procs {
+			list = append(list, fmt.Sprintf("%s=%d", p.name, p.pid))
+		}
+		d.say("  processes:     %s", strings.Join(list, " "))
+	}
+	d.say("  kubeconfig:    %s", d.kubeconfig)
+	d.say("  look around from another terminal, for example:")
+	d.say("    %s --kubeconfig %s get transfer", d.kubectlBin, d.kubeconfig)
+	return nil
+}
+
+// createSamples applies config/samples and waits until every object is Ready. It returns the
+// number of objects.
+func (d *demo) createSamples(ctx context.Context) (int, error) {
+	d.step(3, "Creating the samples")
+	d.say("  Watch internal-sftp-vpc: AWS attaches Elastic IPs only to a stopped server,")
+	d.say("  so the operator creates it, stops it, attaches them and starts it again.")
+	if err := d.kubectl(ctx, "", "apply", "-k", samplesDir); err != nil {
+		return 0, err
+	}
+	objs, err := d.watch(ctx, "every sample is Ready", allReady)
+	if err != nil {
+		return 0, err
+	}
+	servers, users := countKinds(objs)
+	snapServers, snapUsers := emulatorCounts(d.emu.Snapshot())
+	if snapServers != servers || snapUsers != users {
+		return 0, fmt.Errorf("%d TransferServers and %d TransferUsers are Ready, but the emulator holds %d servers and %d users",
+			servers, users, snapServers, snapUsers)
+	}
+	d.say("  the emulator holds %d servers and %d users", snapServers, snapUsers)
+	return len(objs), nil
+}
+
+// addKey adds a third SSH key to the demo user.
+func (d *demo) addKey(ctx context.Context) error {
+	d.step(4, "Updating: %s gets a third SSH key", demoUser)
+	patch := fmt.Sprintf(`[{"op":"add","path":"/spec/sshPublicKeys/-","value":%q}]`, newKey)
+	shown := fmt.Sprintf(`[{"op":"add","path":"/spec/sshPublicKeys/-","value":"%s...%s"}]`, newKey[:20], newKey[len(newKey)-25:])
+	if err := d.kubectl(ctx, "patch transferuser "+demoUser+" --type=json \\\n      -p '"+shown+"'",
+		"patch", "transferuser", demoUser, "--type=json", "-p", patch); err != nil {
+		return err
+	}
+	if _, err := d.watch(ctx, demoUser+" is Ready with the new key", allReady); err != nil {
+		return err
+	}
+	u, err := d.emulatorUser(ctx)
+	if err != nil {
+		return err
+	}
+	if n := len(u.SSHPublicKeys); n != 3 {
+		return fmt.Errorf("%s is Ready, but the emulator holds %d SSH keys for it, not 3", demoUser, n)
+	}
+	d.say("  the emulator holds 3 SSH keys for %s", demoUser)
+	return nil
+}
+
+// stopAndStart stops the demo server with spec.state Offline and starts it with Online.
+func (d *demo) stopAndStart(ctx context.Context) error {
+	d.step(5, "Stopping %s, then starting it again", demoServer)
+	for _, s := range []struct{ spec, state string }{{"Offline", emulator.StateOffline}, {"Online", emulator.StateOnline}} {
+		patch := fmt.Sprintf(`{"spec":{"state":%q}}`, s.spec)
+		shown := fmt.Sprintf("patch transferserver %s --type=merge -p '%s'", demoServer, patch)
+		if err := d.kubectl(ctx, shown, "patch", "transferserver", demoServer, "--type=merge", "-p", patch); err != nil {
+			return err
+		}
+		done := func(objs []object) bool {
+			i := slices.IndexFunc(objs, func(o object) bool { return o.kind == "TransferServer" && o.name == demoServer })
+			return allReady(objs) && i >= 0 && objs[i].state == s.state
+		}
+		objs, err := d.watch(ctx, demoServer+" is Ready and "+s.state, done)
+		if err != nil {
+			return err
+		}
+		id := objs[slices.IndexFunc(objs, func(o object) bool { return o.name == demoServer })].serverID
+		srv, ok := d.emu.Snapshot().Server(region, id)
+		if !ok || srv.State != s.state {
+			return fmt.Errorf("%s is Ready and %s, but the emulator says %s is %q", demoServer, s.state, id, srv.State)
+		}
+		d.say("  the emulator says %s is %s", id, srv.State)
+	}
+	return nil
+}
+
+// deleteAll deletes the samples and checks that the emulator is empty.
+func (d *demo) deleteAll(ctx context.Context) error {
+	d.step(6, "Deleting everything")
+	if err := d.kubectl(ctx, "", "delete", "-k", samplesDir, "--wait=false"); err != nil {
+		return err
+	}
+	if _, err := d.watch(ctx, "every object is gone", func(objs []object) bool { return len(objs) == 0 }); err != nil {
+		return err
+	}
+	servers, users := emulatorCounts(d.emu.Snapshot())
+	d.say("  the emulator's snapshot holds %d servers and %d users", servers, users)
+	if servers != 0 || users != 0 {
+		return fmt.Errorf("the emulator still holds %d servers and %d users after the delete", servers, users)
+	}
+	d.say("  To try kubectl yourself, DEMO_KEEP=1 make demo keeps everything running at the end.")
+	return nil
+}
+
+// keepRunning waits for Ctrl-C, telling the user what to try meanwhile.
+func (d *demo) keepRunning(ctx context.Context) error {
+	d.step(6, "Running until Ctrl-C (DEMO_KEEP)")
+	d.say("  The samples stay applied. From another terminal, try:")
+	d.say("    export KUBECONFIG=%s", d.kubeconfig)
+	d.say("    %s get transfer", d.kubectlBin)
+	d.say("    %s describe transferserver %s", d.kubectlBin, demoServer)
+	d.say("    %s delete -k %s", d.kubectlBin, filepath.Join(d.root, samplesDir))
+	d.say("  The AWS CLI reaches the emulator (any credentials do):")
+	d.say("    AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo \\")
+	d.say("      aws transfer list-servers --region %s --endpoint-url %s", region, d.emu.URL())
+	d.say("  The operator's log: %s", d.logPath)
+	d.say("demo: ready: press Ctrl-C to stop everything")
+	select {
+	case <-ctx.Done():
+		d.say("")
+		return errKeptUntilInterrupt
+	case <-d.operatorExited(ctx):
+		return fmt.Errorf("the operator exited unexpectedly; see %s", d.logPath)
+	}
+}
+
+// operatorExited is closed when the operator process ends.
+func (d *demo) operatorExited(ctx context.Context) <-chan struct{} {
+	ch := make(chan struct{})
+	go func() {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if d.op.Exited() {
+					close(ch)
+					return
+				}
+			}
+		}
+	}()
+	return ch
+}
+
+// cleanup stops everything the demo started, in the reverse order, and removes its temporary
+// files. After a failure a temporary work directory is kept for the operator's log.
+func (d *demo) cleanup(failed bool) error {
+	if d.op == nil && d.emu == nil && d.cp == nil && d.workDir == "" {
+		return nil
+	}
+	began := time.Now()
+	var errs []error
+	if d.op != nil {
+		// After Ctrl-C on a terminal the operator got SIGINT too, and the SIGTERM that follows
+		// makes it exit at once; either way it is gone when Stop returns.
+		if err := d.op.Stop(operatorStopTimeout); err != nil && !d.op.Exited() {
+			errs = append(errs, fmt.Errorf("stopping the operator: %w", err))
+		}
+	}
+	if d.emu != nil {
+		if err := d.emu.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("stopping the emulator: %w", err))
+		}
+	}
+	if d.cp != nil {
+		if err := d.cp.Stop(); err != nil {
+			errs = append(errs, fmt.Errorf("stopping the control plane: %w", err))
+		}
+	}
+	if d.logFile != nil {
+		_ = d.logFile.Close()
+	}
+	for _, p := range children() {
+		errs = append(errs, fmt.Errorf("%s (pid %d) was still running; killed it", p.name, p.pid))
+		_ = syscall.Kill(p.pid, syscall.SIGKILL)
+	}
+	switch {
+	case !d.ownWorkDir:
+	case failed && d.logFile != nil:
+		for _, name := range []string{"transfer-operator", "kubeconfig"} {
+			_ = os.Remove(filepath.Join(d.workDir, name))
+		}
+		d.say("The operator's log is kept in %s.", d.logPath)
+	default:
+		if err := os.RemoveAll(d.workDir); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if d.op != nil || d.cp != nil {
+		d.say("Stopped the operator, the emulator and the control plane (%s).", since(began))
+	}
+	return errors.Join(errs...)
+}
+
+// watch shows the objects until done says so, an object is Stalled, the operator exits, ctx
+// ends or the step times out.
+func (d *demo) watch(ctx context.Context, what string, done func([]object) bool) ([]object, error) {
+	began := time.Now()
+	v := newView(d.out, d.tty, d.shown)
+	deadline := time.NewTimer(d.cfg.timeout)
+	defer deadline.Stop()
+	tick := time.NewTicker(pollInterval)
+	defer tick.Stop()
+	for {
+		objs, err := d.list(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			return nil, fmt.Errorf("listing the objects: %w", err)
+		}
+		v.update(objs, fmt.Sprintf("waiting until %s ... %s", what, since(began)))
+		if done(objs) {
+			v.finish(objs, fmt.Sprintf("%s (%s)", what, since(began)))
+			return objs, nil
+		}
+		for _, o := range objs {
+			if c := o.stalled(); c != nil {
+				return nil, fmt.Errorf("%s %s is Stalled (%s): %s", o.kind, o.name, c.Reason, c.Message)
+			}
+		}
+		if d.op.Exited() {
+			return nil, fmt.Errorf("the operator exited unexpectedly; see %s", d.logPath)
+		}
+		select {
+		case <-ctx.Done():
+			v.finish(objs, "interrupted")
+			return nil, ctx.Err()
+		case <-deadline.C:
+			v.finish(objs, "timed out")
+			return nil, timeoutError(what, d.cfg.timeout, objs)
+		case <-tick.C:
+		}
+	}
+}
+
+// list returns the TransferServers, then the TransferUsers, each by name.
+func (d *demo) list(ctx context.Context) ([]object, error) {
+	var servers v1alpha1.TransferServerList
+	if err := d.cp.Client.List(ctx, &servers, client.InNamespace(namespace)); err != nil {
+		return nil, err
+	}
+	var users v1alpha1.TransferUserList
+	if err := d.cp.Client.List(ctx, &users, client.InNamespace(namespace)); err != nil {
+		return nil, err
+	}
+	var objs []object
+	for i := range servers.Items {
+		objs = append(objs, serverObject(&servers.Items[i]))
+	}
+	for i := range users.Items {
+		objs = append(objs, userObject(&users.Items[i]))
+	}
+	slices.SortStableFunc(objs, func(a, b object) int {
+		return cmp.Or(strings.Compare(a.kind, b.kind), strings.Compare(a.name, b.name))
+	})
+	return objs, nil
+}
+
+// emulatorUser returns the demo user as the emulator holds it.
+func (d *demo) emulatorUser(ctx context.Context) (emulator.UserRecord, error) {
+	var u v1alpha1.TransferUser
+	if err := d.cp.Client.Get(ctx, client.ObjectKey{Namespace: namespace, Name: demoUser}, &u); err != nil {
+		return emulator.UserRecord{}, err
+	}
+	srv, ok := d.emu.Snapshot().Server(region, u.Status.ServerID)
+	if !ok {
+		return emulator.UserRecord{}, fmt.Errorf("the emulator has no server %q, the server of %s", u.Status.ServerID, demoUser)
+	}
+	rec, ok := srv.User(u.AWSUserName())
+	if !ok {
+		return emulator.UserRecord{}, fmt.Errorf("the emulator has no user %s on server %s", u.AWSUserName(), u.Status.ServerID)
+	}
+	return rec, nil
+}
+
+// kubectl runs the built kubectl against the demo's control plane from the repository root,
+// showing the command (shown, or the arguments) and its output.
+func (d *demo) kubectl(ctx context.Context, shown string, args ...string) error {
+	d.say("  $ kubectl %s", cmp.Or(shown, strings.Join(args, " ")))
+	cmd := exec.CommandContext(ctx, d.kubectlBin, append([]string{"--kubeconfig", d.kubeconfig}, args...)...)
+	cmd.Dir = d.root
+	out, err := cmd.CombinedOutput()
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if len(bytes.TrimSpace(out)) > 0 {
+		indent(d.out, "    ", string(out))
+	}
+	if err != nil {
+		return fmt.Errorf("kubectl %s: %w", args[0], err)
+	}
+	return nil
+}
+
+func (d *demo) step(n int, format string, args ...any) {
+	d.say("")
+	d.say("[%d/%d] %s", n, steps, fmt.Sprintf(format, args...))
+}
+
+func (d *demo) say(format string, args ...any) {
+	fmt.Fprintf(d.out, format+"\n", args...)
+}
+
+func allReady(objs []object) bool {
+	return len(objs) > 0 && !slices.ContainsFunc(objs, func(o object) bool { return !o.ready() })
+}
+
+func countKinds(objs []object) (servers, users int) {
+	for _, o := range objs {
+		if o.kind == "TransferServer" {
+			servers++
+		} else {
+			users++
+		}
+	}
+	return servers, users
+}
+
+// emulatorCounts counts the servers and users of every region.
+func emulatorCounts(snap emulator.Snapshot) (servers, users int) {
+	for _, r := range snap.Regions {
+		servers += len(r.Servers)
+		for _, s := range r.Servers {
+			users += len(s.Users)
+		}
+	}
+	return servers, users
+}
+
+func timeoutError(what string, after time.Duration, objs []object) error {
+	var pending []string
+	for _, o := range objs {
+		if o.ready() {
+			continue
+		}
+		msg := "no Ready condition yet"
+		if c := o.current(v1alpha1.ConditionReady); c != nil {
+			msg = c.Message
+		}
+		pending = append(pending, fmt.Sprintf("%s %s: %s", o.kind, o.name, msg))
+	}
+	if len(pending) == 0 {
+		return fmt.Errorf("timed out after %s waiting until %s", after, what)
+	}
+	return fmt.Errorf("timed out after %s waiting until %s; pending:\n  %s", after, what, strings.Join(pending, "\n  "))
+}
+
+func commandError(name string, err error, out []byte) error {
+	return fmt.Errorf("%s: %w\n%s", name, err, strings.TrimSpace(string(out)))
+}
+
+func since(t time.Time) time.Duration {
+	return time.Since(t).Round(100 * time.Millisecond)
+}

@@ -1,0 +1,437 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/transfer-operator/transfer-operator/internal/testenv"
+)
+
+// TestDemo builds hack/demo (what `make demo` runs) and runs it non-interactively with short
+// state transitions: to the end, kept running until Ctrl-C, timing out, and interrupted half-way.
+// Each run must exit as documented and leave no process it started and no temporary file behind
+// (a failed run keeps only the operator's log).
+func TestDemo(t *testing.T) {
+	if _, err := testenv.Assets(); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(t.TempDir(), "demo")
+	build := exec.Command("go", "build", "-o", bin, "./hack/demo")
+	build.Dir = testenv.RepoRoot()
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building hack/demo: %v\n%s", err, out)
+	}
+	samples := sampleObjects(t)
+
+	t.Run("Complete", func(t *testing.T) {
+		run := startDemo(t, bin)
+		code := run.wait(t, 6*time.Minute)
+		out := run.output()
+		if code != 0 {
+			t.Fatalf("the demo exited with %d, want 0:\n%s", code, out)
+		}
+		if want := fmt.Sprintf("demo: done: %d objects Ready, emulator empty", len(samples)); lastOutputLine(out) != want {
+			t.Fatalf("the last line is %q, want %q:\n%s", lastOutputLine(out), want, out)
+		}
+		created := demoSection(out, "[3/6]", "[4/6]")
+		for _, s := range samples {
+			row := regexp.MustCompile(`(?m)^\s+` + s.Kind + `\s+` + regexp.QuoteMeta(s.Metadata.Name) + `\s+s-[0-9a-f]{17}\s+\S+\s+Ready$`)
+			if !row.MatchString(created) {
+				t.Errorf("the demo never showed %s %s Ready:\n%s", s.Kind, s.Metadata.Name, created)
+			}
+		}
+		for _, want := range []string{
+			"the emulator holds 3 SSH keys for alice",
+			"is OFFLINE\n",
+			"is ONLINE\n",
+			"the emulator's snapshot holds 0 servers and 0 users",
+		} {
+			if !strings.Contains(out, want) {
+				t.Errorf("the output lacks %q:\n%s", want, out)
+			}
+		}
+		run.checkNothingLeft(t)
+	})
+
+	t.Run("KeepUntilCtrlC", func(t *testing.T) {
+		run := startDemo(t, bin, "DEMO_KEEP=1")
+		run.waitForOutput(t, "demo: ready: press Ctrl-C", 6*time.Minute)
+		if err := run.cmd.Process.Signal(os.Interrupt); err != nil {
+			t.Fatal(err)
+		}
+		code := run.wait(t, 30*time.Second)
+		out := run.output()
+		if code != 0 || lastOutputLine(out) != "demo: stopped: everything the demo started is stopped" {
+			t.Fatalf("after Ctrl-C the demo exited with %d and last said %q; want 0 and that it stopped:\n%s", code, lastOutputLine(out), out)
+		}
+		if strings.Contains(out, "[6/6] Deleting") {
+			t.Errorf("with DEMO_KEEP the samples should stay applied:\n%s", out)
+		}
+		run.checkNothingLeft(t)
+	})
+
+	t.Run("TimeoutFails", func(t *testing.T) {
+		run := startDemo(t, bin, "DEMO_TRANSITION_DELAY=1m", "DEMO_TIMEOUT=3s")
+		code := run.wait(t, 6*time.Minute)
+		out := run.output()
+		want := "demo: error: timed out after 3s waiting until every sample is Ready; pending:"
+		if code != 1 || !strings.Contains(out, want) {
+			t.Fatalf("the demo exited with %d; want 1 and %q:\n%s", code, want, out)
+		}
+		pending := out[strings.Index(out, want):]
+		for _, s := range samples {
+			if !strings.Contains(pending, "\n  "+s.Kind+" "+s.Metadata.Name+": ") {
+				t.Errorf("the error does not say why %s %s is not Ready:\n%s", s.Kind, s.Metadata.Name, pending)
+			}
+		}
+		// A failed demo keeps the operator's log, and nothing else, for the reader.
+		m := regexp.MustCompile(`The operator's log is kept in (\S+)\.`).FindStringSubmatch(out)
+		if m == nil {
+			t.Fatalf("the demo does not say where the operator's log is:\n%s", out)
+		}
+		if log, err := os.ReadFile(m[1]); err != nil || !strings.Contains(string(log), "starting transfer-operator") {
+			t.Fatalf("the operator's log %s: %v\n%s", m[1], err, log)
+		}
+		if err := os.Remove(m[1]); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Remove(filepath.Dir(m[1])); err != nil {
+			t.Fatalf("the kept work directory holds more than the log: %v", err)
+		}
+		run.checkNothingLeft(t)
+	})
+
+	t.Run("CtrlCWhileWaiting", func(t *testing.T) {
+		run := startDemo(t, bin, "DEMO_TRANSITION_DELAY=1m")
+		run.waitForOutput(t, "transferuser.transfer.operators.dev/etl-loader created", 6*time.Minute)
+		// As a terminal does: SIGINT to the foreground process group, the operator included.
+		if err := syscall.Kill(-run.cmd.Process.Pid, syscall.SIGINT); err != nil {
+			t.Fatal(err)
+		}
+		code := run.wait(t, 30*time.Second)
+		out := run.output()
+		if code != 130 || lastOutputLine(out) != "demo: interrupted: everything the demo started is stopped" {
+			t.Fatalf("after Ctrl-C the demo exited with %d and last said %q; want 130 and that it stopped:\n%s", code, lastOutputLine(out), out)
+		}
+		run.checkNothingLeft(t)
+	})
+}
+
+// sampleObject is the kind and name of one sample.
+type sampleObject struct {
+	Kind     string `json:"kind"`
+	Metadata struct {
+		Name string `json:"name"`
+	} `json:"metadata"`
+}
+
+func sampleObjects(t *testing.T) []sampleObject {
+	t.Helper()
+	var objs []sampleObject
+	for _, file := range sampleFiles(t) {
+		data, err := os.ReadFile(filepath.Join(samplesDir, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var o sampleObject
+		if err := yaml.Unmarshal(data, &o); err != nil || o.Kind == "" || o.Metadata.Name == "" {
+			t.Fatalf("%s is not one object with a kind and a name: %v", file, err)
+		}
+		objs = append(objs, o)
+	}
+	return objs
+}
+
+// demoRun is one run of the demo binary, with every process it started recorded.
+type demoRun struct {
+	cmd     *exec.Cmd
+	tmp     string
+	out     *syncBuffer
+	done    chan struct{}
+	tracker *processTracker
+}
+
+// startDemo runs the demo with short transitions and its own TMPDIR, in a process group of its
+// own so that a test can signal it as a terminal would.
+func startDemo(t *testing.T, bin string, env ...string) *demoRun {
+	t.Helper()
+	tmp := filepath.Join(t.TempDir(), "tmp")
+	if err := os.Mkdir(tmp, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	run := &demoRun{tmp: tmp, out: &syncBuffer{}, done: make(chan struct{})}
+	run.cmd = exec.Command(bin)
+	run.cmd.Dir = testenv.RepoRoot()
+	run.cmd.Env = append(os.Environ(), append([]string{"TMPDIR=" + tmp, "DEMO_TRANSITION_DELAY=200ms", "DEMO_TIMEOUT=2m", "DEMO_KEEP="}, env...)...)
+	run.cmd.Stdout, run.cmd.Stderr = run.out, run.out
+	run.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := run.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	run.tracker = trackDescendants(run.cmd.Process.Pid)
+	go func() {
+		_ = run.cmd.Wait()
+		close(run.done)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-run.done:
+		default:
+			_ = syscall.Kill(-run.cmd.Process.Pid, syscall.SIGKILL)
+			<-run.done
+		}
+		run.tracker.stop()
+		run.tracker.killSurvivors()
+	})
+	return run
+}
+
+func (r *demoRun) output() string { return r.out.String() }
+
+// wait waits for the demo to exit and returns its exit status; it fails the test if that takes
+// longer than timeout.
+func (r *demoRun) wait(t *testing.T, timeout time.Duration) int {
+	t.Helper()
+	select {
+	case <-r.done:
+	case <-time.After(timeout):
+		t.Fatalf("the demo did not exit within %s:\n%s", timeout, r.output())
+	}
+	r.tracker.stop()
+	return r.cmd.ProcessState.ExitCode()
+}
+
+// waitForOutput waits until the demo has printed s.
+func (r *demoRun) waitForOutput(t *testing.T, s string, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !strings.Contains(r.output(), s) {
+		select {
+		case <-r.done:
+			t.Fatalf("the demo exited with %d before printing %q:\n%s", r.cmd.ProcessState.ExitCode(), s, r.output())
+		case <-time.After(200 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the demo did not print %q within %s:\n%s", s, timeout, r.output())
+		}
+	}
+}
+
+// checkNothingLeft fails if a process the demo started still runs, if any process uses its
+// TMPDIR, or if the demo left files there. It also fails if the tracker did not see the control
+// plane and the operator, which would make the first check vacuous.
+func (r *demoRun) checkNothingLeft(t *testing.T) {
+	t.Helper()
+	seen := r.tracker.names()
+	for _, name := range []string{"etcd", "kube-apiserver", "transfer-operator"} {
+		if !seen[name] {
+			t.Errorf("never saw the demo run %s (saw %v)", name, seen)
+		}
+	}
+	for _, p := range r.tracker.survivors() {
+		t.Errorf("%s (pid %d), started by the demo, still runs", p.name, p.pid)
+	}
+	for _, p := range procsMentioning(r.tmp) {
+		t.Errorf("process %d still uses the demo's TMPDIR: %s", p.pid, p.name)
+	}
+	if entries, _ := os.ReadDir(r.tmp); len(entries) > 0 {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Errorf("the demo left %v in its TMPDIR", names)
+	}
+}
+
+func lastOutputLine(s string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return lines[len(lines)-1]
+}
+
+// section returns the part of s from the line starting with from up to the one starting with to.
+func demoSection(s, from, to string) string {
+	i := strings.Index(s, "\n"+from)
+	if i < 0 {
+		return ""
+	}
+	s = s[i:]
+	if j := strings.Index(s, "\n"+to); j >= 0 {
+		s = s[:j]
+	}
+	return s
+}
+
+// trackedProcess is one process seen by the tracker: start is its start time in clock ticks since
+// boot, which tells it apart from a later process with the same ID.
+type trackedProcess struct {
+	pid   int
+	start string
+	name  string
+}
+
+// processTracker records every descendant of a process while it runs, by polling /proc.
+type processTracker struct {
+	root   int
+	mu     sync.Mutex
+	seen   map[int]trackedProcess
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+func trackDescendants(root int) *processTracker {
+	ctx, cancel := context.WithCancel(context.Background())
+	tr := &processTracker{root: root, seen: map[int]trackedProcess{}, cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(tr.done)
+		for {
+			tr.scan()
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}()
+	return tr
+}
+
+func (tr *processTracker) scan() {
+	children := map[int][]int{}
+	procs := map[int]trackedProcess{}
+	for _, pid := range procPIDs() {
+		ppid, state, start, ok := procStat(pid)
+		if !ok || state == "Z" {
+			continue
+		}
+		children[ppid] = append(children[ppid], pid)
+		procs[pid] = trackedProcess{pid: pid, start: start, name: procName(pid)}
+	}
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	queue := children[tr.root]
+	for len(queue) > 0 {
+		pid := queue[0]
+		queue = append(queue[1:], children[pid]...)
+		if _, ok := tr.seen[pid]; !ok {
+			tr.seen[pid] = procs[pid]
+		}
+	}
+}
+
+func (tr *processTracker) stop() {
+	tr.cancel()
+	<-tr.done
+}
+
+// names returns the names of the processes seen.
+func (tr *processTracker) names() map[string]bool {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	out := map[string]bool{}
+	for _, p := range tr.seen {
+		out[p.name] = true
+	}
+	return out
+}
+
+// survivors returns the processes seen that are still running.
+func (tr *processTracker) survivors() []trackedProcess {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	var out []trackedProcess
+	for _, p := range tr.seen {
+		if _, state, start, ok := procStat(p.pid); ok && state != "Z" && start == p.start {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// killSurvivors ends what a failed demo left, so that one failure does not leak into others.
+func (tr *processTracker) killSurvivors() {
+	for _, p := range tr.survivors() {
+		_ = syscall.Kill(p.pid, syscall.SIGKILL)
+	}
+}
+
+func procPIDs() []int {
+	entries, _ := os.ReadDir("/proc")
+	var pids []int
+	for _, e := range entries {
+		if pid, err := strconv.Atoi(e.Name()); err == nil {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+// procStat returns the parent, state and start time of a process from /proc/<pid>/stat.
+func procStat(pid int) (ppid int, state, start string, ok bool) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, "", "", false
+	}
+	// Fields after the parenthesized command name: state, ppid, ..., starttime (the 20th).
+	fields := strings.Fields(string(data[bytes.LastIndexByte(data, ')')+1:]))
+	if len(fields) < 20 {
+		return 0, "", "", false
+	}
+	ppid, err = strconv.Atoi(fields[1])
+	return ppid, fields[0], fields[19], err == nil
+}
+
+// procName is the base name of the process's executable, from its command line.
+func procName(pid int) string {
+	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil {
+		return "?"
+	}
+	argv0, _, _ := bytes.Cut(cmdline, []byte{0})
+	return filepath.Base(string(argv0))
+}
+
+// procsMentioning returns the running processes whose command line contains s.
+func procsMentioning(s string) []trackedProcess {
+	var out []trackedProcess
+	for _, pid := range procPIDs() {
+		cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+		if err != nil || !bytes.Contains(cmdline, []byte(s)) {
+			continue
+		}
+		if _, state, _, ok := procStat(pid); ok && state != "Z" {
+			out = append(out, trackedProcess{pid: pid, name: string(bytes.ReplaceAll(cmdline, []byte{0}, []byte{' '}))})
+		}
+	}
+	return out
+}
+
+// syncBuffer is an io.Writer safe for a process's stdout and stderr at once.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
