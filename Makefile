@@ -60,11 +60,16 @@ test-tools: ## Install the tools the tests drive besides Go (the AWS CLI).
 test: test-tools ## Run every test, against a real API server (envtest) and the emulator.
 	KUBEBUILDER_ASSETS="$$($(KUBEBUILDER_ASSETS_CMD))" go test -timeout $(TEST_TIMEOUT) ./...
 
+.PHONY: test-chaos
+test-chaos: ## Run the fault scenarios of test/chaos longer, with random seeds (TRANSFER_CHAOS_SEED=n replays one).
+	KUBEBUILDER_ASSETS="$$($(KUBEBUILDER_ASSETS_CMD))" TRANSFER_CHAOS=long \
+		go test -timeout 60m -count=1 -v ./test/chaos/
+
 .PHONY: verify
 verify: manifests generate fmt docs ## Regenerate everything and fail if the tree changed.
 	go mod tidy
 	@if [ -n "$$(git status --porcelain)" ]; then \
-		echo "verify: generated files or go.mod are out of date; run 'make manifests generate fmt' and 'go mod tidy' and commit:"; \
+		echo "verify: generated files or go.mod are out of date; run 'make manifests generate fmt docs' and 'go mod tidy' and commit:"; \
 		git status --porcelain; git --no-pager diff --stat; exit 1; \
 	fi
 
@@ -78,7 +83,8 @@ run: manifests ## Run the operator against the current kubeconfig (and real AWS 
 
 .PHONY: demo
 demo: ## Run the whole operator locally against a local control plane and the emulator.
-	@echo "make demo: not yet (issue: make demo)"
+	@go build -o $(BIN_DIR)/demo ./hack/demo
+	@$(BIN_DIR)/demo
 
 .PHONY: bench
 bench: ## Run the performance benchmarks and write bench-results.json.
