@@ -88,7 +88,7 @@ demo: ## Run the whole operator locally against a local control plane and the em
 
 .PHONY: bench
 bench: ## Run the performance benchmarks and write bench-results.json.
-	@echo "make bench: not yet (issue: performance)"
+	KUBEBUILDER_ASSETS="$$($(KUBEBUILDER_ASSETS_CMD))" go run ./hack/bench $(BENCH_FLAGS)
 
 .PHONY: helm-lint
 helm-lint: ## Lint the Helm chart.

@@ -1,0 +1,478 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"net/http"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/rest"
+	toolscache "k8s.io/client-go/tools/cache"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/transfer-operator/transfer-operator/api/v1alpha1"
+	"github.com/transfer-operator/transfer-operator/internal/emulator"
+)
+
+// tracker sits in front of the emulator and notes, per AWS object, when it was last called
+// about, so that reads can be told apart per object; the emulator itself counts by operation.
+type tracker struct {
+	mu     sync.Mutex
+	last   map[string]time.Time // object key -> time of the last call about it
+	lastOp map[string]string    // object key -> the last operation about it
+
+	// early notes describes that follow another call about the same object within a minute,
+	// such as a describe right after a create.
+	early []string
+
+	counting  bool
+	minGap    time.Duration // reads sooner than this after the previous call are not resyncs
+	quick     int           // reads in the window sooner than minGap after the previous call
+	reads     int           // describes in the window whose object was called about before
+	gaps      time.Duration // sum, over those reads, of the time since the previous call
+	readKeys  map[string]bool
+	unmatched int // describes in the window of objects never called about before
+
+	updates map[string]time.Time // UpdateUser calls by user while recording, first time each
+}
+
+func newTracker() *tracker {
+	return &tracker{last: map[string]time.Time{}, lastOp: map[string]string{}, updates: map[string]time.Time{}}
+}
+
+// wrap returns h behind the tracker.
+func (t *tracker) wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, emulator.AdminPrefix) {
+			h.ServeHTTP(w, r)
+			return
+		}
+		op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "TransferService.")
+		body, err := io.ReadAll(r.Body)
+		if err == nil {
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			var ids struct{ ServerId, UserName string }
+			_ = json.Unmarshal(body, &ids)
+			t.observe(op, ids.ServerId, ids.UserName, time.Now())
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+func objectKey(serverID, userName string) string {
+	switch {
+	case userName != "":
+		return "user/" + serverID + "/" + userName
+	case serverID != "":
+		return "server/" + serverID
+	}
+	return ""
+}
+
+func (t *tracker) observe(op, serverID, userName string, now time.Time) {
+	key := objectKey(serverID, userName)
+	if key == "" {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.counting && (op == "DescribeUser" || op == "DescribeServer") {
+		if prev, ok := t.last[key]; ok {
+			t.reads++
+			t.gaps += now.Sub(prev)
+			if now.Sub(prev) < t.minGap {
+				t.quick++
+			}
+			t.readKeys[key] = true
+		} else {
+			t.unmatched++
+		}
+	}
+	if prev, ok := t.last[key]; ok && op == "DescribeUser" && now.Sub(prev) < time.Minute && len(t.early) < 20 {
+		t.early = append(t.early, fmt.Sprintf("%s %s %.1f s after %s", op, key, now.Sub(prev).Seconds(), t.lastOp[key]))
+	}
+	if op == "UpdateUser" {
+		if _, seen := t.updates[key]; !seen {
+			t.updates[key] = now
+		}
+	}
+	t.last[key] = now
+	t.lastOp[key] = op
+}
+
+// earlyReads returns, and forgets, the describes that came soon after another call about the
+// same object.
+func (t *tracker) earlyReads() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := t.early
+	t.early = nil
+	return out
+}
+
+// startReads starts counting reads; a read sooner than minGap after the previous call about
+// the same object counts as quick: it was not a resync.
+func (t *tracker) startReads(minGap time.Duration) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.counting, t.minGap, t.quick, t.reads, t.gaps, t.unmatched, t.readKeys = true, minGap, 0, 0, 0, 0, map[string]bool{}
+}
+
+// readStats is what the tracker saw between startReads and stopReads.
+type readStats struct {
+	reads     int           // describes of objects called about before
+	meanGap   time.Duration // mean time from the previous call about the same object to those
+	quick     int           // those sooner than minGap after the previous call
+	objects   int           // objects read
+	unmatched int           // describes of objects never called about before
+}
+
+// stopReads stops counting and returns what was counted.
+func (t *tracker) stopReads() readStats {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.counting = false
+	st := readStats{reads: t.reads, quick: t.quick, objects: len(t.readKeys), unmatched: t.unmatched}
+	if t.reads > 0 {
+		st.meanGap = t.gaps / time.Duration(t.reads)
+	}
+	return st
+}
+
+// resetUpdates forgets the UpdateUser calls seen so far.
+func (t *tracker) resetUpdates() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.updates = map[string]time.Time{}
+}
+
+// updated returns when each user was first updated since resetUpdates.
+func (t *tracker) updated() map[string]time.Time {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return maps.Clone(t.updates)
+}
+
+// readiness watches TransferServers and TransferUsers of a namespace and notes when each first
+// became Ready for its current generation.
+type readiness struct {
+	mu    sync.Mutex
+	ready map[string]time.Time // kind/name -> first Ready
+	stop  context.CancelFunc
+}
+
+func watchReadiness(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme, ns string) (*readiness, error) {
+	c, err := cache.New(cfg, cache.Options{
+		Scheme:            scheme,
+		DefaultNamespaces: map[string]cache.Config{ns: {}},
+		DefaultTransform:  cache.TransformStripManagedFields(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	r := &readiness{ready: map[string]time.Time{}}
+	for _, obj := range []client.Object{&v1alpha1.TransferServer{}, &v1alpha1.TransferUser{}} {
+		inf, err := c.GetInformer(ctx, obj)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := inf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
+			AddFunc:    r.observe,
+			UpdateFunc: func(_, obj any) { r.observe(obj) },
+		}); err != nil {
+			return nil, err
+		}
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	r.stop = cancel
+	go func() { _ = c.Start(cctx) }()
+	if !c.WaitForCacheSync(cctx) {
+		cancel()
+		return nil, fmt.Errorf("the readiness cache did not sync")
+	}
+	return r, nil
+}
+
+func (r *readiness) observe(obj any) {
+	now := time.Now()
+	var key string
+	var conds []metav1.Condition
+	var gen int64
+	switch o := obj.(type) {
+	case *v1alpha1.TransferUser:
+		key, conds, gen = "user/"+o.Name, o.Status.Conditions, o.Generation
+	case *v1alpha1.TransferServer:
+		key, conds, gen = "server/"+o.Name, o.Status.Conditions, o.Generation
+	default:
+		return
+	}
+	c := meta.FindStatusCondition(conds, v1alpha1.ConditionReady)
+	if c == nil || c.Status != metav1.ConditionTrue || c.ObservedGeneration != gen {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.ready[key]; !ok {
+		r.ready[key] = now
+	}
+}
+
+// count returns how many objects of kind ("user" or "server") are Ready, and when the last of
+// them became Ready.
+func (r *readiness) count(kind string) (n int, last time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for k, t := range r.ready {
+		if strings.HasPrefix(k, kind+"/") {
+			n++
+			if t.After(last) {
+				last = t
+			}
+		}
+	}
+	return n, last
+}
+
+// wait waits until n objects of kind are Ready and returns when the last one became Ready.
+func (r *readiness) wait(ctx context.Context, kind string, n int, timeout time.Duration, progress func(int)) (time.Time, error) {
+	deadline := time.Now().Add(timeout)
+	lastReport := time.Now()
+	for {
+		got, last := r.count(kind)
+		if got >= n {
+			return last, nil
+		}
+		if time.Now().After(deadline) {
+			return time.Time{}, fmt.Errorf("%w: %d of %d %ss Ready after %s", errTimeout, got, n, kind, timeout)
+		}
+		if progress != nil && time.Since(lastReport) >= 10*time.Second {
+			progress(got)
+			lastReport = time.Now()
+		}
+		select {
+		case <-ctx.Done():
+			return time.Time{}, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// scrape reads the operator's metrics endpoint.
+func scrape(ctx context.Context, url string) (promText, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return "", err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	data, err := io.ReadAll(resp.Body)
+	return promText(data), err
+}
+
+// promText is a scrape in the Prometheus text format.
+type promText string
+
+// sum adds the samples of metric whose labels contain every one of labels (such as
+// `operation="DescribeUser"`).
+func (p promText) sum(metric string, labels ...string) float64 {
+	total := 0.0
+	sc := bufio.NewScanner(strings.NewReader(string(p)))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.HasPrefix(line, metric) {
+			continue
+		}
+		rest := line[len(metric):]
+		if rest == "" || (rest[0] != '{' && rest[0] != ' ') {
+			continue
+		}
+		ok := true
+		for _, l := range labels {
+			if !strings.Contains(rest, l) {
+				ok = false
+				break
+			}
+		}
+		if !ok {
+			continue
+		}
+		fields := strings.Fields(rest[strings.LastIndex(rest, "}")+1:])
+		if len(fields) == 0 {
+			continue
+		}
+		if v, err := strconv.ParseFloat(fields[0], 64); err == nil {
+			total += v
+		}
+	}
+	return total
+}
+
+// procStatus returns a field of /proc/PID/status in KiB, such as VmRSS.
+func procStatus(pid int, field string) (int64, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == field+":" {
+			return strconv.ParseInt(f[1], 10, 64)
+		}
+	}
+	return 0, fmt.Errorf("no %s in /proc/%d/status", field, pid)
+}
+
+// clockTicks is USER_HZ, the unit of utime and stime in /proc/PID/stat (100 on Linux).
+const clockTicks = 100
+
+// cpuTime returns the CPU time (user and system) the process has used.
+func cpuTime(pid int) (time.Duration, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	s := string(data)
+	i := strings.LastIndex(s, ")")
+	if i < 0 {
+		return 0, fmt.Errorf("cannot parse /proc/%d/stat", pid)
+	}
+	f := strings.Fields(s[i+1:]) // f[0] is field 3 (state); utime is field 14, stime 15
+	if len(f) < 13 {
+		return 0, fmt.Errorf("cannot parse /proc/%d/stat", pid)
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("cannot parse /proc/%d/stat", pid)
+	}
+	return time.Duration(utime+stime) * time.Second / clockTicks, nil
+}
+
+// diffCalls returns the calls of after that are not in before.
+func diffCalls(before, after emulator.CallCounts) emulator.CallCounts {
+	out := emulator.CallCounts{}
+	for op, outcomes := range after {
+		for outcome, n := range outcomes {
+			if d := n - before[op][outcome]; d > 0 {
+				if out[op] == nil {
+					out[op] = map[string]int{}
+				}
+				out[op][outcome] = d
+			}
+		}
+	}
+	return out
+}
+
+// failed counts the calls that did not succeed.
+func failed(c emulator.CallCounts) int {
+	n := 0
+	for _, outcomes := range c {
+		for outcome, v := range outcomes {
+			if outcome != emulator.OutcomeOK {
+				n += v
+			}
+		}
+	}
+	return n
+}
+
+// throttled counts the calls answered with ThrottlingException.
+func throttled(c emulator.CallCounts) int {
+	n := 0
+	for op := range c {
+		n += c.Outcome(op, "ThrottlingException")
+	}
+	return n
+}
+
+// callSummary prints calls as "CreateUser 1000, DescribeServer 20 (2 ThrottlingException)".
+func callSummary(c emulator.CallCounts) string {
+	if len(c) == 0 {
+		return "none"
+	}
+	var parts []string
+	for _, op := range sortedKeys(c) {
+		s := fmt.Sprintf("%s %d", op, c.Of(op))
+		var bad []string
+		for _, outcome := range sortedKeys(c[op]) {
+			if outcome != emulator.OutcomeOK {
+				bad = append(bad, fmt.Sprintf("%d %s", c[op][outcome], outcome))
+			}
+		}
+		if len(bad) > 0 {
+			s += " (" + strings.Join(bad, ", ") + ")"
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, ", ") + fmt.Sprintf("; total %d", c.Total())
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	return slices.Sorted(maps.Keys(m))
+}
+
+// cpuByProcess returns the CPU time used so far by the bench and by each of its child
+// processes (kube-apiserver, etcd, the operator), by command name.
+func cpuByProcess() map[string]time.Duration {
+	self := os.Getpid()
+	out := map[string]time.Duration{}
+	if d, err := cpuTime(self); err == nil {
+		out["bench"] = d
+	}
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue
+		}
+		s := string(data)
+		open, closing := strings.Index(s, "("), strings.LastIndex(s, ")")
+		if open < 0 || closing < open {
+			continue
+		}
+		f := strings.Fields(s[closing+1:])
+		if len(f) < 2 || f[1] != strconv.Itoa(self) {
+			continue
+		}
+		if d, err := cpuTime(pid); err == nil {
+			out[s[open+1:closing]] += d
+		}
+	}
+	return out
+}
+
+// cpuSince returns the CPU seconds each process used since before.
+func cpuSince(before map[string]time.Duration) map[string]float64 {
+	out := map[string]float64{}
+	for name, d := range cpuByProcess() {
+		out[name] = round((d - before[name]).Seconds())
+	}
+	return out
+}
