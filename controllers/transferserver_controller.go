@@ -249,12 +249,18 @@ func (r *TransferServerReconciler) observe(ctx context.Context, srv *v1alpha1.Tr
 // ownership tag instead of creating a second one.
 func (r *TransferServerReconciler) create(ctx context.Context, srv *v1alpha1.TransferServer, svc *transfer.Service, desired transfer.DesiredServer, status *statusPatcher) error {
 	srv.Status.CreatePending = true
-	markReconciling(srv, v1alpha1.ReasonCreating, "creating the server")
+	if !stalledAt(srv, srv.Generation) {
+		markReconciling(srv, v1alpha1.ReasonCreating, "creating the server")
+	}
 	if err := status.patch(ctx, srv); err != nil {
 		return err
 	}
 	id, err := svc.CreateServer(ctx, desired)
 	if err != nil {
+		if transfer.Classify(err) == transfer.Terminal {
+			// AWS refused the request: nothing was made, so there is nothing to look for.
+			srv.Status.CreatePending = false
+		}
 		return awsError(err)
 	}
 	srv.Status.ServerID, srv.Status.CreatePending = id, false

@@ -167,6 +167,9 @@ func TestInvalidObjectsAreRefused(t *testing.T) {
 		{"bad workflow id", server("x", func(s *v1alpha1.TransferServerSpec) {
 			s.WorkflowDetails = &v1alpha1.WorkflowDetails{OnUpload: []v1alpha1.WorkflowDetail{{WorkflowID: "w-1", ExecutionRole: role}}}
 		}), "spec.workflowDetails.onUpload[0].workflowId"},
+		{"passive IP is no IPv4 address", server("x", func(s *v1alpha1.TransferServerSpec) {
+			s.ProtocolDetails = &v1alpha1.ProtocolDetails{PassiveIP: "not-an-ip"}
+		}), "spec.protocolDetails.passiveIp"},
 		{"AS2 transport", server("x", func(s *v1alpha1.TransferServerSpec) {
 			s.ProtocolDetails = &v1alpha1.ProtocolDetails{As2Transports: []string{"HTTPS"}}
 		}), "spec.protocolDetails.as2Transports[0]"},

@@ -266,8 +266,9 @@ type IdentityProviderDetails struct {
 // ProtocolDetails are protocol settings of a server.
 type ProtocolDetails struct {
 	// PassiveIP is the IPv4 address given to FTP and FTPS clients in passive mode, such as a
-	// firewall's public address. AWS applies a change when the server restarts.
+	// firewall's public address, or AUTO. AWS applies a change when the server restarts.
 	// +kubebuilder:validation:MaxLength=15
+	// +kubebuilder:validation:Pattern=`^(AUTO|((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9]))$`
 	// +optional
 	PassiveIP string `json:"passiveIp,omitempty"`
 
