@@ -47,6 +47,13 @@ func BuildOperator(dir string) (string, error) {
 	return bin, nil
 }
 
+// The static AWS credentials StartOperator gives the operator, for an emulator that checks
+// signatures.
+const (
+	OperatorAccessKeyID     = "AKIDEMULATOR"
+	OperatorSecretAccessKey = "emulator-secret"
+)
+
 // OperatorConfig says how to run the operator binary.
 type OperatorConfig struct {
 	// Binary is the path BuildOperator returned.
@@ -84,8 +91,8 @@ func StartOperator(cfg OperatorConfig) (*Operator, error) {
 	}, cfg.Args...)
 	cmd := exec.Command(cfg.Binary, args...)
 	cmd.Env = append(os.Environ(),
-		"AWS_ACCESS_KEY_ID=AKIDEMULATOR",
-		"AWS_SECRET_ACCESS_KEY=emulator-secret",
+		"AWS_ACCESS_KEY_ID="+OperatorAccessKeyID,
+		"AWS_SECRET_ACCESS_KEY="+OperatorSecretAccessKey,
 		"AWS_EC2_METADATA_DISABLED=true",
 		"AWS_CONFIG_FILE=/dev/null",
 		"AWS_SHARED_CREDENTIALS_FILE=/dev/null",

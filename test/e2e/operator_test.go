@@ -14,7 +14,8 @@ import (
 )
 
 // TestOperatorBinary runs the binary the Dockerfile ships against a control plane and the
-// emulator: objects applied with kubectl become Ready, the user is created on the server, and
+// emulator, which checks every request's SigV4 signature against the credentials the operator
+// is given: objects applied with kubectl become Ready, the user is created on the server, and
 // SIGTERM stops the operator cleanly.
 func TestOperatorBinary(t *testing.T) {
 	cp, err := testenv.Start()
@@ -22,7 +23,9 @@ func TestOperatorBinary(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cp.Stop() })
-	emu, err := emulator.Start(emulator.Options{Seed: 7})
+	emu, err := emulator.Start(emulator.Options{Seed: 7, StrictSigV4: &emulator.Credentials{
+		AccessKeyID: testenv.OperatorAccessKeyID, SecretAccessKey: testenv.OperatorSecretAccessKey,
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}
