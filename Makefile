@@ -57,8 +57,8 @@ test-tools: ## Install the tools the tests drive besides Go (the AWS CLI).
 	hack/install-test-tools.sh
 
 .PHONY: test
-test: test-tools ## Run every test, against a real API server (envtest) and the emulator.
-	KUBEBUILDER_ASSETS="$$($(KUBEBUILDER_ASSETS_CMD))" go test -timeout $(TEST_TIMEOUT) ./...
+test: test-tools ## Run every test, against a real API server (envtest) and the emulator; never from the test cache.
+	KUBEBUILDER_ASSETS="$$($(KUBEBUILDER_ASSETS_CMD))" go test -count=1 -timeout $(TEST_TIMEOUT) ./...
 
 .PHONY: test-chaos
 test-chaos: ## Run the fault scenarios of test/chaos longer, with random seeds (TRANSFER_CHAOS_SEED=n replays one).
