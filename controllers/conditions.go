@@ -59,10 +59,3 @@ func isReady(obj conditionsObject) bool {
 	c := meta.FindStatusCondition(obj.GetConditions(), v1alpha1.ConditionReady)
 	return c != nil && c.Status == metav1.ConditionTrue && c.ObservedGeneration == obj.GetGeneration()
 }
-
-// stalledAt reports whether obj is Stalled for the given generation: retrying the same spec keeps
-// the condition as it is instead of passing through Reconciling on every attempt.
-func stalledAt(obj conditionsObject, generation int64) bool {
-	c := meta.FindStatusCondition(obj.GetConditions(), v1alpha1.ConditionStalled)
-	return c != nil && c.Status == metav1.ConditionTrue && c.ObservedGeneration == generation
-}

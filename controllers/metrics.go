@@ -25,7 +25,7 @@ var objectsDesc = prometheus.NewDesc("transfer_operator_objects",
 var readyStates = []metav1.ConditionStatus{metav1.ConditionTrue, metav1.ConditionFalse, metav1.ConditionUnknown}
 
 // objectsCollector computes transfer_operator_objects at every scrape by listing the objects
-// from the manager's cache. Nothing is counted incrementally, so the numbers stay right when
+// from the manager's cache, without copying them (it only reads their conditions). Nothing is counted incrementally, so the numbers stay right when
 // objects are deleted, when the operator restarts, and when a watch event is missed: they are
 // always those of the cache. Only the leader reports them, so that the sum over replicas is the
 // number of objects.
@@ -57,12 +57,12 @@ func (c *objectsCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
 	defer cancel()
 	servers, users := &v1alpha1.TransferServerList{}, &v1alpha1.TransferUserList{}
-	if err := c.reader.List(ctx, servers); err != nil {
+	if err := c.reader.List(ctx, servers, client.UnsafeDisableDeepCopy); err != nil {
 		logListError(err, "TransferServer")
 	} else {
 		report(ch, "TransferServer", countByReady(servers.Items))
 	}
-	if err := c.reader.List(ctx, users); err != nil {
+	if err := c.reader.List(ctx, users, client.UnsafeDisableDeepCopy); err != nil {
 		logListError(err, "TransferUser")
 	} else {
 		report(ch, "TransferUser", countByReady(users.Items))

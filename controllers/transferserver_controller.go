@@ -86,7 +86,7 @@ func (r *TransferServerReconciler) reconcileNormal(ctx context.Context, srv *v1a
 	if finished(err) {
 		srv.Status.ObservedGeneration = srv.Generation
 	}
-	r.noteStall(ctx, srv, err)
+	noteStall(ctx, r.Notify, srv, err)
 	result, err := outcome(srv, err, r.readyMessage(srv), r.Options.Resync)
 	if perr := status.patch(ctx, srv); perr != nil && err == nil {
 		return ctrl.Result{}, perr
@@ -244,14 +244,12 @@ func (r *TransferServerReconciler) observe(ctx context.Context, srv *v1alpha1.Tr
 	return nil, r.create(ctx, srv, svc, desired, status)
 }
 
-// create creates the server. The intent is written to status first, so that if the response is
+// create creates the server. The intent (createPending, nothing else: the conditions are the
+// pass's outcome) is written to status first, so that if the response is
 // lost or the operator dies before recording the ID, the next pass looks for the server by its
 // ownership tag instead of creating a second one.
 func (r *TransferServerReconciler) create(ctx context.Context, srv *v1alpha1.TransferServer, svc *transfer.Service, desired transfer.DesiredServer, status *statusPatcher) error {
 	srv.Status.CreatePending = true
-	if !stalledAt(srv, srv.Generation) {
-		markReconciling(srv, v1alpha1.ReasonCreating, "creating the server")
-	}
 	if err := status.patch(ctx, srv); err != nil {
 		return err
 	}
@@ -285,7 +283,7 @@ func (r *TransferServerReconciler) reconcileDelete(ctx context.Context, srv *v1a
 	if err == nil {
 		return ctrl.Result{}, removeFinalizer(ctx, r.Client, srv)
 	}
-	r.noteStall(ctx, srv, err)
+	noteStall(ctx, r.Notify, srv, err)
 	result, err := outcome(srv, err, "", r.Options.Resync)
 	if perr := status.patch(ctx, srv); perr != nil && err == nil {
 		return ctrl.Result{}, perr
@@ -329,11 +327,6 @@ func (r *TransferServerReconciler) deleteServer(ctx context.Context, srv *v1alph
 		return awsError(err)
 	}
 	return waiting(v1alpha1.ReasonDeleting, r.Options.pollAfter(srv), "deleting server %s", id)
-}
-
-// noteStall records a Warning Event when the object becomes Stalled, once, not on every pass.
-func (r *TransferServerReconciler) noteStall(ctx context.Context, obj conditionsObject, err error) {
-	noteStall(ctx, r.Notify, obj, err)
 }
 
 func (r *TransferServerReconciler) readyMessage(srv *v1alpha1.TransferServer) string {

@@ -128,36 +128,37 @@ func (r *TransferUserReconciler) converge(ctx context.Context, usr *v1alpha1.Tra
 		UserName:  usr.AWSUserName(),
 		OwnerTags: transfer.OwnerTags("TransferUser", usr.Namespace, usr.Name, string(usr.UID)),
 	}
+	var user *transfer.User
 	if usr.Status.ServerID == "" {
-		created, err := r.create(ctx, usr, svc, desired, target)
-		if err != nil || created {
+		if user, err = r.create(ctx, usr, svc, desired, target); err != nil || user == nil {
 			return err
 		}
+		return r.apply(ctx, usr, svc, desired, user)
 	}
-	user, err := svc.DescribeUser(ctx, target.serverID, desired.UserName)
+	user, err = svc.DescribeUser(ctx, target.serverID, desired.UserName)
 	if transfer.IsNotFound(err) {
 		r.Notify.warning(ctx, usr, eventRecreating, "Create", "user %s was deleted outside the operator; creating it again", desired.UserName)
 		usr.Status = v1alpha1.TransferUserStatus{Conditions: usr.Status.Conditions, ObservedGeneration: usr.Status.ObservedGeneration}
-		_, err = r.create(ctx, usr, svc, desired, target)
-		return err
-	}
-	if err != nil {
+		if user, err = r.create(ctx, usr, svc, desired, target); err != nil || user == nil {
+			return err
+		}
+	} else if err != nil {
 		return awsError(err)
 	}
 	return r.apply(ctx, usr, svc, desired, user)
 }
 
-// create creates the user with its first SSH key and imports the others. If a user of that name
-// exists, it is taken over when it carries this object's UID tag (the response to an earlier
-// create was lost) or when spec.adopt is true; created is false when the user was taken over and
-// still needs comparing with the spec.
-func (r *TransferUserReconciler) create(ctx context.Context, usr *v1alpha1.TransferUser, svc *transfer.Service, desired transfer.DesiredUser, target userTarget) (created bool, err error) {
-	err = svc.CreateUser(ctx, desired)
+// create creates the user with its first SSH key and imports the others, and returns nil: a
+// user it created matches the spec. If a user of that name exists, it is taken over when it
+// carries this object's UID tag (the response to an earlier create was lost) or when spec.adopt
+// is true, and returned as described, to be compared with the spec.
+func (r *TransferUserReconciler) create(ctx context.Context, usr *v1alpha1.TransferUser, svc *transfer.Service, desired transfer.DesiredUser, target userTarget) (*transfer.User, error) {
+	err := svc.CreateUser(ctx, desired)
 	if transfer.IsAlreadyExists(err) {
-		return false, r.takeOver(ctx, usr, svc, desired, target)
+		return r.takeOver(ctx, usr, svc, desired, target)
 	}
 	if err != nil {
-		return false, awsError(err)
+		return nil, awsError(err)
 	}
 	usr.Status.ServerID, usr.Status.UserName = target.serverID, desired.UserName
 	usr.Status.ARN = transfer.UserARN(target.serverARN, desired.UserName)
@@ -167,20 +168,20 @@ func (r *TransferUserReconciler) create(ctx context.Context, usr *v1alpha1.Trans
 		id := ""
 		if i > 0 {
 			if id, err = svc.ImportSSHKey(ctx, target.serverID, desired.UserName, k.Material); err != nil {
-				return true, awsError(err)
+				return nil, awsError(err)
 			}
 		}
 		usr.Status.SSHPublicKeys = append(usr.Status.SSHPublicKeys, v1alpha1.ImportedSSHPublicKey{ID: id, Fingerprint: k.Fingerprint})
 	}
 	r.Notify.normal(ctx, usr, eventCreated, "Create", "created user %s on server %s", desired.UserName, target.serverID)
-	return true, nil
+	return nil, nil
 }
 
 // takeOver decides whether an existing user of the desired name may be managed by usr.
-func (r *TransferUserReconciler) takeOver(ctx context.Context, usr *v1alpha1.TransferUser, svc *transfer.Service, desired transfer.DesiredUser, target userTarget) error {
+func (r *TransferUserReconciler) takeOver(ctx context.Context, usr *v1alpha1.TransferUser, svc *transfer.Service, desired transfer.DesiredUser, target userTarget) (*transfer.User, error) {
 	existing, err := svc.DescribeUser(ctx, target.serverID, desired.UserName)
 	if err != nil {
-		return awsError(err)
+		return nil, awsError(err)
 	}
 	switch {
 	case existing.Tags[transfer.TagOwnerUID] == string(usr.UID):
@@ -188,12 +189,12 @@ func (r *TransferUserReconciler) takeOver(ctx context.Context, usr *v1alpha1.Tra
 	case usr.Spec.Adopt:
 		r.Notify.normal(ctx, usr, eventAdopted, "Adopt", "adopted the existing user %s on server %s", desired.UserName, target.serverID)
 	default:
-		return stalled(v1alpha1.ReasonAlreadyExists,
+		return nil, stalled(v1alpha1.ReasonAlreadyExists,
 			"a user named %s already exists on server %s and was not created by this TransferUser: set spec.adopt: true to manage it, or choose another spec.userName",
 			desired.UserName, target.serverID)
 	}
 	usr.Status.ServerID, usr.Status.UserName = target.serverID, desired.UserName
-	return nil
+	return existing, nil
 }
 
 // apply sends what PlanUser found different and records the user in status.

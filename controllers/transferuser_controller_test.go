@@ -259,7 +259,8 @@ func TestUserAdoption(t *testing.T) {
 }
 
 // TestUserLostCreateResponse checks that a CreateUser that took effect but whose response was
-// lost is recognised by its UID tag and adopted silently: one user, Ready, no Stalled.
+// lost is recognised by its UID tag and adopted silently: one user, described once, Ready, no
+// Stalled.
 func TestUserLostCreateResponse(t *testing.T) {
 	for _, kind := range []emulator.ErrorKind{emulator.FailCommitThenError, emulator.FailCommitThenDrop} {
 		t.Run(string(kind), func(t *testing.T) {
@@ -268,9 +269,12 @@ func TestUserLostCreateResponse(t *testing.T) {
 			srv := readyServer(t, ns, "srv")
 			g.Expect(emu.FailNext("CreateUser", 1, kind)).To(Succeed())
 			usr := newUser(ns, "carol", "srv", func(u *v1alpha1.TransferUserSpec) { u.SSHPublicKeys = []v1alpha1.SSHPublicKey{keyA} })
-			create(t, usr)
-			waitReady(t, usr)
+			calls := callsDuring(func() {
+				create(t, usr)
+				waitReady(t, usr)
+			})
 			g.Expect(awsServer(g, srv.Status.ServerID).Users).To(HaveLen(1))
+			g.Expect(calls.Of("DescribeUser")).To(Equal(1), "the user taken over is described once: %v", calls)
 			g.Expect(eventsFor(g, usr, "Stalled")).To(BeEmpty())
 			g.Expect(eventsFor(g, usr, "Adopted")).To(BeEmpty())
 		})
