@@ -216,7 +216,7 @@ func TestArgoCDHealthStalled(t *testing.T) {
 	denied := newServer(ns, "denied", nil)
 	create(t, denied)
 	waitCondition(t, denied, v1alpha1.ConditionStalled, v1alpha1.ReasonAccessDenied)
-	expectStatus(t, "TransferServer", denied, degraded, status.FailedStatus, "AccessDenied: AWS refused the request: AccessDeniedException")
+	expectStatus(t, "TransferServer", denied, degraded, status.FailedStatus, "AccessDenied: the operator's AWS identity may not do this: AccessDeniedException")
 
 	// A fix pushed from Git is Progressing until the operator has tried it.
 	lagging := denied.DeepCopy()

@@ -10,9 +10,6 @@ import (
 	"github.com/transfer-operator/transfer-operator/api/v1alpha1"
 )
 
-// Finalizer is the finalizer the operator puts on every object before it creates anything in AWS.
-const Finalizer = "transfer.operators.dev/finalizer"
-
 // Options tune both reconcilers.
 type Options struct {
 	// Resync is how often an object is compared with AWS to correct drift (jittered by 10%).

@@ -17,47 +17,80 @@ import (
 // work is under way and the object is looked at again after a while; any other error is
 // transient, and the workqueue retries it with backoff.
 
-// stallError stops reconciling the object until something changes: Stalled=True.
+// stallError stops reconciling the object until something changes: Stalled=True. It keeps the
+// error that caused it, if any.
 type stallError struct {
 	reason, message string
+	cause           error
 }
 
 func (e *stallError) Error() string { return e.message }
+
+func (e *stallError) Unwrap() error { return e.cause }
 
 // stalled returns a stallError with the given reason and message.
 func stalled(reason, format string, args ...any) error {
 	return &stallError{reason: reason, message: fmt.Sprintf(format, args...)}
 }
 
-// waitError asks to look at the object again after `after`: Reconciling=True.
+// stalledBy returns a stallError caused by err.
+func stalledBy(err error, reason, format string, args ...any) error {
+	return &stallError{reason: reason, message: fmt.Sprintf(format, args...), cause: err}
+}
+
+// waitError asks to look at the object again after `after`: Reconciling=True. It keeps what it
+// waits for, if that is an error callers test for.
 type waitError struct {
 	reason, message string
 	after           time.Duration
+	cause           error
 }
 
 func (e *waitError) Error() string { return e.message }
+
+func (e *waitError) Unwrap() error { return e.cause }
 
 // waiting returns a waitError with the given reason, delay and message.
 func waiting(reason string, after time.Duration, format string, args ...any) error {
 	return &waitError{reason: reason, after: after, message: fmt.Sprintf(format, args...)}
 }
 
-// awsError turns an error from internal/transfer into a stallError when retrying cannot help,
-// with the AWS code and message; transient errors are returned as they are.
-func awsError(err error) error {
-	if transfer.Classify(err) != transfer.Terminal {
+// waitingFor returns a waitError for cause.
+func waitingFor(cause error, reason string, after time.Duration, format string, args ...any) error {
+	return &waitError{reason: reason, after: after, message: fmt.Sprintf(format, args...), cause: cause}
+}
+
+// meaning turns an error into the outcome it means for the object: stallErrors and waitErrors
+// as they are; an AWS error that no retry can fix into a stallError with a reason a person can
+// act on; anything else is transient. It is the one place that maps AWS error classes
+// (transfer.Classify) to conditions, so call sites return AWS errors as they come.
+func meaning(err error) error {
+	var stall *stallError
+	var wait *waitError
+	if errors.As(err, &stall) || errors.As(err, &wait) {
 		return err
 	}
-	reason := v1alpha1.ReasonInvalidSpec
-	if transfer.Code(err) == transfer.CodeAccessDenied {
-		reason = v1alpha1.ReasonAccessDenied
+	switch transfer.Classify(err) {
+	case transfer.NotFound:
+		return stalledBy(err, v1alpha1.ReasonNotFound, "AWS answered that a resource this object needs does not exist: %s", transfer.Describe(err))
+	case transfer.AlreadyExists:
+		return stalledBy(err, v1alpha1.ReasonAlreadyExists, "AWS answered that the resource exists already: %s", transfer.Describe(err))
+	case transfer.Invalid:
+		return stalledBy(err, v1alpha1.ReasonInvalidSpec, "AWS refused the request: %s", transfer.Describe(err))
+	case transfer.Forbidden:
+		return stalledBy(err, v1alpha1.ReasonAccessDenied, "the operator's AWS identity may not do this: %s; grant it the permissions in docs/iam.md", transfer.Describe(err))
+	case transfer.Unauthenticated:
+		return stalledBy(err, v1alpha1.ReasonInvalidCredentials, "AWS did not accept the operator's credentials, or it has none: %s; see docs/aws-credentials.md", transfer.Describe(err))
+	case transfer.Unsupported:
+		return stalledBy(err, v1alpha1.ReasonUnsupportedOperation, "the AWS endpoint does not offer an operation this object needs: %s", transfer.Describe(err))
 	}
-	return stalled(reason, "AWS refused the request: %s", transfer.Describe(err))
+	return err
 }
 
 // outcome applies err to the object's conditions and returns what controller-runtime should do.
 // readyMessage is used when err is nil. resync is the drift-detection period.
 func outcome(obj conditionsObject, err error, readyMessage string, resync time.Duration) (ctrl.Result, error) {
+	err = meaning(err)
 	var stall *stallError
 	var wait *waitError
 	switch {
@@ -81,7 +114,7 @@ func outcome(obj conditionsObject, err error, readyMessage string, resync time.D
 // finished reports whether err ends the work on the current generation: success or stalled.
 func finished(err error) bool {
 	var stall *stallError
-	return err == nil || errors.As(err, &stall)
+	return err == nil || errors.As(meaning(err), &stall)
 }
 
 // jitter spreads resyncs of many objects: d plus or minus up to 10%.

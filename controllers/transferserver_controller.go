@@ -3,6 +3,7 @@ package controllers
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -71,35 +72,30 @@ func (r *TransferServerReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 	if id := cmp.Or(srv.Status.ServerID, srv.Spec.ServerID); id != "" {
 		ctx = log.IntoContext(ctx, log.FromContext(ctx).WithValues("serverId", id))
 	}
+	status := newStatusPatcher(r.Client, srv)
 	if !srv.DeletionTimestamp.IsZero() {
-		return r.reconcileDelete(ctx, srv)
+		return r.reconcileDelete(ctx, srv, status)
 	}
-	return r.reconcileNormal(ctx, srv)
-}
-
-func (r *TransferServerReconciler) reconcileNormal(ctx context.Context, srv *v1alpha1.TransferServer) (ctrl.Result, error) {
-	if err := addFinalizer(ctx, r.Client, srv); err != nil {
+	if err := addFinalizer(ctx, r.Client, r.APIReader, srv); err != nil {
 		return ctrl.Result{}, err
 	}
-	status := newStatusPatcher(r.Client, srv)
 	err := r.converge(ctx, srv, status)
-	if finished(err) {
-		srv.Status.ObservedGeneration = srv.Generation
-	}
-	noteStall(ctx, r.Notify, srv, err)
-	result, err := outcome(srv, err, r.readyMessage(srv), r.Options.Resync)
-	if perr := status.patch(ctx, srv); perr != nil && err == nil {
-		return ctrl.Result{}, perr
-	}
-	return result, err
+	return endPass(ctx, status, r.Notify, srv, err, r.readyMessage(srv), r.Options)
+}
+
+// region returns where the server lives: the region recorded when it was created or adopted, or,
+// before that, spec.region or the operator's default region.
+func (r *TransferServerReconciler) region(srv *v1alpha1.TransferServer) string {
+	return cmp.Or(recordedRegion(srv.Status.Region, srv.Status.ARN), r.AWS.Resolve(srv.Spec.Region))
 }
 
 // converge makes the AWS server match srv, one step at a time; each step may end the pass.
 func (r *TransferServerReconciler) converge(ctx context.Context, srv *v1alpha1.TransferServer, status *statusPatcher) error {
-	svc, err := r.AWS.ForRegion(srv.Spec.Region)
+	svc, err := r.AWS.ForRegion(r.region(srv))
 	if err != nil {
 		return stalled(v1alpha1.ReasonInvalidSpec, "%v", err)
 	}
+	noteLocation(srv, "the server", recordedRegion(srv.Status.Region, srv.Status.ARN), r.AWS.Resolve(srv.Spec.Region))
 	desired, err := r.desiredServer(ctx, srv)
 	if err != nil {
 		return err
@@ -134,20 +130,20 @@ func (r *TransferServerReconciler) converge(ctx context.Context, srv *v1alpha1.T
 func (r *TransferServerReconciler) apply(ctx context.Context, srv *v1alpha1.TransferServer, svc *transfer.Service, server *transfer.Server, desired transfer.DesiredServer, plan transfer.ServerPlan) error {
 	reason := changeEvent(srv, srv.Status.ObservedGeneration)
 	if err := svc.SetTags(ctx, server.ARN, plan.AddTags, plan.RemoveTags); err != nil {
-		return awsError(err)
+		return err
 	}
 	if err := svc.UpdateServer(ctx, server.ID, plan.Update); err != nil {
-		return awsError(err)
+		return err
 	}
 	if !plan.OfflineUpdate.IsEmpty() && server.State == transfer.StateOnline {
 		r.Notify.normal(ctx, srv, eventStopping, "Stop", "stopping the server to apply %s, which AWS changes only while it is offline", fieldList(plan.OfflineUpdate.Fields))
 		if err := svc.StopServer(ctx, server.ID); err != nil {
-			return awsError(err)
+			return err
 		}
 		return waiting(v1alpha1.ReasonStopping, r.Options.PollInterval, "stopping the server to apply %s", fieldList(plan.OfflineUpdate.Fields))
 	}
 	if err := svc.UpdateServer(ctx, server.ID, plan.OfflineUpdate); err != nil {
-		return awsError(err)
+		return err
 	}
 	if desired.HostKeyFingerprint != "" {
 		srv.Status.HostKeyFingerprint = desired.HostKeyFingerprint
@@ -166,14 +162,14 @@ func (r *TransferServerReconciler) convergeState(ctx context.Context, srv *v1alp
 	case want != v1alpha1.ServerOffline && server.State == transfer.StateOffline:
 		r.Notify.normal(ctx, srv, eventStarting, "Start", "starting the server")
 		if err := svc.StartServer(ctx, server.ID); err != nil {
-			return awsError(err)
+			return err
 		}
 		srv.Status.State = transfer.StateStarting
 		return waiting(v1alpha1.ReasonStarting, r.Options.PollInterval, "starting the server")
 	case want == v1alpha1.ServerOffline && server.State == transfer.StateOnline:
 		r.Notify.normal(ctx, srv, eventStopping, "Stop", "stopping the server, as spec.state is Offline")
 		if err := svc.StopServer(ctx, server.ID); err != nil {
-			return awsError(err)
+			return err
 		}
 		srv.Status.State = transfer.StateStopping
 		return waiting(v1alpha1.ReasonStopping, r.Options.PollInterval, "stopping the server")
@@ -217,7 +213,7 @@ func (r *TransferServerReconciler) observe(ctx context.Context, srv *v1alpha1.Tr
 	if id == "" && srv.Status.CreatePending {
 		found, err := svc.FindServerByTag(ctx, transfer.TagOwnerUID, string(srv.UID))
 		if err != nil {
-			return nil, awsError(err)
+			return nil, err
 		}
 		if found != "" {
 			r.Notify.normal(ctx, srv, eventAdopted, "Adopt", "found server %s, created by an earlier attempt whose response was lost", found)
@@ -228,38 +224,41 @@ func (r *TransferServerReconciler) observe(ctx context.Context, srv *v1alpha1.Tr
 		server, err := svc.DescribeServer(ctx, id)
 		switch {
 		case err == nil:
-			if srv.Status.ServerID == "" && srv.Spec.ServerID != "" {
-				r.Notify.normal(ctx, srv, eventAdopted, "Adopt", "adopted server %s", id)
+			if owner := otherOwner(ctx, r.Client, srv, server.Tags); owner != "" {
+				return nil, ownedByAnother("server "+id, owner)
 			}
-			srv.Status.ServerID, srv.Status.CreatePending = id, false
+			if srv.Status.ServerID == "" && srv.Spec.ServerID != "" {
+				r.Notify.normal(ctx, srv, eventAdopted, "Adopt", "adopted server %s in %s", id, svc.Region())
+			}
+			srv.Status.ServerID, srv.Status.Region, srv.Status.CreatePending = id, svc.Region(), false
 			return server, nil
 		case !transfer.IsNotFound(err):
-			return nil, awsError(err)
+			return nil, err
 		case srv.Spec.ServerID != "":
 			return nil, stalled(v1alpha1.ReasonNotFound, "server %s named by spec.serverId does not exist in %s", id, svc.Region())
 		}
-		r.Notify.warning(ctx, srv, eventRecreating, "Create", "server %s was deleted outside the operator; creating a new one", id)
-		srv.Status = v1alpha1.TransferServerStatus{Conditions: srv.Status.Conditions, ObservedGeneration: srv.Status.ObservedGeneration}
+		r.Notify.warning(ctx, srv, eventRecreating, "Create", "server %s was deleted outside the operator; creating a new one in %s", id, svc.Region())
+		srv.Status = v1alpha1.TransferServerStatus{Region: svc.Region(), Conditions: srv.Status.Conditions, ObservedGeneration: srv.Status.ObservedGeneration}
 	}
 	return nil, r.create(ctx, srv, svc, desired, status)
 }
 
-// create creates the server. The intent (createPending, nothing else: the conditions are the
-// pass's outcome) is written to status first, so that if the response is
+// create creates the server. The intent (createPending and the region, nothing else: the
+// conditions are the pass's outcome) is written to status first, so that if the response is
 // lost or the operator dies before recording the ID, the next pass looks for the server by its
-// ownership tag instead of creating a second one.
+// ownership tag, in that region, instead of creating a second one.
 func (r *TransferServerReconciler) create(ctx context.Context, srv *v1alpha1.TransferServer, svc *transfer.Service, desired transfer.DesiredServer, status *statusPatcher) error {
-	srv.Status.CreatePending = true
+	srv.Status.CreatePending, srv.Status.Region = true, svc.Region()
 	if err := status.patch(ctx, srv); err != nil {
 		return err
 	}
 	id, err := svc.CreateServer(ctx, desired)
 	if err != nil {
-		if transfer.Classify(err) == transfer.Terminal {
+		if transfer.Classify(err).Terminal() {
 			// AWS refused the request: nothing was made, so there is nothing to look for.
 			srv.Status.CreatePending = false
 		}
-		return awsError(err)
+		return err
 	}
 	srv.Status.ServerID, srv.Status.CreatePending = id, false
 	srv.Status.State = transfer.StateStarting
@@ -268,29 +267,30 @@ func (r *TransferServerReconciler) create(ctx context.Context, srv *v1alpha1.Tra
 		return err
 	}
 	ctx = log.IntoContext(ctx, log.FromContext(ctx).WithValues("serverId", id))
-	r.Notify.normal(ctx, srv, eventCreated, "Create", "created server %s", id)
+	r.Notify.normal(ctx, srv, eventCreated, "Create", "created server %s in %s", id, svc.Region())
 	return waiting(v1alpha1.ReasonCreating, r.Options.PollInterval, "server %s was created and is starting", id)
 }
 
 // reconcileDelete deletes the server in AWS (or leaves it, with deletionPolicy Retain) and then
 // releases the object. A server waits for the TransferUsers that use it to go first.
-func (r *TransferServerReconciler) reconcileDelete(ctx context.Context, srv *v1alpha1.TransferServer) (ctrl.Result, error) {
+func (r *TransferServerReconciler) reconcileDelete(ctx context.Context, srv *v1alpha1.TransferServer, status *statusPatcher) (ctrl.Result, error) {
 	if !controllerutil.ContainsFinalizer(srv, Finalizer) {
 		return ctrl.Result{}, nil
 	}
-	status := newStatusPatcher(r.Client, srv)
+	if err := markDeleting(ctx, status, srv, "deleting the server"); err != nil {
+		return ctrl.Result{}, err
+	}
 	err := r.deleteServer(ctx, srv)
 	if err == nil {
-		return ctrl.Result{}, removeFinalizer(ctx, r.Client, srv)
+		if err = removeFinalizer(ctx, r.Client, r.APIReader, srv); err == nil {
+			return ctrl.Result{}, nil
+		}
 	}
-	noteStall(ctx, r.Notify, srv, err)
-	result, err := outcome(srv, err, "", r.Options.Resync)
-	if perr := status.patch(ctx, srv); perr != nil && err == nil {
-		return ctrl.Result{}, perr
-	}
-	return result, err
+	return endDeletePass(ctx, status, r.Notify, srv, err, r.Options)
 }
 
+// deleteServer deletes the server this object created or adopted, in the region it was recorded
+// in. A server whose ownership tags name another live object is left alone.
 func (r *TransferServerReconciler) deleteServer(ctx context.Context, srv *v1alpha1.TransferServer) error {
 	users := &v1alpha1.TransferUserList{}
 	if err := r.Client.List(ctx, users, client.InNamespace(srv.Namespace), client.MatchingFields{indexUserServerRef: srv.Name}); err != nil {
@@ -298,33 +298,40 @@ func (r *TransferServerReconciler) deleteServer(ctx context.Context, srv *v1alph
 	}
 	if n := len(users.Items); n > 0 {
 		return waiting(v1alpha1.ReasonWaitingForUsers, r.Options.Resync,
-			"waiting for %d TransferUser(s) that use this server to be deleted first, such as %s", n, users.Items[0].Name)
+			"deleting: waiting for %d TransferUser(s) that use this server to be deleted first, such as %s", n, users.Items[0].Name)
 	}
 	if srv.Spec.DeletionPolicy == v1alpha1.DeletionPolicyRetain {
 		r.Notify.normal(ctx, srv, eventRetained, "Delete", "left server %s in AWS, as deletionPolicy is Retain", srv.Status.ServerID)
 		return nil
 	}
-	svc, err := r.AWS.ForRegion(srv.Spec.Region)
-	if err != nil {
-		return stalled(v1alpha1.ReasonInvalidSpec, "%v", err)
+	svc, err := r.AWS.ForRegion(r.region(srv))
+	if errors.Is(err, transfer.ErrNoRegion) {
+		// Nothing was ever created or adopted: there is no region to have done it in.
+		return nil
 	}
 	id := cmp.Or(srv.Status.ServerID, srv.Spec.ServerID)
 	if id == "" && srv.Status.CreatePending {
 		if id, err = svc.FindServerByTag(ctx, transfer.TagOwnerUID, string(srv.UID)); err != nil {
-			return awsError(err)
+			return err
 		}
 	}
 	if id == "" {
 		return nil
 	}
-	if _, err := svc.DescribeServer(ctx, id); transfer.IsNotFound(err) {
+	server, err := svc.DescribeServer(ctx, id)
+	switch {
+	case transfer.IsNotFound(err):
 		r.Notify.normal(ctx, srv, eventDeleted, "Delete", "server %s is deleted", id)
 		return nil
-	} else if err != nil {
-		return awsError(err)
+	case err != nil:
+		return err
+	}
+	if owner := otherOwner(ctx, r.Client, srv, server.Tags); owner != "" {
+		r.Notify.normal(ctx, srv, eventRetained, "Delete", "left server %s in AWS: it is managed by %s", id, owner)
+		return nil
 	}
 	if err := svc.DeleteServer(ctx, id); err != nil {
-		return awsError(err)
+		return err
 	}
 	return waiting(v1alpha1.ReasonDeleting, r.Options.pollAfter(srv), "deleting server %s", id)
 }
@@ -338,6 +345,7 @@ func recordServer(srv *v1alpha1.TransferServer, server *transfer.Server, region 
 	srv.Status.ServerID = server.ID
 	srv.Status.ARN = server.ARN
 	srv.Status.State = server.State
+	srv.Status.Region = region
 	srv.Status.Endpoint = server.Endpoint(region)
 	srv.Status.HostKeyFingerprint = server.HostKeyFingerprint
 	srv.Status.UserCount = server.UserCount

@@ -3,9 +3,9 @@ package controllers
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -13,10 +13,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
-	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/log"
-	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/transfer-operator/transfer-operator/api/v1alpha1"
@@ -28,19 +26,22 @@ import (
 
 // TransferUserReconciler makes the users of AWS Transfer Family servers match TransferUser objects.
 type TransferUserReconciler struct {
-	Client  client.Client
-	AWS     *transfer.Clients
-	Notify  notifier
-	Options Options
+	Client client.Client
+	// APIReader reads objects straight from the API server, for retries against a fresh read.
+	APIReader client.Reader
+	AWS       *transfer.Clients
+	Notify    notifier
+	Options   Options
 }
 
-// NewTransferUserReconciler returns a reconciler that uses the manager's client and recorder.
+// NewTransferUserReconciler returns a reconciler that uses the manager's clients and recorder.
 func NewTransferUserReconciler(mgr ctrl.Manager, aws *transfer.Clients, opts Options) *TransferUserReconciler {
 	return &TransferUserReconciler{
-		Client:  mgr.GetClient(),
-		AWS:     aws,
-		Notify:  notifier{recorder: mgr.GetEventRecorder("transfer-operator")},
-		Options: opts.withDefaults(),
+		Client:    mgr.GetClient(),
+		APIReader: mgr.GetAPIReader(),
+		AWS:       aws,
+		Notify:    notifier{recorder: mgr.GetEventRecorder("transfer-operator")},
+		Options:   opts.withDefaults(),
 	}
 }
 
@@ -57,15 +58,6 @@ func (r *TransferUserReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Complete(r)
 }
 
-// serverAvailabilityChanged passes the TransferServer events that matter to their users.
-var serverAvailabilityChanged = predicate.Funcs{
-	UpdateFunc: func(e event.UpdateEvent) bool {
-		oldSrv, newSrv := e.ObjectOld.(*v1alpha1.TransferServer), e.ObjectNew.(*v1alpha1.TransferServer)
-		return isReady(oldSrv) != isReady(newSrv) || oldSrv.Status.ServerID != newSrv.Status.ServerID
-	},
-	GenericFunc: func(event.GenericEvent) bool { return false },
-}
-
 // userTarget is where a user lives in AWS.
 type userTarget struct {
 	serverID  string
@@ -80,27 +72,16 @@ func (r *TransferUserReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	ctx = log.IntoContext(ctx, log.FromContext(ctx).WithValues("userName", usr.AWSUserName()))
+	status := newStatusPatcher(r.Client, usr)
 	if !usr.DeletionTimestamp.IsZero() {
-		return r.reconcileDelete(ctx, usr)
+		return r.reconcileDelete(ctx, usr, status)
 	}
-	return r.reconcileNormal(ctx, usr)
-}
-
-func (r *TransferUserReconciler) reconcileNormal(ctx context.Context, usr *v1alpha1.TransferUser) (ctrl.Result, error) {
-	if err := addFinalizer(ctx, r.Client, usr); err != nil {
+	if err := addFinalizer(ctx, r.Client, r.APIReader, usr); err != nil {
 		return ctrl.Result{}, err
 	}
-	status := newStatusPatcher(r.Client, usr)
 	err := r.converge(ctx, usr)
-	if finished(err) {
-		usr.Status.ObservedGeneration = usr.Generation
-	}
-	noteStall(ctx, r.Notify, usr, err)
-	result, err := outcome(usr, err, fmt.Sprintf("user %s on server %s matches the spec", usr.AWSUserName(), usr.Status.ServerID), r.Options.Resync)
-	if perr := status.patch(ctx, usr); perr != nil && err == nil {
-		return ctrl.Result{}, perr
-	}
-	return result, err
+	return endPass(ctx, status, r.Notify, usr, err,
+		fmt.Sprintf("user %s on server %s matches the spec", usr.AWSUserName(), usr.Status.ServerID), r.Options)
 }
 
 // converge makes the AWS user match usr.
@@ -116,6 +97,9 @@ func (r *TransferUserReconciler) converge(ctx context.Context, usr *v1alpha1.Tra
 	svc, err := r.AWS.ForRegion(target.region)
 	if err != nil {
 		return stalled(v1alpha1.ReasonInvalidSpec, "%v", err)
+	}
+	if usr.Spec.ServerID != "" {
+		noteLocation(usr, "the user", recordedRegion(usr.Status.Region, usr.Status.ARN), r.AWS.Resolve(usr.Spec.Region))
 	}
 	if old := usr.Status.ServerID; old != "" && old != target.serverID {
 		if err := r.leaveReplacedServer(ctx, usr, svc, old); err != nil {
@@ -136,31 +120,39 @@ func (r *TransferUserReconciler) converge(ctx context.Context, usr *v1alpha1.Tra
 		return r.apply(ctx, usr, svc, desired, user)
 	}
 	user, err = svc.DescribeUser(ctx, target.serverID, desired.UserName)
-	if transfer.IsNotFound(err) {
+	switch {
+	case transfer.IsNotFound(err):
 		r.Notify.warning(ctx, usr, eventRecreating, "Create", "user %s was deleted outside the operator; creating it again", desired.UserName)
 		usr.Status = v1alpha1.TransferUserStatus{Conditions: usr.Status.Conditions, ObservedGeneration: usr.Status.ObservedGeneration}
 		if user, err = r.create(ctx, usr, svc, desired, target); err != nil || user == nil {
 			return err
 		}
-	} else if err != nil {
-		return awsError(err)
+	case err != nil:
+		return err
+	default:
+		if owner := otherOwner(ctx, r.Client, usr, user.Tags); owner != "" {
+			return ownedByAnother(fmt.Sprintf("user %s on server %s", desired.UserName, target.serverID), owner)
+		}
 	}
 	return r.apply(ctx, usr, svc, desired, user)
 }
 
 // create creates the user with its first SSH key and imports the others, and returns nil: a
 // user it created matches the spec. If a user of that name exists, it is taken over when it
-// carries this object's UID tag (the response to an earlier create was lost) or when spec.adopt
-// is true, and returned as described, to be compared with the spec.
+// carries this object's UID tag (the response to an earlier create was lost), or when spec.adopt
+// is true and no other live object owns it, and returned as described, to be compared with the
+// spec.
 func (r *TransferUserReconciler) create(ctx context.Context, usr *v1alpha1.TransferUser, svc *transfer.Service, desired transfer.DesiredUser, target userTarget) (*transfer.User, error) {
 	err := svc.CreateUser(ctx, desired)
-	if transfer.IsAlreadyExists(err) {
+	switch {
+	case transfer.IsAlreadyExists(err):
 		return r.takeOver(ctx, usr, svc, desired, target)
+	case transfer.IsNotFound(err) && usr.Spec.ServerID != "":
+		return nil, stalledBy(err, v1alpha1.ReasonNotFound, "server %s named by spec.serverId does not exist in %s: %s", target.serverID, target.region, transfer.Describe(err))
+	case err != nil:
+		return nil, err
 	}
-	if err != nil {
-		return nil, awsError(err)
-	}
-	usr.Status.ServerID, usr.Status.UserName = target.serverID, desired.UserName
+	r.record(usr, target, desired.UserName)
 	usr.Status.ARN = transfer.UserARN(target.serverARN, desired.UserName)
 	usr.Status.SSHPublicKeys = nil
 	keys := transfer.DesiredKeys(&usr.Spec)
@@ -168,7 +160,7 @@ func (r *TransferUserReconciler) create(ctx context.Context, usr *v1alpha1.Trans
 		id := ""
 		if i > 0 {
 			if id, err = svc.ImportSSHKey(ctx, target.serverID, desired.UserName, k.Material); err != nil {
-				return nil, awsError(err)
+				return nil, err
 			}
 		}
 		usr.Status.SSHPublicKeys = append(usr.Status.SSHPublicKeys, v1alpha1.ImportedSSHPublicKey{ID: id, Fingerprint: k.Fingerprint})
@@ -177,13 +169,18 @@ func (r *TransferUserReconciler) create(ctx context.Context, usr *v1alpha1.Trans
 	return nil, nil
 }
 
-// takeOver decides whether an existing user of the desired name may be managed by usr.
+// takeOver decides whether an existing user of the desired name may be managed by usr. Its
+// place is recorded either way, so that a refused object only reads it until something changes.
 func (r *TransferUserReconciler) takeOver(ctx context.Context, usr *v1alpha1.TransferUser, svc *transfer.Service, desired transfer.DesiredUser, target userTarget) (*transfer.User, error) {
 	existing, err := svc.DescribeUser(ctx, target.serverID, desired.UserName)
 	if err != nil {
-		return nil, awsError(err)
+		return nil, err
 	}
+	owner := otherOwner(ctx, r.Client, usr, existing.Tags)
 	switch {
+	case owner != "":
+		r.record(usr, target, desired.UserName)
+		return nil, ownedByAnother(fmt.Sprintf("user %s on server %s", desired.UserName, target.serverID), owner)
 	case existing.Tags[transfer.TagOwnerUID] == string(usr.UID):
 		// Ours: the response to an earlier CreateUser was lost.
 	case usr.Spec.Adopt:
@@ -193,8 +190,13 @@ func (r *TransferUserReconciler) takeOver(ctx context.Context, usr *v1alpha1.Tra
 			"a user named %s already exists on server %s and was not created by this TransferUser: set spec.adopt: true to manage it, or choose another spec.userName",
 			desired.UserName, target.serverID)
 	}
-	usr.Status.ServerID, usr.Status.UserName = target.serverID, desired.UserName
+	r.record(usr, target, desired.UserName)
 	return existing, nil
+}
+
+// record notes in status where the user lives.
+func (r *TransferUserReconciler) record(usr *v1alpha1.TransferUser, target userTarget, userName string) {
+	usr.Status.ServerID, usr.Status.UserName, usr.Status.Region = target.serverID, userName, target.region
 }
 
 // apply sends what PlanUser found different and records the user in status.
@@ -204,21 +206,21 @@ func (r *TransferUserReconciler) apply(ctx context.Context, usr *v1alpha1.Transf
 	if !plan.InSync() {
 		reason := changeEvent(usr, usr.Status.ObservedGeneration)
 		if err := svc.SetTags(ctx, user.ARN, plan.AddTags, plan.RemoveTags); err != nil {
-			return awsError(err)
+			return err
 		}
 		if err := svc.UpdateUser(ctx, desired.ServerID, desired.UserName, plan.Update); err != nil {
-			return awsError(err)
+			return err
 		}
 		for _, id := range plan.DeleteKeys {
 			if err := svc.DeleteSSHKey(ctx, desired.ServerID, desired.UserName, id); err != nil {
-				return awsError(err)
+				return err
 			}
 			keys = slices.DeleteFunc(keys, func(k transfer.UserKey) bool { return k.ID == id })
 		}
 		for _, material := range plan.ImportKeys {
 			id, err := svc.ImportSSHKey(ctx, desired.ServerID, desired.UserName, material)
 			if err != nil {
-				return awsError(err)
+				return err
 			}
 			pk, _ := transfer.ParsePublicKey(material)
 			keys = append(keys, transfer.UserKey{ID: id, PublicKey: pk})
@@ -226,6 +228,7 @@ func (r *TransferUserReconciler) apply(ctx context.Context, usr *v1alpha1.Transf
 		r.Notify.normal(ctx, usr, reason, "Update", "%s: %s", changeVerb(reason), fieldList(plan.Changed))
 	}
 	usr.Status.ServerID, usr.Status.UserName, usr.Status.ARN = desired.ServerID, desired.UserName, user.ARN
+	usr.Status.Region = svc.Region()
 	usr.Status.SSHPublicKeys = nil
 	for _, k := range keys {
 		usr.Status.SSHPublicKeys = append(usr.Status.SSHPublicKeys, v1alpha1.ImportedSSHPublicKey{ID: k.ID, Fingerprint: k.Fingerprint})
@@ -237,103 +240,119 @@ func (r *TransferUserReconciler) apply(ctx context.Context, usr *v1alpha1.Transf
 // from the old server, if that still exists, and created on the new one.
 func (r *TransferUserReconciler) leaveReplacedServer(ctx context.Context, usr *v1alpha1.TransferUser, svc *transfer.Service, oldServerID string) error {
 	if err := svc.DeleteUser(ctx, oldServerID, usr.Status.UserName); err != nil {
-		return awsError(err)
+		return err
 	}
 	r.Notify.normal(ctx, usr, eventServerReplaced, "Create", "server %s was replaced; moving user %s to the new server", oldServerID, usr.AWSUserName())
 	usr.Status = v1alpha1.TransferUserStatus{Conditions: usr.Status.Conditions, ObservedGeneration: usr.Status.ObservedGeneration}
 	return nil
 }
 
-// resolveServer finds where the user lives: the server of its TransferServer, which must be
-// Ready when mustBeReady is set, or the server named by spec.serverId.
+// errNoServer says that the user has no server to live on: its TransferServer does not exist or
+// has no server in AWS yet.
+var errNoServer = errors.New("no server")
+
+// resolveServer finds where the user lives: the server of its TransferServer, in the region
+// recorded for that server, which must be Ready when mustBeReady is set; or the server named by
+// spec.serverId, in the region recorded for the user or, before that, spec.region or the
+// operator's default region. Without a server the error is a waitError that wraps errNoServer.
 func (r *TransferUserReconciler) resolveServer(ctx context.Context, usr *v1alpha1.TransferUser, mustBeReady bool) (userTarget, error) {
 	if usr.Spec.ServerID != "" {
-		return userTarget{serverID: usr.Spec.ServerID, region: usr.Spec.Region}, nil
+		region := cmp.Or(recordedRegion(usr.Status.Region, usr.Status.ARN), r.AWS.Resolve(usr.Spec.Region))
+		return userTarget{serverID: usr.Spec.ServerID, region: region}, nil
 	}
 	name := usr.Spec.ServerRef.Name
 	srv := &v1alpha1.TransferServer{}
 	if err := r.Client.Get(ctx, client.ObjectKey{Namespace: usr.Namespace, Name: name}, srv); err != nil {
 		if apierrors.IsNotFound(err) {
-			return userTarget{}, waiting(v1alpha1.ReasonServerNotReady, r.Options.Resync, "waiting for TransferServer %s, which does not exist", name)
+			return userTarget{}, waitingFor(errNoServer, v1alpha1.ReasonServerNotReady, r.Options.Resync, "waiting for TransferServer %s, which does not exist", name)
 		}
 		return userTarget{}, fmt.Errorf("reading TransferServer %s: %w", name, err)
 	}
-	if srv.Status.ServerID == "" || mustBeReady && !isReady(srv) {
+	if srv.Status.ServerID == "" {
+		return userTarget{}, waitingFor(errNoServer, v1alpha1.ReasonServerNotReady, r.Options.Resync, "waiting for TransferServer %s to be Ready", name)
+	}
+	if mustBeReady && !isReady(srv) {
 		return userTarget{}, waiting(v1alpha1.ReasonServerNotReady, r.Options.Resync, "waiting for TransferServer %s to be Ready", name)
 	}
 	return userTarget{
 		serverID:  srv.Status.ServerID,
 		serverARN: srv.Status.ARN,
-		region:    cmp.Or(regionOfARN(srv.Status.ARN), srv.Spec.Region),
+		region:    cmp.Or(recordedRegion(srv.Status.Region, srv.Status.ARN), r.AWS.Resolve(srv.Spec.Region)),
 	}, nil
 }
 
 // reconcileDelete deletes the user in AWS (or leaves it, with deletionPolicy Retain) and then
 // releases the object. A user or server already gone counts as deleted.
-func (r *TransferUserReconciler) reconcileDelete(ctx context.Context, usr *v1alpha1.TransferUser) (ctrl.Result, error) {
+func (r *TransferUserReconciler) reconcileDelete(ctx context.Context, usr *v1alpha1.TransferUser, status *statusPatcher) (ctrl.Result, error) {
 	if !controllerutil.ContainsFinalizer(usr, Finalizer) {
 		return ctrl.Result{}, nil
 	}
-	status := newStatusPatcher(r.Client, usr)
+	if err := markDeleting(ctx, status, usr, "deleting the user"); err != nil {
+		return ctrl.Result{}, err
+	}
 	err := r.deleteUser(ctx, usr)
 	if err == nil {
-		return ctrl.Result{}, removeFinalizer(ctx, r.Client, usr)
+		if err = removeFinalizer(ctx, r.Client, r.APIReader, usr); err == nil {
+			return ctrl.Result{}, nil
+		}
 	}
-	noteStall(ctx, r.Notify, usr, err)
-	result, err := outcome(usr, err, "", r.Options.Resync)
-	if perr := status.patch(ctx, usr); perr != nil && err == nil {
-		return ctrl.Result{}, perr
-	}
-	return result, err
+	return endDeletePass(ctx, status, r.Notify, usr, err, r.Options)
 }
 
+// deleteUser deletes the user this object created or adopted, in the region it was recorded in.
+// It looks first: a user already gone counts as deleted, and a user whose ownership tags name
+// another live object is left alone.
 func (r *TransferUserReconciler) deleteUser(ctx context.Context, usr *v1alpha1.TransferUser) error {
 	name := usr.AWSUserName()
 	if usr.Spec.DeletionPolicy == v1alpha1.DeletionPolicyRetain {
 		r.Notify.normal(ctx, usr, eventRetained, "Delete", "left user %s in AWS, as deletionPolicy is Retain", name)
 		return nil
 	}
-	if usr.Status.ServerID != "" {
-		svc, err := r.AWS.ForRegion(cmp.Or(regionOfARN(usr.Status.ARN), usr.Spec.Region))
-		if err != nil {
-			return stalled(v1alpha1.ReasonInvalidSpec, "%v", err)
-		}
-		if err := svc.DeleteUser(ctx, usr.Status.ServerID, name); err != nil {
-			return awsError(err)
-		}
-		r.Notify.normal(ctx, usr, eventDeleted, "Delete", "deleted user %s from server %s", name, usr.Status.ServerID)
+	target, recorded, err := r.recordedTarget(ctx, usr)
+	if errors.Is(err, errNoServer) {
 		return nil
 	}
-	return r.deleteUnrecorded(ctx, usr)
-}
-
-// deleteUnrecorded handles a user whose creation was never recorded: a CreateUser whose response
-// was lost may still have made it, so it is deleted if it carries this object's UID tag.
-func (r *TransferUserReconciler) deleteUnrecorded(ctx context.Context, usr *v1alpha1.TransferUser) error {
-	target, err := r.resolveServer(ctx, usr, false)
 	if err != nil {
-		// No server to hold the user: nothing was created.
-		return nil
+		return err
 	}
 	svc, err := r.AWS.ForRegion(target.region)
-	if err != nil {
+	if errors.Is(err, transfer.ErrNoRegion) {
+		// Nothing was ever created: there is no region to have done it in.
 		return nil
 	}
-	name := usr.AWSUserName()
 	user, err := svc.DescribeUser(ctx, target.serverID, name)
 	switch {
 	case transfer.IsNotFound(err):
 		return nil
 	case err != nil:
-		return awsError(err)
-	case user.Tags[transfer.TagOwnerUID] != string(usr.UID):
+		return err
+	}
+	if owner := otherOwner(ctx, r.Client, usr, user.Tags); owner != "" {
+		r.Notify.normal(ctx, usr, eventRetained, "Delete", "left user %s on server %s in AWS: it is managed by %s", name, target.serverID, owner)
+		return nil
+	}
+	if !recorded && user.Tags[transfer.TagOwnerUID] != string(usr.UID) {
+		// Never created by this object: not its to delete.
 		return nil
 	}
 	if err := svc.DeleteUser(ctx, target.serverID, name); err != nil {
-		return awsError(err)
+		return err
 	}
 	r.Notify.normal(ctx, usr, eventDeleted, "Delete", "deleted user %s from server %s", name, target.serverID)
 	return nil
+}
+
+// recordedTarget returns where the user was recorded to live, or, for a user whose creation was
+// never recorded (a CreateUser whose response was lost may still have made it), where it would
+// live: recorded says which. Only the certainty that there is no server to hold the user gives
+// errNoServer.
+func (r *TransferUserReconciler) recordedTarget(ctx context.Context, usr *v1alpha1.TransferUser) (target userTarget, recorded bool, err error) {
+	if usr.Status.ServerID != "" {
+		region := cmp.Or(recordedRegion(usr.Status.Region, usr.Status.ARN), r.AWS.Resolve(usr.Spec.Region))
+		return userTarget{serverID: usr.Status.ServerID, region: region}, true, nil
+	}
+	target, err = r.resolveServer(ctx, usr, false)
+	return target, false, err
 }
 
 // usersOfServer maps a TransferServer to the TransferUsers that reference it.
@@ -344,13 +363,4 @@ func (r *TransferUserReconciler) usersOfServer(ctx context.Context, srv client.O
 		return nil
 	}
 	return requestsFor(users.Items)
-}
-
-// regionOfARN returns the region field of an ARN, or "" when arn is not one.
-func regionOfARN(arn string) string {
-	parts := strings.SplitN(arn, ":", 5)
-	if len(parts) < 5 || parts[0] != "arn" {
-		return ""
-	}
-	return parts[3]
 }

@@ -59,6 +59,10 @@ const (
 	ConditionReconciling = "Reconciling"
 	// ConditionStalled is True when retrying cannot help until the spec or AWS changes.
 	ConditionStalled = "Stalled"
+	// ConditionLocationChanged is True when the place the object would resolve to today (the
+	// operator's default region) is not where its AWS resource was recorded. The operator keeps
+	// managing the resource where it was recorded; the condition says what changed.
+	ConditionLocationChanged = "LocationChanged"
 )
 
 // Condition reasons. Each is CamelCase and stable: alerts and runbooks may match on them.
@@ -87,6 +91,17 @@ const (
 	ReasonInvalidSpec = "InvalidSpec"
 	// ReasonAccessDenied: the operator's AWS identity may not do what the spec needs.
 	ReasonAccessDenied = "AccessDenied"
+	// ReasonInvalidCredentials: the operator has no AWS credentials, or AWS did not accept them
+	// (unknown access key, bad signature, expired token).
+	ReasonInvalidCredentials = "InvalidCredentials"
+	// ReasonUnsupportedOperation: the AWS endpoint does not offer an operation the object needs.
+	ReasonUnsupportedOperation = "UnsupportedOperation"
+	// ReasonOwnedByAnother: the AWS resource is managed by another live object (its ownership
+	// tags name it); this object makes no change to it and deleting this object leaves it alone.
+	ReasonOwnedByAnother = "OwnedByAnother"
+	// ReasonDefaultRegionChanged: the object names no region and the operator's default region
+	// is no longer the one its AWS resource was recorded in; the resource stays where it is.
+	ReasonDefaultRegionChanged = "DefaultRegionChanged"
 	// ReasonSecretNotFound: a referenced Secret or key in it is missing.
 	ReasonSecretNotFound = "SecretNotFound"
 	// ReasonInvalidHostKey: the host key in the Secret cannot be parsed as an SSH private key.

@@ -340,6 +340,11 @@ type TransferServerStatus struct {
 	// +optional
 	ARN string `json:"arn,omitempty"`
 
+	// Region the server lives in, recorded when the operator creates or adopts it. Every later
+	// call, and deletion, goes to this region, whatever the operator's default region becomes.
+	// +optional
+	Region string `json:"region,omitempty"`
+
 	// State as DescribeServer reports it: OFFLINE, ONLINE, STARTING, STOPPING, START_FAILED or
 	// STOP_FAILED.
 	// +optional
@@ -410,3 +415,6 @@ func (s *TransferServer) GetConditions() []metav1.Condition { return s.Status.Co
 
 // SetConditions replaces the object's conditions.
 func (s *TransferServer) SetConditions(c []metav1.Condition) { s.Status.Conditions = c }
+
+// SetObservedGeneration records the generation whose spec AWS was last made to match.
+func (s *TransferServer) SetObservedGeneration(g int64) { s.Status.ObservedGeneration = g }

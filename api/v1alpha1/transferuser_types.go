@@ -174,6 +174,11 @@ type TransferUserStatus struct {
 	// +optional
 	ARN string `json:"arn,omitempty"`
 
+	// Region the user lives in: its server's, recorded when the operator creates or adopts the
+	// user. Every later call, and deletion, goes to this region.
+	// +optional
+	Region string `json:"region,omitempty"`
+
 	// SSHPublicKeys are the keys of the user in AWS, by ID and fingerprint.
 	// +listType=atomic
 	// +optional
@@ -234,3 +239,6 @@ func (u *TransferUser) GetConditions() []metav1.Condition { return u.Status.Cond
 
 // SetConditions replaces the object's conditions.
 func (u *TransferUser) SetConditions(c []metav1.Condition) { u.Status.Conditions = c }
+
+// SetObservedGeneration records the generation whose spec AWS was last made to match.
+func (u *TransferUser) SetObservedGeneration(g int64) { u.Status.ObservedGeneration = g }

@@ -1,6 +1,7 @@
 package transfer
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -46,14 +47,15 @@ func NewClients(cfg aws.Config, opts ClientOptions) *Clients {
 	if opts.DefaultRegion == "" {
 		opts.DefaultRegion = cfg.Region
 	}
+	if cfg.Credentials != nil {
+		cfg.Credentials = markedCredentials{cfg.Credentials}
+	}
 	return &Clients{cfg: cfg, opts: opts, byRegion: map[string]*Service{}}
 }
 
 // ForRegion returns the Service for region, or for the default region when region is empty.
 func (c *Clients) ForRegion(region string) (*Service, error) {
-	if region == "" {
-		region = c.opts.DefaultRegion
-	}
+	region = c.Resolve(region)
 	if region == "" {
 		return nil, ErrNoRegion
 	}
@@ -81,6 +83,12 @@ func (c *Clients) ForRegion(region string) (*Service, error) {
 	return s, nil
 }
 
+// Resolve returns the region an object that names region is served in: region itself, or the
+// default region when region is empty.
+func (c *Clients) Resolve(region string) string {
+	return cmp.Or(region, c.opts.DefaultRegion)
+}
+
 // DefaultRegion is the region used for objects that name none; empty when there is none.
 func (c *Clients) DefaultRegion() string { return c.opts.DefaultRegion }
 
@@ -96,4 +104,24 @@ func rateLimitMiddleware(l *rate.Limiter) func(*middleware.Stack) error {
 				return next.HandleFinalize(ctx, in)
 			}), middleware.After)
 	}
+}
+
+// markedCredentials wraps the errors of a credentials provider in a CredentialsError, so that
+// Classify can tell a request the operator could not sign from one AWS refused. A context that
+// ended is not a credentials problem and passes unmarked.
+type markedCredentials struct {
+	aws.CredentialsProvider
+}
+
+func (m markedCredentials) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	creds, err := m.CredentialsProvider.Retrieve(ctx)
+	if err != nil && ctx.Err() == nil {
+		return creds, &CredentialsError{Err: err}
+	}
+	return creds, err
+}
+
+// IsCredentialsProvider lets the SDK see through the wrapper (it looks for anonymous credentials).
+func (m markedCredentials) IsCredentialsProvider(target aws.CredentialsProvider) bool {
+	return aws.IsCredentialsProvider(m.CredentialsProvider, target)
 }

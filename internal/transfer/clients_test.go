@@ -267,3 +267,37 @@ func TestServiceOverHTTP(t *testing.T) {
 		}
 	})
 }
+
+// TestMissingCredentialsAreUnauthenticated checks that a request the SDK cannot sign, because the
+// credentials provider fails, is classified Unauthenticated and says so, while a request whose
+// context ended stays Retryable; and that nothing reaches the endpoint.
+func TestMissingCredentialsAreUnauthenticated(t *testing.T) {
+	f := startFakeEndpoint(t)
+	noCreds := aws.CredentialsProviderFunc(func(ctx context.Context) (aws.Credentials, error) {
+		if err := ctx.Err(); err != nil {
+			return aws.Credentials{}, err
+		}
+		return aws.Credentials{}, errors.New("no EC2 IMDS role found")
+	})
+	c := NewClients(aws.Config{Region: testRegion, Credentials: noCreds}, ClientOptions{EndpointURL: f.URL})
+	s, err := c.ForRegion("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.DescribeServer(context.Background(), testServerID)
+	if got := Classify(err); got != Unauthenticated {
+		t.Errorf("Classify(%v) = %v, want Unauthenticated", err, got)
+	}
+	if got := Describe(err); got != "no AWS credentials: no EC2 IMDS role found" {
+		t.Errorf("Describe() = %q", got)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := s.DescribeServer(ctx, testServerID); Classify(err) != Retryable {
+		t.Errorf("with an ended context: Classify(%v) = %v, want Retryable", err, Classify(err))
+	}
+	if _, requests := f.recorded(); len(requests) != 0 {
+		t.Errorf("%d requests reached the endpoint without credentials", len(requests))
+	}
+}

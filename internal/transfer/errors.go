@@ -8,20 +8,53 @@ import (
 	"github.com/aws/smithy-go"
 )
 
-// ErrorClass says what a reconciler should do about an error from AWS.
+// ErrorClass says what an error from AWS means for the object a call was made for. This file is
+// the one place that maps AWS error codes to classes; the reconcilers map classes to conditions.
 type ErrorClass int
 
 const (
-	// Retryable errors (throttling, 5xx, network) go away by themselves: retry with backoff.
+	// Retryable errors (throttling, 5xx, conflicts while a server changes state, the network)
+	// pass by themselves: retry with backoff.
 	Retryable ErrorClass = iota
-	// NotFound means the resource does not exist.
+	// NotFound means the resource, or the server it lives on, does not exist.
 	NotFound
 	// AlreadyExists means a resource of that name or key exists.
 	AlreadyExists
-	// Terminal errors (invalid request, access denied, conflicts that need a person) do not go
-	// away by retrying: the object is Stalled until its spec or AWS changes.
-	Terminal
+	// Invalid means AWS refused the request as it is (InvalidRequest, validation): the spec, or
+	// the resource in AWS, must change first.
+	Invalid
+	// Forbidden means the operator's identity may not make the call (AccessDenied).
+	Forbidden
+	// Unauthenticated means AWS did not accept the operator's credentials (unknown key, bad
+	// signature, expired or missing token), or the operator found none to send.
+	Unauthenticated
+	// Unsupported means the endpoint does not offer the operation (a partial emulator).
+	Unsupported
 )
+
+// Terminal reports whether retrying cannot help until a person changes something: the spec,
+// the resource in AWS, or the operator's credentials and permissions.
+func (c ErrorClass) Terminal() bool { return c >= Invalid }
+
+// String names the class for logs and tests.
+func (c ErrorClass) String() string {
+	switch c {
+	case NotFound:
+		return "NotFound"
+	case AlreadyExists:
+		return "AlreadyExists"
+	case Invalid:
+		return "Invalid"
+	case Forbidden:
+		return "Forbidden"
+	case Unauthenticated:
+		return "Unauthenticated"
+	case Unsupported:
+		return "Unsupported"
+	default:
+		return "Retryable"
+	}
+}
 
 // Error codes of the AWS Transfer API (the model's error shapes) and of AWS in general.
 const (
@@ -35,40 +68,57 @@ const (
 	CodeInternalError      = "InternalServiceError"
 )
 
-// terminalCodes are the error codes retrying cannot fix.
-var terminalCodes = map[string]bool{
-	CodeInvalidRequest:                    true,
-	CodeAccessDenied:                      true,
-	"AccessDenied":                        true,
-	"UnauthorizedOperation":               true,
-	"UnrecognizedClientException":         true,
-	"InvalidClientTokenId":                true,
-	"InvalidSignatureException":           true,
-	"ValidationException":                 true,
-	"UnknownOperationException":           true,
-	"IncompleteSignature":                 true,
-	"MissingAuthenticationTokenException": true,
+// classOfCode holds the codes that are not Retryable. Codes not listed (throttling, 5xx, and
+// ConflictException, which AWS answers while a server or its VPC endpoint changes state) pass by
+// themselves. The credential codes are AWS's common errors (AWS API reference, "Common Errors").
+var classOfCode = map[string]ErrorClass{
+	CodeResourceNotFound:                  NotFound,
+	CodeResourceExists:                    AlreadyExists,
+	CodeInvalidRequest:                    Invalid,
+	"ValidationException":                 Invalid,
+	"InvalidParameterValue":               Invalid,
+	CodeAccessDenied:                      Forbidden,
+	"AccessDenied":                        Forbidden,
+	"UnauthorizedOperation":               Forbidden,
+	"UnrecognizedClientException":         Unauthenticated,
+	"InvalidClientTokenId":                Unauthenticated,
+	"InvalidSignatureException":           Unauthenticated,
+	"SignatureDoesNotMatch":               Unauthenticated,
+	"IncompleteSignature":                 Unauthenticated,
+	"MissingAuthenticationTokenException": Unauthenticated,
+	"MissingAuthenticationToken":          Unauthenticated,
+	"ExpiredTokenException":               Unauthenticated,
+	"ExpiredToken":                        Unauthenticated,
+	"UnknownOperationException":           Unsupported,
 }
 
-// Classify returns the class of err. Errors that are not AWS API errors (network errors, the
-// context ending) are Retryable.
+// CredentialsError is returned for a request the operator could not sign because it has no
+// credentials (the SDK's default chain found none, or the provider failed).
+type CredentialsError struct {
+	Err error
+}
+
+func (e *CredentialsError) Error() string {
+	return "no AWS credentials: " + e.Err.Error()
+}
+
+func (e *CredentialsError) Unwrap() error { return e.Err }
+
+// Classify returns the class of err. Errors that are neither AWS API errors nor a
+// CredentialsError (network errors, the context ending) are Retryable.
 func Classify(err error) ErrorClass {
+	if err == nil {
+		return Retryable
+	}
+	var creds *CredentialsError
+	if errors.As(err, &creds) {
+		return Unauthenticated
+	}
 	var apiErr smithy.APIError
 	if !errors.As(err, &apiErr) {
 		return Retryable
 	}
-	switch code := apiErr.ErrorCode(); {
-	case code == CodeResourceNotFound:
-		return NotFound
-	case code == CodeResourceExists:
-		return AlreadyExists
-	case terminalCodes[code]:
-		return Terminal
-	default:
-		// Throttling, 5xx, and ConflictException, which AWS answers while a server or its VPC
-		// endpoint is changing state: all pass by themselves.
-		return Retryable
-	}
+	return classOfCode[apiErr.ErrorCode()]
 }
 
 // IsNotFound reports whether err says the resource does not exist.
@@ -89,6 +139,10 @@ func Code(err error) string {
 // Describe returns a one-line description of err for a condition message: the AWS error code and
 // message, without the SDK's request metadata.
 func Describe(err error) string {
+	var creds *CredentialsError
+	if errors.As(err, &creds) {
+		return creds.Error()
+	}
 	var apiErr smithy.APIError
 	if errors.As(err, &apiErr) {
 		return fmt.Sprintf("%s: %s", apiErr.ErrorCode(), apiErr.ErrorMessage())

@@ -116,7 +116,7 @@ func TestServiceDeletesAreIdempotent(t *testing.T) {
 				if (err != nil) != tc.wantErr {
 					t.Fatalf("delete error = %v, want error %v", err, tc.wantErr)
 				}
-				if err != nil && (Classify(err) != Terminal || !strings.Contains(err.Error(), testServerID)) {
+				if err != nil && (!Classify(err).Terminal() || !strings.Contains(err.Error(), testServerID)) {
 					t.Errorf("delete error = %v: want it Terminal and naming the server", err)
 				}
 			})

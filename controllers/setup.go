@@ -6,10 +6,7 @@ import (
 	"fmt"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
-	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
-	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/transfer-operator/transfer-operator/api/v1alpha1"
@@ -61,43 +58,6 @@ func setupIndexes(ctx context.Context, mgr manager.Manager) error {
 	)
 }
 
-// addFinalizer adds the operator's finalizer, before anything is created in AWS.
-func addFinalizer(ctx context.Context, c client.Client, obj client.Object) error {
-	if controllerutil.ContainsFinalizer(obj, Finalizer) {
-		return nil
-	}
-	patch := client.MergeFromWithOptions(obj.DeepCopyObject().(client.Object), client.MergeFromWithOptimisticLock{})
-	controllerutil.AddFinalizer(obj, Finalizer)
-	if err := c.Patch(ctx, obj, patch); err != nil {
-		return fmt.Errorf("adding the finalizer: %w", err)
-	}
-	return nil
-}
-
-// removeFinalizer releases the object once nothing is left to clean up in AWS.
-func removeFinalizer(ctx context.Context, c client.Client, obj client.Object) error {
-	patch := client.MergeFromWithOptions(obj.DeepCopyObject().(client.Object), client.MergeFromWithOptimisticLock{})
-	controllerutil.RemoveFinalizer(obj, Finalizer)
-	if err := c.Patch(ctx, obj, patch); err != nil {
-		return client.IgnoreNotFound(fmt.Errorf("removing the finalizer: %w", err))
-	}
-	return nil
-}
-
-// noteStall records a Warning Event when obj becomes Stalled, once, not on every pass.
-func noteStall(ctx context.Context, n notifier, obj conditionsObject, err error) {
-	var stall *stallError
-	if !errors.As(err, &stall) {
-		return
-	}
-	for _, c := range obj.GetConditions() {
-		if c.Type == v1alpha1.ConditionStalled && c.Status == "True" && c.Message == stall.message {
-			return
-		}
-	}
-	n.warning(ctx, obj, eventStalled, "Reconcile", "%s", stall.message)
-}
-
 // serverOfUser maps a TransferUser to the TransferServer it references.
 func serverOfUser(_ context.Context, o client.Object) []reconcile.Request {
 	ref := o.(*v1alpha1.TransferUser).Spec.ServerRef
@@ -117,11 +77,4 @@ func requestsFor[T any, PT interface {
 		out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(PT(&items[i]))})
 	}
 	return out
-}
-
-// onlyDeletions passes deletion events alone.
-var onlyDeletions = predicate.Funcs{
-	CreateFunc:  func(event.CreateEvent) bool { return false },
-	UpdateFunc:  func(event.UpdateEvent) bool { return false },
-	GenericFunc: func(event.GenericEvent) bool { return false },
 }

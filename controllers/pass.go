@@ -1,0 +1,89 @@
+package controllers
+
+import (
+	"context"
+	"errors"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+
+	"github.com/transfer-operator/transfer-operator/api/v1alpha1"
+	"github.com/transfer-operator/transfer-operator/internal/transfer"
+)
+
+// passObject is an object a reconcile pass ends for: conditions and an observed generation.
+type passObject interface {
+	conditionsObject
+	SetObservedGeneration(int64)
+}
+
+// endPass ends a pass in one place. It turns the pass's error into its meaning (meaning), records
+// a Warning Event when the object becomes Stalled, marks the generation observed when its work is
+// finished, sets the conditions and result (outcome) and writes the status once. A status write
+// that fails is logged with its error and returned, so that the pass is retried.
+func endPass(ctx context.Context, status *statusPatcher, n notifier, obj passObject, err error, readyMessage string, opts Options) (ctrl.Result, error) {
+	err = meaning(err)
+	if finished(err) {
+		obj.SetObservedGeneration(obj.GetGeneration())
+	}
+	noteStall(ctx, n, obj, err)
+	result, err := outcome(obj, err, readyMessage, opts.Resync)
+	if perr := status.patch(ctx, obj); perr != nil {
+		log.FromContext(ctx).Error(perr, "writing the status failed; the pass will be retried")
+		return ctrl.Result{}, errors.Join(err, perr)
+	}
+	return result, err
+}
+
+// markDeleting says, from the first pass of deletion on, that the object is being deleted:
+// Ready=False and Reconciling=True with reason Deleting, written at once, before any AWS call.
+// It writes nothing when the object says so already.
+func markDeleting(ctx context.Context, status *statusPatcher, obj passObject, message string) error {
+	if c := meta.FindStatusCondition(obj.GetConditions(), v1alpha1.ConditionReconciling); c != nil && c.Status == metav1.ConditionTrue && isDeletingReason(c.Reason) {
+		return nil
+	}
+	markReconciling(obj, v1alpha1.ReasonDeleting, message)
+	if err := status.patch(ctx, obj); err != nil {
+		log.FromContext(ctx).Error(err, "writing the status failed; the pass will be retried")
+		return err
+	}
+	return nil
+}
+
+// isDeletingReason reports whether a Reconciling reason is one of deletion's.
+func isDeletingReason(reason string) bool {
+	return reason == v1alpha1.ReasonDeleting || reason == v1alpha1.ReasonWaitingForUsers
+}
+
+// endDeletePass ends a pass of deletion that could not release the object yet: the object says it
+// is being deleted (Ready=False, Reconciling with the reason of what it waits for, Deleting for a
+// transient error) unless it is Stalled, and the status is written once.
+func endDeletePass(ctx context.Context, status *statusPatcher, n notifier, obj passObject, err error, opts Options) (ctrl.Result, error) {
+	err = meaning(err)
+	noteStall(ctx, n, obj, err)
+	result, err := outcome(obj, err, "", opts.Resync)
+	if err != nil {
+		markReconciling(obj, v1alpha1.ReasonDeleting, "deleting: retrying after a transient error: "+transfer.Describe(err))
+	}
+	if perr := status.patch(ctx, obj); perr != nil {
+		log.FromContext(ctx).Error(perr, "writing the status failed; the pass will be retried")
+		return ctrl.Result{}, errors.Join(err, perr)
+	}
+	return result, err
+}
+
+// noteStall records a Warning Event when obj becomes Stalled, once, not on every pass.
+func noteStall(ctx context.Context, n notifier, obj conditionsObject, err error) {
+	var stall *stallError
+	if !errors.As(err, &stall) {
+		return
+	}
+	for _, c := range obj.GetConditions() {
+		if c.Type == v1alpha1.ConditionStalled && c.Status == "True" && c.Message == stall.message {
+			return
+		}
+	}
+	n.warning(ctx, obj, eventStalled, "Reconcile", "%s", stall.message)
+}
