@@ -2,13 +2,20 @@ package v1alpha1_test
 
 import (
 	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
 	"fmt"
 	"os"
 	"strings"
 	"testing"
 
+	"golang.org/x/crypto/ssh"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/transfer-operator/transfer-operator/api/v1alpha1"
@@ -38,7 +45,39 @@ const (
 	namespace = "default"
 	role      = "arn:aws:iam::111122223333:role/sftp-access"
 	edKey     = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl alice@laptop"
+	// dsaKey has the form the model's SshPublicKeyBody pattern allows, but a type AWS refuses.
+	dsaKey = "ssh-dss AAAAB3NzaC1kc3MAAACBAP old@host"
 )
+
+// tags returns n distinct tags.
+func tags(n int) v1alpha1.Tags {
+	t := v1alpha1.Tags{}
+	for i := range n {
+		t[fmt.Sprintf("key-%02d", i)] = "value"
+	}
+	return t
+}
+
+// publicKeyLine returns the authorized_keys line of a new public key of k's type.
+func publicKeyLine(t *testing.T, k crypto.PublicKey) v1alpha1.SSHPublicKey {
+	t.Helper()
+	pub, err := ssh.NewPublicKey(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v1alpha1.SSHPublicKey(strings.TrimSpace(string(ssh.MarshalAuthorizedKey(pub))) + " bob@laptop")
+}
+
+// unstructuredServer returns a TransferServer named x with the given spec, for specs that Go
+// types cannot express, such as an empty list where the field has omitempty.
+func unstructuredServer(t *testing.T, spec map[string]any) *unstructured.Unstructured {
+	t.Helper()
+	u := &unstructured.Unstructured{Object: map[string]any{"spec": spec}}
+	u.SetGroupVersionKind(v1alpha1.GroupVersion.WithKind("TransferServer"))
+	u.SetNamespace(namespace)
+	u.SetName("x")
+	return u
+}
 
 func server(name string, mutate func(*v1alpha1.TransferServerSpec)) *v1alpha1.TransferServer {
 	s := &v1alpha1.TransferServer{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace}}
@@ -61,6 +100,14 @@ func user(name string, mutate func(*v1alpha1.TransferUserSpec)) *v1alpha1.Transf
 
 func TestValidObjectsAreAccepted(t *testing.T) {
 	ctx := context.Background()
+	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ecKey, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, obj := range []client.Object{
 		server("public-sftp", nil),
 		server("vpc-eip", func(s *v1alpha1.TransferServerSpec) {
@@ -89,6 +136,16 @@ func TestValidObjectsAreAccepted(t *testing.T) {
 			u.Policy = `{"Version": "2012-10-17", "Statement": []}`
 			u.PosixProfile = &v1alpha1.PosixProfile{UID: 1000, GID: 1000, SecondaryGIDs: []int64{2000}}
 			u.SSHPublicKeys = []v1alpha1.SSHPublicKey{edKey}
+		}),
+		server("most-tags", func(s *v1alpha1.TransferServerSpec) { s.Tags = tags(48) }),
+		user("most-tags", func(u *v1alpha1.TransferUserSpec) { u.Tags = tags(48) }),
+		user("logical-landing-directory", func(u *v1alpha1.TransferUserSpec) {
+			u.HomeDirectoryType = "LOGICAL"
+			u.HomeDirectory = "/projects"
+			u.HomeDirectoryMappings = []v1alpha1.HomeDirectoryMapEntry{{Entry: "/projects", Target: "/bucket/projects", Type: "DIRECTORY"}}
+		}),
+		user("rsa-and-ecdsa-keys", func(u *v1alpha1.TransferUserSpec) {
+			u.SSHPublicKeys = []v1alpha1.SSHPublicKey{publicKeyLine(t, rsaKey.Public()), publicKeyLine(t, ecKey.Public())}
 		}),
 	} {
 		if err := k8s.Create(ctx, obj); err != nil {
@@ -159,6 +216,34 @@ func TestInvalidObjectsAreRefused(t *testing.T) {
 			s.EndpointType = "VPC"
 			s.EndpointDetails = &v1alpha1.EndpointDetails{VpcID: "vpc-1", VpcEndpointID: "vpce-0123456789abcdef0"}
 		}), "vpcEndpointId is only for endpointType VPC_ENDPOINT"},
+		{"VPC without subnets", server("x", func(s *v1alpha1.TransferServerSpec) {
+			s.EndpointType = "VPC"
+			s.EndpointDetails = &v1alpha1.EndpointDetails{VpcID: "vpc-1"}
+		}), "endpointType VPC needs endpointDetails.subnetIds"},
+		{"empty subnet list", unstructuredServer(t, map[string]any{
+			"endpointType": "VPC", "endpointDetails": map[string]any{"vpcId": "vpc-1", "subnetIds": []any{}},
+		}), "spec.endpointDetails.subnetIds: Invalid value"},
+		{"VPC ID on a public endpoint", server("x", func(s *v1alpha1.TransferServerSpec) {
+			s.EndpointDetails = &v1alpha1.EndpointDetails{VpcID: "vpc-1"}
+		}), "endpointDetails.vpcId can only be used with endpointType VPC"},
+		{"subnets on a VPC_ENDPOINT endpoint", server("x", func(s *v1alpha1.TransferServerSpec) {
+			s.EndpointType = "VPC_ENDPOINT"
+			s.EndpointDetails = &v1alpha1.EndpointDetails{VpcEndpointID: "vpce-0123456789abcdef0", SubnetIDs: []string{"subnet-1"}}
+		}), "endpointDetails.subnetIds can only be used with endpointType VPC"},
+		{"security groups on a public endpoint", server("x", func(s *v1alpha1.TransferServerSpec) {
+			s.EndpointType = "PUBLIC"
+			s.EndpointDetails = &v1alpha1.EndpointDetails{SecurityGroupIDs: []v1alpha1.SecurityGroupID{"sg-0123456789abcdef0"}}
+		}), "endpointDetails.securityGroupIds can only be used with endpointType VPC"},
+		{"four Elastic IPs", server("x", func(s *v1alpha1.TransferServerSpec) {
+			s.EndpointType = "VPC"
+			s.EndpointDetails = &v1alpha1.EndpointDetails{
+				VpcID: "vpc-1", SubnetIDs: []string{"subnet-1", "subnet-2", "subnet-3", "subnet-4"},
+				AddressAllocationIDs: []string{"eipalloc-1", "eipalloc-2", "eipalloc-3", "eipalloc-4"},
+			}
+		}), "spec.endpointDetails.addressAllocationIds"},
+		{"certificate is not an ACM certificate ARN", server("x", func(s *v1alpha1.TransferServerSpec) {
+			s.Certificate = "arn:aws:iam::111122223333:server-certificate/ftps"
+		}), "spec.certificate"},
 		{"API gateway without url", server("x", func(s *v1alpha1.TransferServerSpec) { s.IdentityProviderType = "API_GATEWAY" }), "needs identityProviderDetails.url"},
 		{"directory id for a lambda idp", server("x", func(s *v1alpha1.TransferServerSpec) {
 			s.IdentityProviderType = "AWS_LAMBDA"
@@ -177,6 +262,8 @@ func TestInvalidObjectsAreRefused(t *testing.T) {
 		{"bookkeeping tag", server("x", func(s *v1alpha1.TransferServerSpec) {
 			s.Tags = v1alpha1.Tags{"transfer.operators.dev/owner-uid": "x"}
 		}), "reserved for the operator"},
+		{"49 tags on a server", server("x", func(s *v1alpha1.TransferServerSpec) { s.Tags = tags(49) }), "spec.tags: Too many: 49: must have at most 48"},
+		{"49 tags on a user", user("bob", func(u *v1alpha1.TransferUserSpec) { u.Tags = tags(49) }), "spec.tags: Too many: 49: must have at most 48"},
 		{"both serverRef and serverId", user("bob", func(u *v1alpha1.TransferUserSpec) { u.ServerID = "s-0123456789abcdef0" }), "set exactly one of serverRef"},
 		{"neither serverRef nor serverId", user("bob", func(u *v1alpha1.TransferUserSpec) { u.ServerRef = nil }), "set exactly one of serverRef"},
 		{"bad user name", user("bob", func(u *v1alpha1.TransferUserSpec) { u.UserName = "-bob" }), "spec.userName"},
@@ -202,6 +289,11 @@ func TestInvalidObjectsAreRefused(t *testing.T) {
 		}), "spec.posixProfile.secondaryGids"},
 		{"uid out of range", user("bob", func(u *v1alpha1.TransferUserSpec) { u.PosixProfile = &v1alpha1.PosixProfile{UID: 1 << 32, GID: 1} }), "spec.posixProfile.uid"},
 		{"malformed ssh key", user("bob", func(u *v1alpha1.TransferUserSpec) { u.SSHPublicKeys = []v1alpha1.SSHPublicKey{"not a key"} }), "spec.sshPublicKeys[0]"},
+		{"DSA ssh key", user("bob", func(u *v1alpha1.TransferUserSpec) {
+			u.SSHPublicKeys = []v1alpha1.SSHPublicKey{edKey, dsaKey}
+		}), `spec.sshPublicKeys[1]: Invalid value: "` + dsaKey + `": AWS accepts only ssh-rsa, ssh-ed25519`},
+		{"LOGICAL without mappings", user("bob", func(u *v1alpha1.TransferUserSpec) { u.HomeDirectoryType = "LOGICAL" }),
+			"homeDirectoryType LOGICAL needs homeDirectoryMappings"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := k8s.Create(context.Background(), tc.obj)
@@ -222,7 +314,11 @@ func TestImmutableFields(t *testing.T) {
 	ctx := context.Background()
 	srv := server("immutable", func(s *v1alpha1.TransferServerSpec) { s.Domain = "S3"; s.ServerID = "s-0123456789abcdef0" })
 	usr := user("immutable", func(u *v1alpha1.TransferUserSpec) { u.UserName = "carol" })
-	for _, obj := range []client.Object{srv, usr} {
+	vpc := server("immutable-vpc", func(s *v1alpha1.TransferServerSpec) {
+		s.EndpointType = "VPC"
+		s.EndpointDetails = &v1alpha1.EndpointDetails{VpcID: "vpc-0abc", SubnetIDs: []string{"subnet-1"}}
+	})
+	for _, obj := range []client.Object{srv, usr, vpc} {
 		if err := k8s.Create(ctx, obj); err != nil {
 			t.Fatalf("creating %s: %v", obj.GetName(), err)
 		}
@@ -239,6 +335,7 @@ func TestImmutableFields(t *testing.T) {
 		{"region added", srv, func() { srv.Spec.Region = "eu-west-1" }, "region is immutable"},
 		{"userName changed", usr, func() { usr.Spec.UserName = "dave" }, "userName is immutable"},
 		{"serverRef changed", usr, func() { usr.Spec.ServerRef.Name = "other" }, "serverRef is immutable"},
+		{"vpcId changed", vpc, func() { vpc.Spec.EndpointDetails.VpcID = "vpc-0def" }, "endpointDetails.vpcId cannot change"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if err := k8s.Get(ctx, client.ObjectKeyFromObject(tc.obj), tc.obj); err != nil {
@@ -250,5 +347,38 @@ func TestImmutableFields(t *testing.T) {
 				t.Fatalf("got %v; want a refusal saying %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestVpcIDTransitions checks the changes of endpointDetails.vpcId that AWS allows: it is set
+// together with the switch to endpointType VPC, and removed with the switch away from it.
+// (terraform-provider-aws aws_transfer_server forces a new server only when a set vpc_id
+// changes: "InvalidRequestException: Changing VpcId is not supported".)
+func TestVpcIDTransitions(t *testing.T) {
+	ctx := context.Background()
+	srv := server("vpc-transitions", nil)
+	if err := k8s.Create(ctx, srv); err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []struct {
+		name   string
+		mutate func(*v1alpha1.TransferServerSpec)
+	}{
+		{"PUBLIC to VPC with a vpcId", func(s *v1alpha1.TransferServerSpec) {
+			s.EndpointType = "VPC"
+			s.EndpointDetails = &v1alpha1.EndpointDetails{VpcID: "vpc-0abc", SubnetIDs: []string{"subnet-1"}}
+		}},
+		{"VPC to PUBLIC without it", func(s *v1alpha1.TransferServerSpec) {
+			s.EndpointType = "PUBLIC"
+			s.EndpointDetails = nil
+		}},
+	} {
+		if err := k8s.Get(ctx, client.ObjectKeyFromObject(srv), srv); err != nil {
+			t.Fatal(err)
+		}
+		step.mutate(&srv.Spec)
+		if err := k8s.Update(ctx, srv); err != nil {
+			t.Errorf("%s: %v", step.name, err)
+		}
 	}
 }

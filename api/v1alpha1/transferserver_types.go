@@ -38,6 +38,11 @@ const (
 // +kubebuilder:validation:XValidation:rule="!has(self.protocols) || !self.protocols.exists(p, p == 'FTP' || p == 'FTPS') || (has(self.identityProviderType) && self.identityProviderType != 'SERVICE_MANAGED')",message="FTP and FTPS need identityProviderType AWS_DIRECTORY_SERVICE, AWS_LAMBDA or API_GATEWAY"
 // +kubebuilder:validation:XValidation:rule="!has(self.protocols) || !self.protocols.exists(p, p == 'AS2') || (has(self.endpointType) && self.endpointType == 'VPC' && (!has(self.domain) || self.domain == 'S3'))",message="AS2 needs endpointType VPC and the S3 domain"
 // +kubebuilder:validation:XValidation:rule="!has(self.endpointType) || self.endpointType != 'VPC' || (has(self.endpointDetails) && has(self.endpointDetails.vpcId))",message="endpointType VPC needs endpointDetails.vpcId"
+// +kubebuilder:validation:XValidation:rule="!has(self.endpointType) || self.endpointType != 'VPC' || (has(self.endpointDetails) && has(self.endpointDetails.subnetIds))",message="endpointType VPC needs endpointDetails.subnetIds"
+// +kubebuilder:validation:XValidation:rule="!has(self.endpointDetails) || !has(self.endpointDetails.vpcId) || (has(self.endpointType) && self.endpointType == 'VPC')",message="endpointDetails.vpcId can only be used with endpointType VPC"
+// +kubebuilder:validation:XValidation:rule="!has(self.endpointDetails) || !has(self.endpointDetails.subnetIds) || (has(self.endpointType) && self.endpointType == 'VPC')",message="endpointDetails.subnetIds can only be used with endpointType VPC"
+// +kubebuilder:validation:XValidation:rule="!has(self.endpointDetails) || !has(self.endpointDetails.securityGroupIds) || (has(self.endpointType) && self.endpointType == 'VPC')",message="endpointDetails.securityGroupIds can only be used with endpointType VPC"
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.endpointDetails) || !has(oldSelf.endpointDetails.vpcId) || !has(self.endpointDetails) || !has(self.endpointDetails.vpcId) || self.endpointDetails.vpcId == oldSelf.endpointDetails.vpcId",message="endpointDetails.vpcId cannot change: AWS cannot move a server's endpoint to another VPC; create a new TransferServer"
 // +kubebuilder:validation:XValidation:rule="!has(self.endpointType) || self.endpointType != 'VPC_ENDPOINT' || (has(self.endpointDetails) && has(self.endpointDetails.vpcEndpointId))",message="endpointType VPC_ENDPOINT needs endpointDetails.vpcEndpointId"
 // +kubebuilder:validation:XValidation:rule="!has(self.endpointDetails) || !has(self.endpointDetails.vpcEndpointId) || (has(self.endpointType) && self.endpointType == 'VPC_ENDPOINT')",message="endpointDetails.vpcEndpointId is only for endpointType VPC_ENDPOINT: with VPC, AWS creates the endpoint itself"
 // +kubebuilder:validation:XValidation:rule="!has(self.endpointDetails) || !has(self.endpointDetails.addressAllocationIds) || (has(self.endpointType) && self.endpointType == 'VPC')",message="endpointDetails.addressAllocationIds can only be used with endpointType VPC"
@@ -126,6 +131,7 @@ type TransferServerSpec struct {
 
 	// Certificate is the ARN of the ACM certificate for FTPS.
 	// +kubebuilder:validation:MaxLength=1600
+	// +kubebuilder:validation:Pattern=`^arn:[a-z0-9-]+:acm:[a-z0-9-]+:[0-9]{12}:certificate/\S+$`
 	// +optional
 	Certificate string `json:"certificate,omitempty"`
 
@@ -188,13 +194,15 @@ type LogDestinationARN string
 
 // EndpointDetails are the VPC settings of a server with endpointType VPC or VPC_ENDPOINT.
 type EndpointDetails struct {
-	// VpcID is the VPC the server's endpoint lives in (endpointType VPC).
+	// VpcID is the VPC the server's endpoint lives in (endpointType VPC). It cannot change once
+	// set, since AWS cannot move an endpoint to another VPC: create a new TransferServer instead.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=64
 	// +optional
 	VpcID string `json:"vpcId,omitempty"`
 
-	// SubnetIDs are the subnets of the endpoint (endpointType VPC).
+	// SubnetIDs are the subnets of the endpoint (endpointType VPC, which needs at least one).
+	// +kubebuilder:validation:MinItems=1
 	// +kubebuilder:validation:MaxItems=64
 	// +listType=set
 	// +optional
@@ -211,8 +219,8 @@ type EndpointDetails struct {
 	// AddressAllocationIDs attach Elastic IPs to the endpoint, one for each subnet, to make a
 	// VPC server internet-facing. AWS allows changing them only while the server is stopped and
 	// only once its subnets are set: the operator stops the server, sets subnets first, then
-	// the Elastic IPs, and starts the server again.
-	// +kubebuilder:validation:MaxItems=64
+	// the Elastic IPs, and starts the server again. AWS takes at most three.
+	// +kubebuilder:validation:MaxItems=3
 	// +listType=set
 	// +optional
 	AddressAllocationIDs []string `json:"addressAllocationIds,omitempty"`

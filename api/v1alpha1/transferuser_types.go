@@ -13,7 +13,7 @@ import (
 // +kubebuilder:validation:XValidation:rule="has(self.userName) == has(oldSelf.userName) && (!has(self.userName) || self.userName == oldSelf.userName)",message="userName is immutable: AWS cannot rename a user; create a new TransferUser"
 // +kubebuilder:validation:XValidation:rule="has(self.region) == has(oldSelf.region) && (!has(self.region) || self.region == oldSelf.region)",message="region is immutable"
 // +kubebuilder:validation:XValidation:rule="!has(self.homeDirectoryMappings) || (has(self.homeDirectoryType) && self.homeDirectoryType == 'LOGICAL')",message="homeDirectoryMappings need homeDirectoryType LOGICAL"
-// +kubebuilder:validation:XValidation:rule="!has(self.homeDirectoryType) || self.homeDirectoryType != 'LOGICAL' || !has(self.homeDirectory)",message="homeDirectory is for homeDirectoryType PATH; with LOGICAL use homeDirectoryMappings"
+// +kubebuilder:validation:XValidation:rule="!has(self.homeDirectoryType) || self.homeDirectoryType != 'LOGICAL' || has(self.homeDirectoryMappings)",message="homeDirectoryType LOGICAL needs homeDirectoryMappings"
 type TransferUserSpec struct {
 	// ServerRef names the TransferServer, in this namespace, that the user belongs to. The user
 	// waits until that server is Ready, and follows it if the server is replaced.
@@ -53,14 +53,15 @@ type TransferUserSpec struct {
 	// +optional
 	HomeDirectoryType string `json:"homeDirectoryType,omitempty"`
 
-	// HomeDirectory is the landing directory, such as /bucket/home/alice.
+	// HomeDirectory is the landing directory, such as /bucket/home/alice. With homeDirectoryType
+	// LOGICAL it is a path of the logical tree.
 	// +kubebuilder:validation:MaxLength=1024
 	// +kubebuilder:validation:Pattern=`^(|/.*)$`
 	// +optional
 	HomeDirectory string `json:"homeDirectory,omitempty"`
 
-	// HomeDirectoryMappings map the paths clients see to bucket or file system paths, in order
-	// (homeDirectoryType LOGICAL).
+	// HomeDirectoryMappings map the paths clients see to bucket or file system paths, in order.
+	// They are required by homeDirectoryType LOGICAL and refused with any other type.
 	// +kubebuilder:validation:MinItems=1
 	// +kubebuilder:validation:MaxItems=50000
 	// +listType=atomic
@@ -105,7 +106,10 @@ type TransferUserSpec struct {
 }
 
 // SSHPublicKey is a public key in OpenSSH authorized_keys form: type, base64 key, optional comment.
+// AWS accepts RSA (ssh-rsa), ED25519 (ssh-ed25519) and ECDSA (ecdsa-sha2-nistp256, -nistp384,
+// -nistp521) keys, and no other type, such as ssh-dss.
 // +kubebuilder:validation:MaxLength=2048
+// +kubebuilder:validation:XValidation:rule="self.matches('^[[:space:]]*(ssh-rsa|ssh-ed25519|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521)[[:space:]]')",message="AWS accepts only ssh-rsa, ssh-ed25519 and ecdsa-sha2-nistp256, -nistp384 and -nistp521 keys"
 // +kubebuilder:validation:Pattern=`^\s*(ssh|ecdsa)-[a-z0-9-]+[ \t]+(([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{1,3})?(={0,3})?)(\s*|[ \t]+[\S \t]*\s*)$`
 type SSHPublicKey string
 

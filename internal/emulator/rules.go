@@ -153,17 +153,24 @@ func checkEndpointComplete(s *ServerRecord) error {
 	return nil
 }
 
+// maxAddressAllocations is the number of Elastic IPs a server's endpoint takes.
+const maxAddressAllocations = 3
+
 // checkAddressAllocations: SDK EndpointDetails.AddressAllocationIds: "You
 // cannot set this parameter for Transfer Family servers that use the FTP
 // protocol"; "AddressAllocationIds can't contain duplicates, and must be
 // equal in length to SubnetIds"; "You can't set address allocation IDs for
 // servers that have an IpAddressType set to DUALSTACK". SDK IpAddressType:
 // "It cannot be updated to DUALSTACK if the server has AddressAllocationIds
-// specified."
+// specified." SDK EndpointType: "directly associate up to three Elastic IPv4
+// addresses (BYO IP included) with your server's endpoint".
 func checkAddressAllocations(s *ServerRecord) error {
 	ids := s.EndpointDetails.AddressAllocationIDs
 	if len(ids) == 0 {
 		return nil
+	}
+	if len(ids) > maxAddressAllocations {
+		return errInvalidRequest("EndpointDetails.AddressAllocationIds has %d entries; a server takes at most %d Elastic IPs", len(ids), maxAddressAllocations)
 	}
 	if slices.Contains(s.Protocols, protocolFTP) {
 		return errInvalidRequest("EndpointDetails.AddressAllocationIds cannot be set for a server whose Protocols include FTP")

@@ -212,6 +212,13 @@ func TestOfflineOnlyChanges(t *testing.T) {
 			SubnetIds: []string{"subnet-x", "subnet-y"},
 		}}), "changing SubnetIds without AddressAllocationIds")
 	})
+	t.Run("at most three Elastic IPs", func(t *testing.T) {
+		id := createServer(t, c, vpcServer(4))
+		stop(t, id)
+		wantAPIError(t, update(ctxT(t), &transfer.UpdateServerInput{ServerId: aws.String(id), EndpointDetails: &types.EndpointDetails{
+			AddressAllocationIds: []string{"eipalloc-a", "eipalloc-b", "eipalloc-c", "eipalloc-d"},
+		}}), "InvalidRequestException", "AddressAllocationIds", "at most 3")
+	})
 	t.Run("VPC endpoint identity", func(t *testing.T) {
 		id := createServer(t, c, vpcServer(1))
 		wantAPIError(t, update(ctxT(t), &transfer.UpdateServerInput{ServerId: aws.String(id), EndpointDetails: &types.EndpointDetails{VpcId: aws.String("vpc-other")}}),

@@ -1,6 +1,10 @@
 package transfer
 
 import (
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rsa"
 	"errors"
 	"fmt"
 	"io"
@@ -24,16 +28,55 @@ func (Sensitive) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, redacted
 // MarshalJSON returns a placeholder, never the secret.
 func (Sensitive) MarshalJSON() ([]byte, error) { return []byte(`"` + redacted + `"`), nil }
 
-// ErrInvalidHostKey is returned for a host key that is not an SSH private key. It says nothing
-// of the key's content.
-var ErrInvalidHostKey = errors.New("the host key is not an SSH private key in PEM or OpenSSH format")
+// ErrInvalidHostKey is wrapped by every error HostKeyFingerprint returns: the host key is one AWS
+// would refuse. The message states the rule the key breaks, by its format, type or size, and
+// never anything of the key's content.
+var ErrInvalidHostKey = errors.New("invalid host key")
 
-// HostKeyFingerprint returns the fingerprint AWS reports for a server with the given host private
-// key: "SHA256:" and the unpadded base64 SHA-256 of the public key.
+// Host key rules, from the SDK's CreateServerInput.HostKey: "The RSA, ECDSA, or ED25519 private
+// key", made with ssh-keygen -N "" (no passphrase); RSA: "Use a minimum value of 2048 for the -b
+// option"; ECDSA: "Valid values for the -b option for ECDSA are 256, 384, and 521". The model's
+// HostKey shape allows at most 4096 characters.
+const (
+	maxHostKeyLength  = 4096
+	minRSAHostKeyBits = 2048
+)
+
+var (
+	errHostKeyFormat     = fmt.Errorf("%w: not an SSH private key in PEM or OpenSSH format", ErrInvalidHostKey)
+	errHostKeyPassphrase = fmt.Errorf("%w: it is protected by a passphrase; AWS takes only keys without one (ssh-keygen -N \"\")", ErrInvalidHostKey)
+	errHostKeyType       = fmt.Errorf("%w: AWS takes only RSA, ECDSA and ED25519 host keys", ErrInvalidHostKey)
+)
+
+// HostKeyFingerprint checks that AWS would accept privateKey as a server's host key and returns
+// the fingerprint AWS reports for it: "SHA256:" and the unpadded base64 SHA-256 of the public key.
 func HostKeyFingerprint(privateKey Sensitive) (string, error) {
-	signer, err := ssh.ParsePrivateKey([]byte(privateKey))
+	if n := len(privateKey); n > maxHostKeyLength {
+		return "", fmt.Errorf("%w: it is %d characters long; AWS takes at most %d", ErrInvalidHostKey, n, maxHostKeyLength)
+	}
+	key, err := ssh.ParseRawPrivateKey([]byte(privateKey))
 	if err != nil {
-		return "", ErrInvalidHostKey
+		if _, ok := errors.AsType[*ssh.PassphraseMissingError](err); ok {
+			return "", errHostKeyPassphrase
+		}
+		return "", errHostKeyFormat
+	}
+	switch k := key.(type) {
+	case *rsa.PrivateKey:
+		if bits := k.N.BitLen(); bits < minRSAHostKeyBits {
+			return "", fmt.Errorf("%w: it is a %d-bit RSA key; AWS takes RSA keys of at least %d bits", ErrInvalidHostKey, bits, minRSAHostKeyBits)
+		}
+	case *ecdsa.PrivateKey:
+		if c := k.Curve; c != elliptic.P256() && c != elliptic.P384() && c != elliptic.P521() {
+			return "", fmt.Errorf("%w: it is an ECDSA key on %s; AWS takes ECDSA keys of 256, 384 or 521 bits", ErrInvalidHostKey, c.Params().Name)
+		}
+	case ed25519.PrivateKey, *ed25519.PrivateKey:
+	default:
+		return "", errHostKeyType
+	}
+	signer, err := ssh.NewSignerFromKey(key)
+	if err != nil {
+		return "", errHostKeyFormat
 	}
 	return ssh.FingerprintSHA256(signer.PublicKey()), nil
 }

@@ -8,11 +8,13 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/asn1"
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"math/big"
 	"strings"
 	"sync"
 	"testing"
@@ -100,8 +102,9 @@ func TestHostKeyFingerprint(t *testing.T) {
 	}
 }
 
-// TestHostKeyFingerprintInvalid checks that anything but an unencrypted private key is
-// ErrInvalidHostKey, and that the error repeats nothing of the input.
+// TestHostKeyFingerprintInvalid checks that a host key AWS would refuse is an error wrapping
+// ErrInvalidHostKey that states the rule it breaks, and that the error repeats nothing of the
+// input.
 func TestHostKeyFingerprintInvalid(t *testing.T) {
 	_, edKey, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
@@ -111,22 +114,42 @@ func TestHostKeyFingerprintInvalid(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	smallRSA, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p224, err := ecdsa.GenerateKey(elliptic.P224(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p224DER, err := x509.MarshalECPrivateKey(p224)
+	if err != nil {
+		t.Fatal(err)
+	}
 	valid := string(testHostKeys(t)[0].private)
 	for _, tc := range []struct {
 		name string
 		key  string
+		want string
 	}{
-		{"empty", ""},
-		{"garbage", "this is not a key but a secret-looking string 0123456789"},
-		{"PEM with a broken body", "-----BEGIN OPENSSH PRIVATE KEY-----\nc2VjcmV0LWJvZHktdGhhdC1pcy1ub3QtYS1rZXk=\n-----END OPENSSH PRIVATE KEY-----\n"},
-		{"truncated key", valid[:len(valid)/2]},
-		{"public key", sshKey(1, "not private")},
-		{"passphrase-protected key", string(pem.EncodeToMemory(encrypted))},
+		{"empty", "", "not an SSH private key"},
+		{"garbage", "this is not a key but a secret-looking string 0123456789", "not an SSH private key"},
+		{"PEM with a broken body", "-----BEGIN OPENSSH PRIVATE KEY-----\nc2VjcmV0LWJvZHktdGhhdC1pcy1ub3QtYS1rZXk=\n-----END OPENSSH PRIVATE KEY-----\n", "not an SSH private key"},
+		{"truncated key", valid[:len(valid)/2], "not an SSH private key"},
+		{"public key", sshKey(1, "not private"), "not an SSH private key"},
+		{"passphrase-protected key", string(pem.EncodeToMemory(encrypted)), "protected by a passphrase"},
+		{"longer than AWS takes", valid + strings.Repeat("\n", 4096), fmt.Sprintf("it is %d characters long; AWS takes at most 4096", len(valid)+4096)},
+		{"1024-bit RSA key", string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(smallRSA)})), "a 1024-bit RSA key; AWS takes RSA keys of at least 2048 bits"},
+		{"ECDSA key on P-224", string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: p224DER})), "an ECDSA key on P-224; AWS takes ECDSA keys of 256, 384 or 521 bits"},
+		{"DSA key", dsaPrivateKeyPEM(t), "AWS takes only RSA, ECDSA and ED25519 host keys"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := HostKeyFingerprint(Sensitive(tc.key))
 			if !errors.Is(err, ErrInvalidHostKey) {
 				t.Fatalf("HostKeyFingerprint() error = %v, want ErrInvalidHostKey", err)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("HostKeyFingerprint() error = %q, want it to say %q", err, tc.want)
 			}
 			if got != "" {
 				t.Errorf("HostKeyFingerprint() = %q, want \"\"", got)
@@ -138,6 +161,21 @@ func TestHostKeyFingerprintInvalid(t *testing.T) {
 			}
 		})
 	}
+}
+
+// dsaPrivateKeyPEM returns a DSA private key in the OpenSSL PEM form x/crypto/ssh parses. Its
+// numbers make no working key: only the type matters here.
+func dsaPrivateKeyPEM(t *testing.T) string {
+	t.Helper()
+	p := new(big.Int).SetBit(big.NewInt(1), 1023, 1)
+	der, err := asn1.Marshal(struct {
+		Version       int
+		P, Q, G, Y, X *big.Int
+	}{0, p, big.NewInt(11), big.NewInt(2), big.NewInt(3), big.NewInt(5)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "DSA PRIVATE KEY", Bytes: der}))
 }
 
 // TestSensitiveRedacted checks that a Sensitive value prints as [redacted] however it is

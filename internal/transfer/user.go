@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/transfer"
 	"github.com/aws/aws-sdk-go-v2/service/transfer/types"
+	"golang.org/x/crypto/ssh"
 
 	"github.com/transfer-operator/transfer-operator/api/v1alpha1"
 )
@@ -73,15 +74,27 @@ func UserARN(serverARN, userName string) string {
 	return prefix + ":user/" + id + "/" + userName
 }
 
+// acceptedUserKeyTypes are the SSH key types AWS imports. SDK CreateUserInput.SshPublicKeyBody:
+// "Transfer Family accepts RSA, ECDSA, and ED25519 keys", of type ssh-rsa, ssh-ed25519,
+// ecdsa-sha2-nistp256, ecdsa-sha2-nistp384 or ecdsa-sha2-nistp521.
+var acceptedUserKeyTypes = []string{
+	ssh.KeyAlgoRSA, ssh.KeyAlgoED25519, ssh.KeyAlgoECDSA256, ssh.KeyAlgoECDSA384, ssh.KeyAlgoECDSA521,
+}
+
 // ValidateUserSpec checks what the CRD schema cannot: that the policy is JSON and that every SSH
-// key parses. Its error names the field.
+// key parses as a key of a type AWS accepts. (The schema refuses other types too, but not in
+// objects stored before it did.) Its error names the field.
 func ValidateUserSpec(s *v1alpha1.TransferUserSpec) error {
 	if s.Policy != "" && !json.Valid([]byte(s.Policy)) {
 		return fmt.Errorf("spec.policy is not valid JSON")
 	}
 	for i, k := range s.SSHPublicKeys {
-		if _, err := ParsePublicKey(string(k)); err != nil {
+		pk, err := ParsePublicKey(string(k))
+		if err != nil {
 			return fmt.Errorf("spec.sshPublicKeys[%d] is not an SSH public key: %v", i, err)
+		}
+		if t, _, _ := strings.Cut(pk.Material, " "); !slices.Contains(acceptedUserKeyTypes, t) {
+			return fmt.Errorf("spec.sshPublicKeys[%d] is a %s key; AWS accepts only %s keys", i, t, strings.Join(acceptedUserKeyTypes, ", "))
 		}
 	}
 	return nil

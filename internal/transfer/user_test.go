@@ -1,6 +1,11 @@
 package transfer
 
 import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
+	"math/big"
 	"strings"
 	"testing"
 
@@ -8,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/transfer"
 	"github.com/aws/aws-sdk-go-v2/service/transfer/types"
 	"github.com/google/go-cmp/cmp"
+	"golang.org/x/crypto/ssh"
 
 	"github.com/transfer-operator/transfer-operator/api/v1alpha1"
 )
@@ -605,6 +611,16 @@ func TestValidateUserSpec(t *testing.T) {
 			spec:    v1alpha1.TransferUserSpec{SSHPublicKeys: keys(sshKey(1, "")[:40])},
 			wantErr: "spec.sshPublicKeys[0]",
 		},
+		{
+			name:    "DSA key",
+			spec:    v1alpha1.TransferUserSpec{SSHPublicKeys: keys(sshKey(1, ""), dsaPublicKey(t))},
+			wantErr: "spec.sshPublicKeys[1] is a ssh-dss key; AWS accepts only ssh-rsa, ssh-ed25519, ecdsa-sha2-nistp256",
+		},
+		{
+			name:    "certificate",
+			spec:    v1alpha1.TransferUserSpec{SSHPublicKeys: keys(userCertificate(t))},
+			wantErr: "spec.sshPublicKeys[0] is a ssh-ed25519-cert-v01@openssh.com key",
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := ValidateUserSpec(&tc.spec)
@@ -616,6 +632,36 @@ func TestValidateUserSpec(t *testing.T) {
 			}
 		})
 	}
+}
+
+// dsaPublicKey returns an ssh-dss authorized_keys line. Its numbers have the sizes of a DSA key
+// but make no working key: only the type matters here.
+func dsaPublicKey(t *testing.T) string {
+	t.Helper()
+	bits := func(n int) *big.Int { return new(big.Int).SetBit(big.NewInt(1), n-1, 1) }
+	blob := ssh.Marshal(struct {
+		Type       string
+		P, Q, G, Y *big.Int
+	}{ssh.InsecureKeyAlgoDSA, bits(1024), bits(160), big.NewInt(2), big.NewInt(3)})
+	return ssh.InsecureKeyAlgoDSA + " " + base64.StdEncoding.EncodeToString(blob) + " old@host"
+}
+
+// userCertificate returns the authorized_keys line of an OpenSSH certificate for sshKey(1).
+func userCertificate(t *testing.T) string {
+	t.Helper()
+	pub, _, _, _, err := ssh.ParseAuthorizedKey([]byte(sshKey(1, "")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, err := ssh.NewSignerFromKey(ed25519.NewKeyFromSeed(bytes.Repeat([]byte{9}, ed25519.SeedSize)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert := &ssh.Certificate{Key: pub, CertType: ssh.UserCert, ValidBefore: ssh.CertTimeInfinity}
+	if err := cert.SignCert(rand.Reader, ca); err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(ssh.MarshalAuthorizedKey(cert)))
 }
 
 // TestDesiredKeys checks that the spec's keys are parsed, stripped of comments, kept in spec
