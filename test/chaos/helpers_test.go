@@ -556,8 +556,11 @@ func (t tally) String() string {
 		t.objects, t.resources, len(t.missing), len(t.duplicated), len(t.unowned))
 }
 
-// tally counts the AWS resources per object of the env.
-func (e *env) tally() tally {
+// tally counts the AWS resources per object of the env in the operator's default region.
+func (e *env) tally() tally { return e.tallyIn(region) }
+
+// tallyIn counts the AWS resources per object of the env in the given regions.
+func (e *env) tallyIn(regions ...string) tally {
 	e.t.Helper()
 	servers, err := e.servers()
 	if err != nil {
@@ -576,12 +579,15 @@ func (e *env) tally() tally {
 	}
 	count := map[string]int{}
 	var t tally
-	for _, srv := range e.emu.Snapshot().Regions[region].Servers {
-		t.resources++
-		e.own(owners, count, &t, "server "+srv.ServerID, srv.Tags, "TransferServer/")
-		for _, u := range srv.Users {
+	snap := e.emu.Snapshot()
+	for _, reg := range regions {
+		for _, srv := range snap.Regions[reg].Servers {
 			t.resources++
-			e.own(owners, count, &t, "user "+srv.ServerID+"/"+u.UserName, u.Tags, "TransferUser/")
+			e.own(owners, count, &t, "server "+srv.ServerID, srv.Tags, "TransferServer/")
+			for _, u := range srv.Users {
+				t.resources++
+				e.own(owners, count, &t, "user "+srv.ServerID+"/"+u.UserName, u.Tags, "TransferUser/")
+			}
 		}
 	}
 	t.objects = len(owners)
