@@ -195,6 +195,32 @@ func TestUserNoCallsWhenNothingChanged(t *testing.T) {
 	g.Expect(calls.Writes()).To(BeZero(), "a reformatted policy is the same policy: %v", calls)
 }
 
+// TestUserUntypedMappingSendsNoUpdate checks that a LOGICAL user whose mapping leaves out the
+// type, which AWS (and so the emulator) reports as its default DIRECTORY, sends no UpdateUser
+// however many resyncs describe it.
+func TestUserUntypedMappingSendsNoUpdate(t *testing.T) {
+	g := NewWithT(t)
+	ns := newNamespace(t)
+	srv := readyServer(t, ns, "srv")
+	usr := newUser(ns, "untyped", "srv", func(u *v1alpha1.TransferUserSpec) {
+		u.HomeDirectoryType = "LOGICAL"
+		u.HomeDirectoryMappings = []v1alpha1.HomeDirectoryMapEntry{{Entry: "/", Target: "/bucket/home/${Transfer:UserName}"}}
+	})
+	create(t, usr)
+	waitReady(t, usr)
+	g.Expect(awsUser(g, srv.Status.ServerID, "untyped").HomeDirectoryMappings).To(Equal(
+		[]emulator.HomeDirectoryMapEntry{{Entry: "/", Target: "/bucket/home/untyped", Type: "DIRECTORY"}}))
+
+	// A resync describes the user, then sends what differs before the next one describes it:
+	// once four describes have happened, the first three resyncs have sent all they would.
+	emu.ResetCalls()
+	g.Eventually(func() int { return emu.Calls().Of("DescribeUser") }).
+		WithTimeout(2 * timeout).WithPolling(100 * time.Millisecond).Should(BeNumerically(">=", 4))
+	calls := emu.Calls()
+	g.Expect(calls.Of("UpdateUser")).To(BeZero(), "calls: %v", calls)
+	g.Expect(calls.Writes()).To(BeZero(), "calls: %v", calls)
+}
+
 // TestUserSSHKeysAsASet checks that keys are imported and deleted to match the spec, and that
 // reordering keys or changing a comment changes nothing.
 func TestUserSSHKeysAsASet(t *testing.T) {

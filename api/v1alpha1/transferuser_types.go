@@ -127,7 +127,7 @@ type HomeDirectoryMapEntry struct {
 	// +required
 	Target string `json:"target"`
 
-	// Type is FILE or DIRECTORY. AWS defaults to FILE.
+	// Type is FILE or DIRECTORY. AWS defaults to DIRECTORY; a type left out is not compared.
 	// +kubebuilder:validation:Enum=FILE;DIRECTORY
 	// +optional
 	Type string `json:"type,omitempty"`

@@ -38,19 +38,28 @@ const (
 	homeDirectoryPath    = "PATH"
 	homeDirectoryLogical = "LOGICAL"
 
-	// Defaults of CreateServer. SDK CreateServerInput: Domain "The default
-	// value is S3", IdentityProviderType "The default value is
-	// SERVICE_MANAGED", IpAddressType "The default value is IPV4";
-	// ProtocolDetails: "If a TlsSessionResumptionMode value is not specified
-	// during CreateServer, it is set to ENFORCED by default", "PassiveIp=AUTO
-	// is assigned by default to FTP and FTPS type servers" (the emulator
-	// reports it for every server); S3StorageOptions: "If using the API or CLI,
-	// this is disabled by default"; SftpAuthenticationMethods:
-	// "PUBLIC_KEY_OR_PASSWORD ... This is the default value". The endpoint
-	// type, protocol and security policy defaults are those terraform's
-	// aws_transfer_server schema mirrors from the service.
+	// Defaults AWS applies to a field a request leaves out, and reports for it afterwards.
+	//   - SDK CreateServerInput: Domain "The default value is S3", IdentityProviderType "The
+	//     default value is SERVICE_MANAGED", IpAddressType "The default value is IPV4".
+	//   - SDK ProtocolDetails: "If a TlsSessionResumptionMode value is not specified during
+	//     CreateServer, it is set to ENFORCED by default"; "PassiveIp=AUTO is assigned by
+	//     default to FTP and FTPS type servers". AWS reports AUTO, ENFORCED and DEFAULT for an SFTP
+	//     server too, and no As2Transports (terraform TestAccTransferServer_basic, run against AWS:
+	//     passive_ip "AUTO", set_stat_option "DEFAULT", tls_session_resumption_mode "ENFORCED",
+	//     as2_transports.# 0). An AS2 server is given HTTP, "Currently, only HTTP is supported".
+	//   - SDK S3StorageOptions: "If using the API or CLI, this is disabled by default".
+	//   - SDK IdentityProviderDetails.SftpAuthenticationMethods: "PUBLIC_KEY_OR_PASSWORD ... This
+	//     is the default value", for "SFTP-enabled servers, and for custom identity providers only".
+	//   - Transfer Family user guide, "Security policies for AWS Transfer Family servers":
+	//     "TransferSecurityPolicy-2024-01 is the default security policy attached to your server
+	//     when creating a server using the console, API, or CLI" (the SDK is silent).
+	//   - The endpoint type PUBLIC and the protocol SFTP: terraform's aws_transfer_server schema
+	//     default and TestAccTransferServer_basic (endpoint_type "PUBLIC", protocols [SFTP]).
+	//   - SDK HomeDirectoryMapEntry.Type: "By default, home directory mappings have a Type of
+	//     DIRECTORY when you create a Transfer Family server."
+	//   - HomeDirectoryType PATH: terraform's aws_transfer_user schema default (the SDK is silent).
 	defaultEndpointType          = endpointPublic
-	defaultSecurityPolicy        = "TransferSecurityPolicy-2018-11"
+	defaultSecurityPolicy        = "TransferSecurityPolicy-2024-01"
 	defaultPassiveIP             = "AUTO"
 	defaultTLSResumption         = "ENFORCED"
 	defaultSetStatOption         = "DEFAULT"
@@ -58,6 +67,7 @@ const (
 	defaultDirectoryListing      = "DISABLED"
 	defaultSftpAuthMethods       = "PUBLIC_KEY_OR_PASSWORD"
 	defaultHomeDirectoryType     = homeDirectoryPath
+	defaultMapType               = "DIRECTORY"
 	userNameVariable             = "${Transfer:UserName}"
 	userNameVariableLowerVariant = "${transfer:UserName}"
 

@@ -98,7 +98,10 @@ func partition(regionName string) string {
 }
 
 // newServerRecord is a server as CreateServer makes it before applying the
-// request: the service's defaults (see rules.go).
+// request: the defaults AWS documents for each field a request leaves out
+// (sources in rules.go). The defaults that depend on the rest of the server
+// (SftpAuthenticationMethods, As2Transports) are filled in once the request
+// is applied.
 func newServerRecord() ServerRecord {
 	return ServerRecord{
 		Domain:               domainS3,
@@ -109,7 +112,6 @@ func newServerRecord() ServerRecord {
 			PassiveIP:                defaultPassiveIP,
 			TLSSessionResumptionMode: defaultTLSResumption,
 			SetStatOption:            defaultSetStatOption,
-			As2Transports:            []string{defaultAs2Transport},
 		},
 		SecurityPolicyName: defaultSecurityPolicy,
 		IPAddressType:      ipv4,
@@ -196,10 +198,15 @@ func applyServerSettings(rec *ServerRecord, in *serverSettingsInput) error {
 // addresses (SDK DescribedServer.As2ServiceManagedEgressIpAddresses: "assigned
 // automatically when you create an AS2 server ... if you update an existing
 // server and add the AS2 protocol, static IP addresses are assigned as
-// well"); e.mu must be held.
+// well") and the transport of AS2 messages (SDK ProtocolDetails.As2Transports:
+// "Currently, only HTTP is supported"; an SFTP server reports none, see
+// rules.go); e.mu must be held.
 func (e *Emulator) completeServerLocked(rec *ServerRecord) {
 	if rec.EndpointType == endpointVPC && rec.EndpointDetails.VpcEndpointID == "" {
 		rec.EndpointDetails.VpcEndpointID = "vpce-" + e.randomHex(17)
+	}
+	if slices.Contains(rec.Protocols, protocolAS2) && len(rec.ProtocolDetails.As2Transports) == 0 {
+		rec.ProtocolDetails.As2Transports = []string{defaultAs2Transport}
 	}
 	if slices.Contains(rec.Protocols, protocolAS2) && len(rec.As2ServiceManagedEgressIPAddresses) == 0 {
 		for range 2 {

@@ -35,7 +35,7 @@ func TestServerLifecycle(t *testing.T) {
 		{"EndpointType", string(s.EndpointType), "PUBLIC"},
 		{"IdentityProviderType", string(s.IdentityProviderType), "SERVICE_MANAGED"},
 		{"IpAddressType", string(s.IpAddressType), "IPV4"},
-		{"SecurityPolicyName", aws.ToString(s.SecurityPolicyName), "TransferSecurityPolicy-2018-11"},
+		{"SecurityPolicyName", aws.ToString(s.SecurityPolicyName), "TransferSecurityPolicy-2024-01"},
 		{"HostKeyFingerprint", aws.ToString(s.HostKeyFingerprint), fingerprint},
 		{"ProtocolDetails.TlsSessionResumptionMode", string(s.ProtocolDetails.TlsSessionResumptionMode), "ENFORCED"},
 		{"ProtocolDetails.PassiveIp", aws.ToString(s.ProtocolDetails.PassiveIp), "AUTO"},

@@ -20,13 +20,13 @@ func (e *Emulator) userLocked(regionName, serverID, userName string) (*serverSta
 
 // applyUserSettings applies the members of a CreateUser or UpdateUser
 // request to u and checks the result. Mapping targets are stored with
-// ${Transfer:UserName} expanded; a user whose HomeDirectoryType becomes PATH
-// loses its mappings.
+// ${Transfer:UserName} expanded and a mapping without a type as DIRECTORY; a
+// user whose HomeDirectoryType becomes PATH loses its mappings.
 func applyUserSettings(u *UserRecord, in *userSettingsInput) error {
 	setString(&u.HomeDirectory, in.HomeDirectory)
 	setString(&u.HomeDirectoryType, in.HomeDirectoryType)
 	if in.HomeDirectoryMappings != nil {
-		u.HomeDirectoryMappings = expandUserName(in.HomeDirectoryMappings, u.UserName)
+		u.HomeDirectoryMappings = withDefaultMapType(expandUserName(in.HomeDirectoryMappings, u.UserName))
 	}
 	if u.HomeDirectoryType == homeDirectoryPath && in.HomeDirectoryMappings == nil {
 		u.HomeDirectoryMappings = nil
@@ -42,6 +42,18 @@ func applyUserSettings(u *UserRecord, in *userSettingsInput) error {
 		return err
 	}
 	return checkPolicy(u.Policy)
+}
+
+// withDefaultMapType gives the mappings without a type the type AWS gives them
+// and reports (SDK HomeDirectoryMapEntry.Type: "By default, home directory
+// mappings have a Type of DIRECTORY"); it changes mappings in place.
+func withDefaultMapType(mappings []HomeDirectoryMapEntry) []HomeDirectoryMapEntry {
+	for i := range mappings {
+		if mappings[i].Type == "" {
+			mappings[i].Type = defaultMapType
+		}
+	}
+	return mappings
 }
 
 // createUser: SDK CreateUser: "You can only create and associate users with

@@ -189,8 +189,9 @@ func fuzzServerSpec(bits []byte, a string) DesiredServer {
 }
 
 // describedFromSpec is the server AWS would describe once d is applied: lists in another order,
-// security groups and the host key not reported. Fields the spec leaves out get values from
-// noise, as AWS's defaults or another tool's settings would.
+// a field the spec sets to its default reported or left out, security groups and the host key
+// not reported. Fields the spec leaves out get values from noise, as AWS's defaults or another
+// tool's settings would.
 func describedFromSpec(d DesiredServer, noise []byte, junk string) types.DescribedServer {
 	s, n := d.Spec, newBits(noise)
 	str := func(want string) *string {
@@ -208,6 +209,13 @@ func describedFromSpec(d DesiredServer, noise []byte, junk string) types.Describ
 		}
 		return want
 	}
+	// orOmitted is how AWS may report a field it reports as its default def: not at all.
+	orOmitted := func(reported, def string) string {
+		if reported == def && n.next() {
+			return ""
+		}
+		return reported
+	}
 	list := func(want []string) []string {
 		if want == nil {
 			if n.next() {
@@ -219,10 +227,16 @@ func describedFromSpec(d DesiredServer, noise []byte, junk string) types.Describ
 		slices.Reverse(out)
 		return out
 	}
+	listOrOmitted := func(want, def []string) []string {
+		if want != nil && sameSet(want, def) && n.next() {
+			return nil
+		}
+		return list(want)
+	}
 	o := types.DescribedServer{Arn: aws.String(testServerARN), ServerId: aws.String(testServerID), State: types.StateOnline}
 	o.Domain = types.Domain(enum(s.Domain))
-	o.Protocols = toEnums[types.Protocol](list(nilIfNil(s.Protocols, protocolStrings(s.Protocols))))
-	o.EndpointType = types.EndpointType(enum(s.EndpointType))
+	o.Protocols = toEnums[types.Protocol](listOrOmitted(nilIfNil(s.Protocols, protocolStrings(s.Protocols)), []string{defaultProtocol}))
+	o.EndpointType = types.EndpointType(orOmitted(enum(s.EndpointType), defaultEndpointType))
 	if e := s.EndpointDetails; e != nil || n.next() {
 		if e == nil {
 			e = &v1alpha1.EndpointDetails{}
@@ -231,37 +245,42 @@ func describedFromSpec(d DesiredServer, noise []byte, junk string) types.Describ
 			VpcId:                str(e.VpcID),
 			SubnetIds:            list(e.SubnetIDs),
 			VpcEndpointId:        str(e.VpcEndpointID),
-			AddressAllocationIds: list(e.AddressAllocationIDs),
+			AddressAllocationIds: listOrOmitted(e.AddressAllocationIDs, []string{}),
 		}
 	}
-	o.IpAddressType = types.IpAddressType(enum(s.IPAddressType))
-	o.IdentityProviderType = types.IdentityProviderType(enum(s.IdentityProviderType))
+	o.IpAddressType = types.IpAddressType(orOmitted(enum(s.IPAddressType), defaultIPAddressType))
+	o.IdentityProviderType = types.IdentityProviderType(orOmitted(enum(s.IdentityProviderType), defaultIdentityProviderType))
 	if ipd := s.IdentityProviderDetails; ipd != nil || n.next() {
 		if ipd == nil {
 			ipd = &v1alpha1.IdentityProviderDetails{}
 		}
 		o.IdentityProviderDetails = &types.IdentityProviderDetails{
 			Url: str(ipd.URL), InvocationRole: str(ipd.InvocationRole), DirectoryId: str(ipd.DirectoryID), Function: str(ipd.Function),
-			SftpAuthenticationMethods: types.SftpAuthenticationMethods(enum(ipd.SftpAuthenticationMethods)),
+			SftpAuthenticationMethods: types.SftpAuthenticationMethods(orOmitted(enum(ipd.SftpAuthenticationMethods), defaultSftpAuthentication)),
 		}
 	}
 	o.HostKeyFingerprint = str(d.HostKeyFingerprint)
 	o.Certificate, o.LoggingRole, o.SecurityPolicyName = str(s.Certificate), str(s.LoggingRole), str(s.SecurityPolicyName)
 	o.PreAuthenticationLoginBanner, o.PostAuthenticationLoginBanner = str(s.PreAuthenticationLoginBanner), str(s.PostAuthenticationLoginBanner)
-	o.StructuredLogDestinations = list(nilIfNil(s.StructuredLogDestinations, logDestinations(s.StructuredLogDestinations)))
+	o.StructuredLogDestinations = listOrOmitted(nilIfNil(s.StructuredLogDestinations, logDestinations(s.StructuredLogDestinations)), []string{})
 	if pd := s.ProtocolDetails; pd != nil || n.next() {
 		if pd == nil {
 			pd = &v1alpha1.ProtocolDetails{}
 		}
 		o.ProtocolDetails = &types.ProtocolDetails{
 			PassiveIp:                str(pd.PassiveIP),
-			TlsSessionResumptionMode: types.TlsSessionResumptionMode(enum(pd.TLSSessionResumptionMode)),
-			SetStatOption:            types.SetStatOption(enum(pd.SetStatOption)),
-			As2Transports:            toEnums[types.As2Transport](list(pd.As2Transports)),
+			TlsSessionResumptionMode: types.TlsSessionResumptionMode(orOmitted(enum(pd.TLSSessionResumptionMode), defaultTLSSessionResumption)),
+			SetStatOption:            types.SetStatOption(orOmitted(enum(pd.SetStatOption), defaultSetStatOption)),
+			As2Transports:            toEnums[types.As2Transport](listOrOmitted(pd.As2Transports, []string{defaultAs2Transport})),
+		}
+		if aws.ToString(o.ProtocolDetails.PassiveIp) == defaultPassiveIP && n.next() {
+			o.ProtocolDetails.PassiveIp = nil
 		}
 	}
 	if so := s.S3StorageOptions; so != nil && so.DirectoryListingOptimization != "" {
-		o.S3StorageOptions = &types.S3StorageOptions{DirectoryListingOptimization: types.DirectoryListingOptimization(so.DirectoryListingOptimization)}
+		if dlo := orOmitted(so.DirectoryListingOptimization, defaultDirectoryListing); dlo != "" {
+			o.S3StorageOptions = &types.S3StorageOptions{DirectoryListingOptimization: types.DirectoryListingOptimization(dlo)}
+		}
 	} else if n.next() {
 		o.S3StorageOptions = &types.S3StorageOptions{DirectoryListingOptimization: types.DirectoryListingOptimization(junk)}
 	}
@@ -480,8 +499,9 @@ func fuzzUserSpec(bits []byte, a, policy string) *v1alpha1.TransferUserSpec {
 }
 
 // describedUserFromSpec is the user AWS would describe once s is applied: the user name
-// variable expanded, FILE spelled or not, the policy reformatted, lists reordered, keys without
-// comments. Fields the spec leaves out get values from noise.
+// variable expanded, a default (PATH, DIRECTORY) reported or left out, the policy reformatted,
+// lists reordered, keys without comments. Fields the spec leaves out, a mapping's type included,
+// get values from noise.
 func describedUserFromSpec(s *v1alpha1.TransferUserSpec, noise []byte, junk string) types.DescribedUser {
 	n := newBits(noise)
 	expand := func(v string) string {
@@ -492,8 +512,11 @@ func describedUserFromSpec(s *v1alpha1.TransferUserSpec, noise []byte, junk stri
 	}
 	o := types.DescribedUser{Arn: aws.String(testUserARN), UserName: aws.String(testUserName), Role: aws.String(s.Role)}
 	o.HomeDirectoryType = types.HomeDirectoryType(s.HomeDirectoryType)
-	if s.HomeDirectoryType == "" && n.next() {
+	switch {
+	case s.HomeDirectoryType == "" && n.next():
 		o.HomeDirectoryType = types.HomeDirectoryType(junk)
+	case s.HomeDirectoryType == defaultHomeDirectoryType && n.next():
+		o.HomeDirectoryType = ""
 	}
 	switch {
 	case s.HomeDirectory != "":
@@ -503,9 +526,10 @@ func describedUserFromSpec(s *v1alpha1.TransferUserSpec, noise []byte, junk stri
 	}
 	for _, m := range s.HomeDirectoryMappings {
 		typ := m.Type
-		if typ == "" && n.next() {
-			typ = "FILE"
-		} else if typ == "FILE" && n.next() {
+		switch {
+		case typ == "":
+			typ = n.pick("", defaultMapType, "FILE", junk)
+		case typ == defaultMapType && n.next():
 			typ = ""
 		}
 		o.HomeDirectoryMappings = append(o.HomeDirectoryMappings, types.HomeDirectoryMapEntry{

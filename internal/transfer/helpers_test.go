@@ -32,7 +32,7 @@ const (
 	testLog2      = "arn:aws:logs:us-east-1:111122223333:log-group:two:*"
 	testWorkflow1 = "w-0123456789abcdef0"
 	testWorkflow2 = "w-0123456789abcdef1"
-	defaultPolicy = "TransferSecurityPolicy-2018-11"
+	defaultPolicy = "TransferSecurityPolicy-2024-01"
 	awsStackTag   = "aws:cloudformation:stack-name"
 )
 
@@ -85,8 +85,9 @@ func union(ms ...map[string]string) map[string]string {
 	return out
 }
 
-// awsServer is a PUBLIC server as DescribeServer reports it with AWS's defaults, the server's
-// bookkeeping tags and a tag AWS set, changed by mods.
+// awsServer is a PUBLIC SFTP server as DescribeServer reports it with AWS's defaults (no
+// As2Transports for a server without AS2), the server's bookkeeping tags and a tag AWS set,
+// changed by mods.
 func awsServer(mods ...func(*types.DescribedServer)) *Server {
 	d := types.DescribedServer{
 		Arn:                  aws.String(testServerARN),
@@ -103,7 +104,6 @@ func awsServer(mods ...func(*types.DescribedServer)) *Server {
 			PassiveIp:                aws.String("AUTO"),
 			TlsSessionResumptionMode: types.TlsSessionResumptionModeEnforced,
 			SetStatOption:            types.SetStatOptionDefault,
-			As2Transports:            []types.As2Transport{types.As2TransportHttp},
 		},
 		S3StorageOptions: &types.S3StorageOptions{DirectoryListingOptimization: types.DirectoryListingOptimizationDisabled},
 		UserCount:        aws.Int32(0),
@@ -156,15 +156,14 @@ func serverUpdate(set func(*transfer.UpdateServerInput)) *transfer.UpdateServerI
 	return in
 }
 
-// awsUser is the user alice as DescribeUser reports it: the test role, AWS's default PATH home
-// directory and the user's bookkeeping tags, changed by mods.
+// awsUser is the user alice as DescribeUser reports it: the test role, AWS's default home
+// directory type PATH without a home directory, and the user's bookkeeping tags, changed by mods.
 func awsUser(mods ...func(*types.DescribedUser)) *User {
 	d := types.DescribedUser{
 		Arn:               aws.String(testUserARN),
 		UserName:          aws.String(testUserName),
 		Role:              aws.String(testRole),
 		HomeDirectoryType: types.HomeDirectoryTypePath,
-		HomeDirectory:     aws.String("/"),
 		Tags:              tagList(userOwnerTags),
 	}
 	for _, mod := range mods {

@@ -146,56 +146,105 @@ type ServerUpdate struct {
 // IsEmpty reports whether the update carries no field.
 func (u ServerUpdate) IsEmpty() bool { return len(u.Fields) == 0 }
 
+// Defaults AWS applies to server fields nobody set, and so the value of a field AWS does not
+// report:
+//   - SDK CreateServerInput: IdentityProviderType "The default value is SERVICE_MANAGED",
+//     IpAddressType "The default value is IPV4".
+//   - SDK ProtocolDetails: "PassiveIp=AUTO is assigned by default"; TlsSessionResumptionMode "is
+//     set to ENFORCED by default"; As2Transports "Currently, only HTTP is supported".
+//   - SDK S3StorageOptions.DirectoryListingOptimization: "If using the API or CLI, this is disabled
+//     by default".
+//   - SDK IdentityProviderDetails.SftpAuthenticationMethods: "PUBLIC_KEY_OR_PASSWORD ... This is
+//     the default value".
+//   - EndpointType PUBLIC, Protocols [SFTP] and SetStatOption DEFAULT are what AWS reports for a
+//     server created with none of them (terraform-provider-aws TestAccTransferServer_basic).
+//
+// The security policy has a default too, but AWS says it "is subject to change", so a policy AWS
+// does not report is not taken to be any particular one.
+const (
+	defaultEndpointType         = string(types.EndpointTypePublic)
+	defaultProtocol             = string(types.ProtocolSftp)
+	defaultIPAddressType        = string(types.IpAddressTypeIpv4)
+	defaultIdentityProviderType = string(types.IdentityProviderTypeServiceManaged)
+	defaultSftpAuthentication   = string(types.SftpAuthenticationMethodsPublicKeyOrPassword)
+	defaultPassiveIP            = "AUTO"
+	defaultTLSSessionResumption = string(types.TlsSessionResumptionModeEnforced)
+	defaultSetStatOption        = string(types.SetStatOptionDefault)
+	defaultAs2Transport         = string(types.As2TransportHttp)
+	defaultDirectoryListing     = string(types.DirectoryListingOptimizationDisabled)
+)
+
+// comparer decides whether PlanServer sends a field the spec sets.
+type comparer struct {
+	// specChanged is true when the spec changed since it was last applied.
+	specChanged bool
+}
+
+// differs reports whether a field must be sent: the spec sets it (set) and AWS reports a
+// different value, or AWS did not report it (known false) and the spec has just changed.
+func (c comparer) differs(set, known, equal bool) bool {
+	if !set {
+		return false
+	}
+	if !known {
+		return c.specChanged
+	}
+	return !equal
+}
+
+// differsFromDefault is differs for a field that AWS gives a default when nobody sets it: a field
+// AWS did not report holds that default, so a spec that asks for it (wantsDefault) is in sync.
+func (c comparer) differsFromDefault(set, known, equal, wantsDefault bool) bool {
+	if !known && wantsDefault {
+		return false
+	}
+	return c.differs(set, known, equal)
+}
+
 // PlanServer compares a DesiredServer with the described server and returns what to send. It is
 // pure. Only fields the spec sets are compared. Write-only fields are never compared with what
 // AWS returns: the host key is compared by fingerprint, and security groups are sent only when
 // the endpoint type becomes VPC (the only update in which AWS takes them). A field AWS did not
-// report is taken as matching unless the spec changed since it was last applied (specChanged), so
-// an endpoint that omits a field does not cause an update on every pass.
+// report holds the default AWS documents for it, if any, so a spec asking for that default is in
+// sync; otherwise it is taken as matching unless the spec changed since it was last applied
+// (specChanged), so an endpoint that omits a field does not cause an update on every pass.
 func PlanServer(d DesiredServer, observed *Server, specChanged bool) ServerPlan {
 	s, o := d.Spec, &observed.described
 	var p ServerPlan
 	online := &p.Update
 	offline := &p.OfflineUpdate
-
-	// differs reports whether a field must be sent: the spec sets it (set) and AWS reports a
-	// different value, or AWS did not report it (known false) and the spec has just changed.
-	differs := func(set, known, equal bool) bool {
-		if !set {
-			return false
-		}
-		if !known {
-			return specChanged
-		}
-		return !equal
-	}
+	c := comparer{specChanged: specChanged}
 
 	if s.Domain != "" && o.Domain != "" && string(o.Domain) != s.Domain {
 		p.Immutable = append(p.Immutable, "domain")
 	}
-	if differs(s.Protocols != nil, o.Protocols != nil, sameSet(protocolStrings(s.Protocols), enumStrings(o.Protocols))) {
+	wantProtocols := protocolStrings(s.Protocols)
+	if c.differsFromDefault(s.Protocols != nil, o.Protocols != nil, sameSet(wantProtocols, enumStrings(o.Protocols)),
+		sameSet(wantProtocols, []string{defaultProtocol})) {
 		online.add("protocols", func(in *transfer.UpdateServerInput) { in.Protocols = protocols(s.Protocols) })
 	}
-	planEndpointDetails(s, o, differs, &p)
+	planEndpointDetails(s, o, c, &p)
 
-	if differs(s.IPAddressType != "", o.IpAddressType != "", string(o.IpAddressType) == s.IPAddressType) {
+	if c.differsFromDefault(s.IPAddressType != "", o.IpAddressType != "", string(o.IpAddressType) == s.IPAddressType,
+		s.IPAddressType == defaultIPAddressType) {
 		offline.add("ipAddressType", func(in *transfer.UpdateServerInput) { in.IpAddressType = types.IpAddressType(s.IPAddressType) })
 	}
-	if differs(s.IdentityProviderType != "", o.IdentityProviderType != "", string(o.IdentityProviderType) == s.IdentityProviderType) {
+	if c.differsFromDefault(s.IdentityProviderType != "", o.IdentityProviderType != "", string(o.IdentityProviderType) == s.IdentityProviderType,
+		s.IdentityProviderType == defaultIdentityProviderType) {
 		online.add("identityProviderType", func(in *transfer.UpdateServerInput) {
 			in.IdentityProviderType = types.IdentityProviderType(s.IdentityProviderType)
 		})
 	}
 	if ipd := s.IdentityProviderDetails; ipd != nil {
 		for _, f := range identityProviderDetailFields(ipd, o.IdentityProviderDetails) {
-			if differs(f.set, f.known, f.equal) {
+			if c.differsFromDefault(f.set, f.known, f.equal, f.wantsDefault) {
 				online.add("identityProviderDetails."+f.name, func(in *transfer.UpdateServerInput) {
 					in.IdentityProviderDetails = identityProviderDetails(ipd)
 				})
 			}
 		}
 	}
-	if differs(d.HostKeyFingerprint != "", o.HostKeyFingerprint != nil, aws.ToString(o.HostKeyFingerprint) == d.HostKeyFingerprint) {
+	if c.differs(d.HostKeyFingerprint != "", o.HostKeyFingerprint != nil, aws.ToString(o.HostKeyFingerprint) == d.HostKeyFingerprint) {
 		online.add("hostKeySecretRef", func(in *transfer.UpdateServerInput) { in.HostKey = aws.String(string(d.HostKey)) })
 	}
 	for _, f := range []struct {
@@ -210,29 +259,30 @@ func PlanServer(d DesiredServer, observed *Server, specChanged bool) ServerPlan 
 		{"preAuthenticationLoginBanner", s.PreAuthenticationLoginBanner, o.PreAuthenticationLoginBanner, func(in *transfer.UpdateServerInput, v *string) { in.PreAuthenticationLoginBanner = v }},
 		{"postAuthenticationLoginBanner", s.PostAuthenticationLoginBanner, o.PostAuthenticationLoginBanner, func(in *transfer.UpdateServerInput, v *string) { in.PostAuthenticationLoginBanner = v }},
 	} {
-		if differs(f.want != "", f.got != nil, aws.ToString(f.got) == f.want) {
+		if c.differs(f.want != "", f.got != nil, aws.ToString(f.got) == f.want) {
 			online.add(f.name, func(in *transfer.UpdateServerInput) { f.setInput(in, aws.String(f.want)) })
 		}
 	}
-	if differs(s.StructuredLogDestinations != nil, o.StructuredLogDestinations != nil,
-		sameSet(logDestinations(s.StructuredLogDestinations), o.StructuredLogDestinations)) {
+	// A server has no structured log destinations unless they are set; AWS then reports none.
+	if c.differsFromDefault(s.StructuredLogDestinations != nil, o.StructuredLogDestinations != nil,
+		sameSet(logDestinations(s.StructuredLogDestinations), o.StructuredLogDestinations), len(s.StructuredLogDestinations) == 0) {
 		online.add("structuredLogDestinations", func(in *transfer.UpdateServerInput) {
 			in.StructuredLogDestinations = nonNil(logDestinations(s.StructuredLogDestinations))
 		})
 	}
-	planProtocolDetails(s, o, differs, &p)
+	planProtocolDetails(s, o, c, &p)
 	if so := s.S3StorageOptions; so != nil && so.DirectoryListingOptimization != "" {
 		var got string
 		if o.S3StorageOptions != nil {
 			got = string(o.S3StorageOptions.DirectoryListingOptimization)
 		}
-		if differs(true, got != "", got == so.DirectoryListingOptimization) {
+		if c.differsFromDefault(true, got != "", got == so.DirectoryListingOptimization, so.DirectoryListingOptimization == defaultDirectoryListing) {
 			online.add("s3StorageOptions.directoryListingOptimization", func(in *transfer.UpdateServerInput) {
 				in.S3StorageOptions = &types.S3StorageOptions{DirectoryListingOptimization: types.DirectoryListingOptimization(so.DirectoryListingOptimization)}
 			})
 		}
 	}
-	planWorkflowDetails(s, o, differs, &p)
+	planWorkflowDetails(s, o, c, &p)
 
 	p.AddTags, p.RemoveTags = DiffTags(s.Tags, d.OwnerTags, observed.Tags)
 	if len(p.AddTags) > 0 || len(p.RemoveTags) > 0 {
@@ -246,8 +296,6 @@ func PlanServer(d DesiredServer, observed *Server, specChanged bool) ServerPlan 
 	return p
 }
 
-type differsFunc func(set, known, equal bool) bool
-
 // planEndpointDetails plans the endpoint type and VPC settings in the order AWS demands:
 //   - the endpoint type changes only while the server is OFFLINE, and that call is the only one
 //     that takes security groups, and it may not carry Elastic IPs;
@@ -255,8 +303,9 @@ type differsFunc func(set, known, equal bool) bool
 //   - Elastic IPs are set only while the server is OFFLINE, once its subnets are in place.
 //
 // A step that must wait for an earlier one sets Deferred; the next pass plans it again.
-func planEndpointDetails(s *v1alpha1.TransferServerSpec, o *types.DescribedServer, differs differsFunc, p *ServerPlan) {
-	typeChanges := differs(s.EndpointType != "", o.EndpointType != "", string(o.EndpointType) == s.EndpointType)
+func planEndpointDetails(s *v1alpha1.TransferServerSpec, o *types.DescribedServer, c comparer, p *ServerPlan) {
+	typeChanges := c.differsFromDefault(s.EndpointType != "", o.EndpointType != "", string(o.EndpointType) == s.EndpointType,
+		s.EndpointType == defaultEndpointType)
 	e := s.EndpointDetails
 	if e == nil {
 		e = &v1alpha1.EndpointDetails{}
@@ -284,11 +333,13 @@ func planEndpointDetails(s *v1alpha1.TransferServerSpec, o *types.DescribedServe
 		{"endpointDetails.subnetIds", e.SubnetIDs != nil, sameSet(e.SubnetIDs, got.SubnetIds), got.SubnetIds != nil},
 		{"endpointDetails.vpcEndpointId", vpce != "", aws.ToString(got.VpcEndpointId) == vpce, got.VpcEndpointId != nil},
 	} {
-		if differs(f.set, known && f.knownMembers, f.equal) {
+		if c.differs(f.set, known && f.knownMembers, f.equal) {
 			placement = append(placement, f.name)
 		}
 	}
-	eipsDiffer := differs(e.AddressAllocationIDs != nil, known && got.AddressAllocationIds != nil, sameSet(e.AddressAllocationIDs, got.AddressAllocationIds))
+	// A server has no Elastic IPs unless they are set; an empty list in the spec asks for none.
+	eipsDiffer := c.differsFromDefault(e.AddressAllocationIDs != nil, known && got.AddressAllocationIds != nil,
+		sameSet(e.AddressAllocationIDs, got.AddressAllocationIds), len(e.AddressAllocationIDs) == 0)
 	deferEIPs := func() {
 		if eipsDiffer {
 			p.Deferred = true
@@ -337,7 +388,7 @@ func planEndpointDetails(s *v1alpha1.TransferServerSpec, o *types.DescribedServe
 
 // planProtocolDetails plans the protocol settings. A new passive IP takes effect only when the
 // server restarts, so it goes in the offline update.
-func planProtocolDetails(s *v1alpha1.TransferServerSpec, o *types.DescribedServer, differs differsFunc, p *ServerPlan) {
+func planProtocolDetails(s *v1alpha1.TransferServerSpec, o *types.DescribedServer, c comparer, p *ServerPlan) {
 	pd := s.ProtocolDetails
 	if pd == nil {
 		return
@@ -348,26 +399,29 @@ func planProtocolDetails(s *v1alpha1.TransferServerSpec, o *types.DescribedServe
 		got = &types.ProtocolDetails{}
 	}
 	send := func(in *transfer.UpdateServerInput) { in.ProtocolDetails = protocolDetails(pd) }
-	if differs(pd.PassiveIP != "", known && got.PassiveIp != nil, aws.ToString(got.PassiveIp) == pd.PassiveIP) {
+	if c.differsFromDefault(pd.PassiveIP != "", known && got.PassiveIp != nil, aws.ToString(got.PassiveIp) == pd.PassiveIP,
+		pd.PassiveIP == defaultPassiveIP) {
 		p.OfflineUpdate.add("protocolDetails.passiveIp", send)
 	}
 	for _, f := range []struct {
-		name       string
-		set, known bool
-		equal      bool
+		name                            string
+		set, known, equal, wantsDefault bool
 	}{
-		{"protocolDetails.tlsSessionResumptionMode", pd.TLSSessionResumptionMode != "", got.TlsSessionResumptionMode != "", string(got.TlsSessionResumptionMode) == pd.TLSSessionResumptionMode},
-		{"protocolDetails.setStatOption", pd.SetStatOption != "", got.SetStatOption != "", string(got.SetStatOption) == pd.SetStatOption},
-		{"protocolDetails.as2Transports", pd.As2Transports != nil, got.As2Transports != nil, sameSet(pd.As2Transports, enumStrings(got.As2Transports))},
+		{"protocolDetails.tlsSessionResumptionMode", pd.TLSSessionResumptionMode != "", got.TlsSessionResumptionMode != "",
+			string(got.TlsSessionResumptionMode) == pd.TLSSessionResumptionMode, pd.TLSSessionResumptionMode == defaultTLSSessionResumption},
+		{"protocolDetails.setStatOption", pd.SetStatOption != "", got.SetStatOption != "",
+			string(got.SetStatOption) == pd.SetStatOption, pd.SetStatOption == defaultSetStatOption},
+		{"protocolDetails.as2Transports", pd.As2Transports != nil, got.As2Transports != nil,
+			sameSet(pd.As2Transports, enumStrings(got.As2Transports)), sameSet(pd.As2Transports, []string{defaultAs2Transport})},
 	} {
-		if differs(f.set, known && f.known, f.equal) {
+		if c.differsFromDefault(f.set, known && f.known, f.equal, f.wantsDefault) {
 			p.Update.add(f.name, send)
 		}
 	}
 }
 
 // planWorkflowDetails plans the upload workflows. An empty list in the spec removes the workflow.
-func planWorkflowDetails(s *v1alpha1.TransferServerSpec, o *types.DescribedServer, differs differsFunc, p *ServerPlan) {
+func planWorkflowDetails(s *v1alpha1.TransferServerSpec, o *types.DescribedServer, c comparer, p *ServerPlan) {
 	w := s.WorkflowDetails
 	if w == nil {
 		return
@@ -379,10 +433,10 @@ func planWorkflowDetails(s *v1alpha1.TransferServerSpec, o *types.DescribedServe
 	send := func(in *transfer.UpdateServerInput) { in.WorkflowDetails = workflowDetails(w) }
 	// AWS reports no WorkflowDetails at all for a server without workflows, so an absent list
 	// is known to be empty.
-	if differs(w.OnUpload != nil, true, sameWorkflows(w.OnUpload, gotUpload)) {
+	if c.differs(w.OnUpload != nil, true, sameWorkflows(w.OnUpload, gotUpload)) {
 		p.Update.add("workflowDetails.onUpload", send)
 	}
-	if differs(w.OnPartialUpload != nil, true, sameWorkflows(w.OnPartialUpload, gotPartial)) {
+	if c.differs(w.OnPartialUpload != nil, true, sameWorkflows(w.OnPartialUpload, gotPartial)) {
 		p.Update.add("workflowDetails.onPartialUpload", send)
 	}
 }
@@ -405,6 +459,8 @@ func (u ServerUpdate) updateServerInput(id string) *transfer.UpdateServerInput {
 type identityProviderDetailField struct {
 	name              string
 	set, known, equal bool
+	// wantsDefault is true when the spec asks for the value AWS gives the field by default.
+	wantsDefault bool
 }
 
 func identityProviderDetailFields(want *v1alpha1.IdentityProviderDetails, got *types.IdentityProviderDetails) []identityProviderDetailField {
@@ -413,7 +469,7 @@ func identityProviderDetailFields(want *v1alpha1.IdentityProviderDetails, got *t
 		got = &types.IdentityProviderDetails{}
 	}
 	str := func(name, w string, g *string) identityProviderDetailField {
-		return identityProviderDetailField{name, w != "", known && g != nil, aws.ToString(g) == w}
+		return identityProviderDetailField{name: name, set: w != "", known: known && g != nil, equal: aws.ToString(g) == w}
 	}
 	return []identityProviderDetailField{
 		str("url", want.URL, got.Url),
@@ -421,7 +477,7 @@ func identityProviderDetailFields(want *v1alpha1.IdentityProviderDetails, got *t
 		str("directoryId", want.DirectoryID, got.DirectoryId),
 		str("function", want.Function, got.Function),
 		{"sftpAuthenticationMethods", want.SftpAuthenticationMethods != "", known && got.SftpAuthenticationMethods != "",
-			string(got.SftpAuthenticationMethods) == want.SftpAuthenticationMethods},
+			string(got.SftpAuthenticationMethods) == want.SftpAuthenticationMethods, want.SftpAuthenticationMethods == defaultSftpAuthentication},
 	}
 }
 

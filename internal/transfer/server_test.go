@@ -66,6 +66,7 @@ func TestPlanServer(t *testing.T) {
 	rows = append(rows, serverEndpointRows()...)
 	rows = append(rows, serverIdentityRows()...)
 	rows = append(rows, serverSettingRows()...)
+	rows = append(rows, serverDefaultRows()...)
 	rows = append(rows, serverTagRows()...)
 	for _, tc := range rows {
 		t.Run(tc.name, func(t *testing.T) {
@@ -701,20 +702,6 @@ func serverSettingRows() []serverPlanRow {
 			}),
 		},
 		{
-			name: "AS2 transports AWS did not report are sent after a spec change",
-			spec: protocolSpec(v1alpha1.ProtocolDetails{As2Transports: []string{"HTTP"}}),
-			observed: awsServer(func(d *types.DescribedServer) {
-				d.ProtocolDetails.As2Transports = nil
-			}),
-			specChanged: true,
-			want: serverPlanView{
-				Changed: []string{"protocolDetails.as2Transports"}, Update: []string{"protocolDetails.as2Transports"},
-			},
-			wantUpdate: serverUpdate(func(in *transfer.UpdateServerInput) {
-				in.ProtocolDetails = &types.ProtocolDetails{As2Transports: []types.As2Transport{types.As2TransportHttp}}
-			}),
-		},
-		{
 			name:     "passive IP and TLS mode changed: each update carries the spec's protocol details",
 			spec:     protocolSpec(v1alpha1.ProtocolDetails{PassiveIP: "203.0.113.10", TLSSessionResumptionMode: "DISABLED"}),
 			observed: awsServer(),
@@ -800,6 +787,122 @@ func serverSettingRows() []serverPlanRow {
 			name:        "workflows unset are not managed",
 			observed:    awsServer(workflows([]types.WorkflowDetail{wf(testWorkflow1, testRole)}, nil)),
 			specChanged: true,
+		},
+	}...)
+}
+
+// serverDefaultRows check that a field the spec sets to the default AWS documents for it is in
+// sync with a server that does not report the field, even right after a spec change: AWS applies
+// that default to a field nobody set. A value other than the default is still sent after a spec
+// change.
+func serverDefaultRows() []serverPlanRow {
+	lambda := func(method types.SftpAuthenticationMethods) func(*types.DescribedServer) {
+		return func(d *types.DescribedServer) {
+			d.IdentityProviderType = types.IdentityProviderTypeAwsLambda
+			d.IdentityProviderDetails = &types.IdentityProviderDetails{Function: aws.String(testLambda), SftpAuthenticationMethods: method}
+		}
+	}
+	lambdaSpec := func(method string) v1alpha1.TransferServerSpec {
+		return v1alpha1.TransferServerSpec{
+			IdentityProviderType:    "AWS_LAMBDA",
+			IdentityProviderDetails: &v1alpha1.IdentityProviderDetails{Function: testLambda, SftpAuthenticationMethods: method},
+		}
+	}
+	protocolSpec := func(pd v1alpha1.ProtocolDetails) v1alpha1.TransferServerSpec {
+		return v1alpha1.TransferServerSpec{ProtocolDetails: &pd}
+	}
+	var rows []serverPlanRow
+	for _, f := range []struct {
+		name     string
+		spec     v1alpha1.TransferServerSpec
+		observed *Server
+	}{
+		{"protocols [SFTP]", v1alpha1.TransferServerSpec{Protocols: []v1alpha1.Protocol{"SFTP"}},
+			awsServer(func(d *types.DescribedServer) { d.Protocols = nil })},
+		{"endpointType PUBLIC", v1alpha1.TransferServerSpec{EndpointType: "PUBLIC"},
+			awsServer(func(d *types.DescribedServer) { d.EndpointType = "" })},
+		{"ipAddressType IPV4", v1alpha1.TransferServerSpec{IPAddressType: "IPV4"},
+			awsServer(func(d *types.DescribedServer) { d.IpAddressType = "" })},
+		{"identityProviderType SERVICE_MANAGED", v1alpha1.TransferServerSpec{IdentityProviderType: "SERVICE_MANAGED"},
+			awsServer(func(d *types.DescribedServer) { d.IdentityProviderType = "" })},
+		{"sftpAuthenticationMethods PUBLIC_KEY_OR_PASSWORD", lambdaSpec("PUBLIC_KEY_OR_PASSWORD"), awsServer(lambda(""))},
+		{"passiveIp AUTO", protocolSpec(v1alpha1.ProtocolDetails{PassiveIP: "AUTO"}),
+			awsServer(func(d *types.DescribedServer) { d.ProtocolDetails.PassiveIp = nil })},
+		{"tlsSessionResumptionMode ENFORCED", protocolSpec(v1alpha1.ProtocolDetails{TLSSessionResumptionMode: "ENFORCED"}),
+			awsServer(func(d *types.DescribedServer) { d.ProtocolDetails.TlsSessionResumptionMode = "" })},
+		{"setStatOption DEFAULT", protocolSpec(v1alpha1.ProtocolDetails{SetStatOption: "DEFAULT"}),
+			awsServer(func(d *types.DescribedServer) { d.ProtocolDetails.SetStatOption = "" })},
+		{"as2Transports [HTTP]", protocolSpec(v1alpha1.ProtocolDetails{As2Transports: []string{"HTTP"}}), awsServer()},
+		{"every protocol detail at its default, protocol details not reported", protocolSpec(v1alpha1.ProtocolDetails{
+			PassiveIP: "AUTO", TLSSessionResumptionMode: "ENFORCED", SetStatOption: "DEFAULT", As2Transports: []string{"HTTP"},
+		}), awsServer(func(d *types.DescribedServer) { d.ProtocolDetails = nil })},
+		{"directoryListingOptimization DISABLED",
+			v1alpha1.TransferServerSpec{S3StorageOptions: &v1alpha1.S3StorageOptions{DirectoryListingOptimization: "DISABLED"}},
+			awsServer(func(d *types.DescribedServer) { d.S3StorageOptions = nil })},
+		{"structuredLogDestinations empty", v1alpha1.TransferServerSpec{StructuredLogDestinations: []v1alpha1.LogDestinationARN{}},
+			awsServer()},
+		{"addressAllocationIds empty", vpcSpec(subnets12, []string{}), awsServer(vpcEndpoint(subnets12, nil))},
+	} {
+		rows = append(rows, serverPlanRow{
+			name: f.name + " matches a server that does not report it", spec: f.spec, observed: f.observed, specChanged: true,
+		})
+	}
+	return append(rows, []serverPlanRow{
+		{
+			name:        "endpointType other than the default is sent after a spec change when AWS did not report it",
+			spec:        v1alpha1.TransferServerSpec{EndpointType: "VPC_ENDPOINT", EndpointDetails: &v1alpha1.EndpointDetails{VpcEndpointID: "vpce-1"}},
+			observed:    awsServer(func(d *types.DescribedServer) { d.EndpointType = "" }),
+			specChanged: true,
+			want: serverPlanView{
+				Changed:       []string{"endpointDetails.vpcEndpointId", "endpointType"},
+				OfflineUpdate: []string{"endpointType", "endpointDetails.vpcEndpointId"},
+			},
+			wantOffline: serverUpdate(func(in *transfer.UpdateServerInput) {
+				in.EndpointType = types.EndpointTypeVpcEndpoint
+				in.EndpointDetails = &types.EndpointDetails{VpcEndpointId: aws.String("vpce-1")}
+			}),
+		},
+		{
+			name:        "ipAddressType other than the default is sent after a spec change when AWS did not report it",
+			spec:        v1alpha1.TransferServerSpec{IPAddressType: "DUALSTACK"},
+			observed:    awsServer(func(d *types.DescribedServer) { d.IpAddressType = "" }),
+			specChanged: true,
+			want:        serverPlanView{Changed: []string{"ipAddressType"}, OfflineUpdate: []string{"ipAddressType"}},
+			wantOffline: serverUpdate(func(in *transfer.UpdateServerInput) { in.IpAddressType = types.IpAddressTypeDualstack }),
+		},
+		{
+			name:        "sftpAuthenticationMethods other than the default is sent after a spec change when AWS did not report it",
+			spec:        lambdaSpec("PASSWORD"),
+			observed:    awsServer(lambda("")),
+			specChanged: true,
+			want: serverPlanView{
+				Changed: []string{"identityProviderDetails.sftpAuthenticationMethods"},
+				Update:  []string{"identityProviderDetails.sftpAuthenticationMethods"},
+			},
+			wantUpdate: serverUpdate(func(in *transfer.UpdateServerInput) {
+				in.IdentityProviderDetails = &types.IdentityProviderDetails{
+					Function: aws.String(testLambda), SftpAuthenticationMethods: types.SftpAuthenticationMethodsPassword,
+				}
+			}),
+		},
+		{
+			name: "directoryListingOptimization other than the default is sent after a spec change when AWS did not report it",
+			spec: v1alpha1.TransferServerSpec{S3StorageOptions: &v1alpha1.S3StorageOptions{DirectoryListingOptimization: "ENABLED"}},
+			observed: awsServer(func(d *types.DescribedServer) {
+				d.S3StorageOptions = nil
+			}),
+			specChanged: true,
+			want: serverPlanView{
+				Changed: []string{"s3StorageOptions.directoryListingOptimization"}, Update: []string{"s3StorageOptions.directoryListingOptimization"},
+			},
+			wantUpdate: serverUpdate(func(in *transfer.UpdateServerInput) {
+				in.S3StorageOptions = &types.S3StorageOptions{DirectoryListingOptimization: types.DirectoryListingOptimizationEnabled}
+			}),
+		},
+		{
+			name:     "as2Transports AWS reports but the spec leaves out are not compared",
+			spec:     protocolSpec(v1alpha1.ProtocolDetails{SetStatOption: "DEFAULT"}),
+			observed: awsServer(func(d *types.DescribedServer) { d.ProtocolDetails.As2Transports = []types.As2Transport{"HTTP"} }),
 		},
 	}...)
 }

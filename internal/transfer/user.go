@@ -19,6 +19,17 @@ import (
 // userNameVariable is the policy and mapping variable AWS replaces with the user's name.
 const userNameVariable = "${Transfer:UserName}"
 
+// Defaults AWS gives a user's fields when nobody sets them, and so the value of a field AWS does
+// not report.
+const (
+	// defaultMapType: SDK HomeDirectoryMapEntry.Type: "By default, home directory mappings have a
+	// Type of DIRECTORY when you create a Transfer Family server."
+	defaultMapType = string(types.MapTypeDirectory)
+	// defaultHomeDirectoryType: the SDK is silent; terraform-provider-aws's aws_transfer_user
+	// defaults home_directory_type to PATH.
+	defaultHomeDirectoryType = string(types.HomeDirectoryTypePath)
+)
+
 // DesiredUser is everything a user should be: the spec, where it lives, and its bookkeeping tags.
 type DesiredUser struct {
 	Spec      *v1alpha1.TransferUserSpec
@@ -167,7 +178,8 @@ func (u *UserUpdate) add(field string, set func(*transfer.UpdateUserInput)) {
 }
 
 // PlanUser compares a DesiredUser with the described user and returns what to send. It is pure.
-// Only fields the spec sets are compared; the policy is compared as JSON; home directories and
+// Only fields the spec sets are compared, a mapping's type included; a field AWS does not report
+// holds its default (PATH, DIRECTORY). The policy is compared as JSON; home directories and
 // mappings are compared after replacing ${Transfer:UserName}, as AWS may report them expanded;
 // SSH keys are compared as a set by type and key material, ignoring comments (a nil list leaves
 // the user's keys unmanaged; an empty one deletes them all).
@@ -179,7 +191,7 @@ func PlanUser(d DesiredUser, observed *User) UserPlan {
 	if s.Role != aws.ToString(o.Role) {
 		u.add("role", func(in *transfer.UpdateUserInput) { in.Role = aws.String(s.Role) })
 	}
-	if s.HomeDirectoryType != "" && s.HomeDirectoryType != string(o.HomeDirectoryType) {
+	if s.HomeDirectoryType != "" && s.HomeDirectoryType != cmp.Or(string(o.HomeDirectoryType), defaultHomeDirectoryType) {
 		u.add("homeDirectoryType", func(in *transfer.UpdateUserInput) {
 			in.HomeDirectoryType = types.HomeDirectoryType(s.HomeDirectoryType)
 		})
@@ -248,9 +260,8 @@ func sameMappings(want []v1alpha1.HomeDirectoryMapEntry, got []types.HomeDirecto
 		if !samePath(w.Entry, aws.ToString(g.Entry), userName) || !samePath(w.Target, aws.ToString(g.Target), userName) {
 			return false
 		}
-		// AWS takes a missing type as FILE and may report it either way.
-		wantType, gotType := cmp.Or(w.Type, string(types.MapTypeFile)), cmp.Or(string(g.Type), string(types.MapTypeFile))
-		if wantType != gotType {
+		// A type the spec leaves out is AWS's to choose; a type AWS does not report is the default.
+		if w.Type != "" && w.Type != cmp.Or(string(g.Type), defaultMapType) {
 			return false
 		}
 	}

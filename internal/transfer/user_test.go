@@ -143,6 +143,18 @@ func userHomeRows() []userPlanRow {
 			observed: awsUser(),
 		},
 		{
+			name:     "home directory type PATH matches one AWS does not report: PATH is the default",
+			spec:     v1alpha1.TransferUserSpec{HomeDirectoryType: "PATH"},
+			observed: awsUser(func(d *types.DescribedUser) { d.HomeDirectoryType = "" }),
+		},
+		{
+			name:       "home directory type LOGICAL differs from one AWS does not report",
+			spec:       v1alpha1.TransferUserSpec{HomeDirectoryType: "LOGICAL"},
+			observed:   awsUser(func(d *types.DescribedUser) { d.HomeDirectoryType = "" }),
+			want:       userPlanView{Changed: []string{"homeDirectoryType"}, Update: []string{"homeDirectoryType"}},
+			wantUpdate: userUpdate(func(in *transfer.UpdateUserInput) { in.HomeDirectoryType = types.HomeDirectoryTypeLogical }),
+		},
+		{
 			name:       "home directory type changed",
 			spec:       v1alpha1.TransferUserSpec{HomeDirectoryType: "LOGICAL"},
 			observed:   awsUser(),
@@ -185,22 +197,50 @@ func userHomeRows() []userPlanRow {
 			observed: awsUser(withMappings(rootDir)),
 		},
 		{
-			name:     "mapping type missing in the spec is FILE",
+			name:     "mapping type missing in the spec is not compared with the DIRECTORY AWS gives it",
+			spec:     logical([3]string{"/", "/bucket/home/alice", ""}),
+			observed: awsUser(withMappings(rootDir)),
+		},
+		{
+			name:     "mapping type missing in the spec is not compared with a FILE type",
 			spec:     logical([3]string{"/report.csv", "/bucket/report.csv", ""}),
 			observed: awsUser(withMappings([3]string{"/report.csv", "/bucket/report.csv", "FILE"})),
 		},
 		{
-			name:     "mapping type missing in AWS is FILE",
-			spec:     logical([3]string{"/report.csv", "/bucket/report.csv", "FILE"}),
-			observed: awsUser(withMappings([3]string{"/report.csv", "/bucket/report.csv", ""})),
+			name:     "mapping type missing in the spec and in AWS is in sync",
+			spec:     logical([3]string{"/", "/bucket/home/alice", ""}),
+			observed: awsUser(withMappings([3]string{"/", "/bucket/home/alice", ""})),
 		},
 		{
-			name:     "mapping type DIRECTORY differs from a missing one",
+			name:     "mapping type DIRECTORY matches a missing one: DIRECTORY is the default",
 			spec:     logical(rootDir),
 			observed: awsUser(withMappings([3]string{"/", "/bucket/home/alice", ""})),
+		},
+		{
+			name:     "mapping type FILE differs from a missing one, which is DIRECTORY",
+			spec:     logical([3]string{"/report.csv", "/bucket/report.csv", "FILE"}),
+			observed: awsUser(withMappings([3]string{"/report.csv", "/bucket/report.csv", ""})),
 			want:     userPlanView{Changed: []string{"homeDirectoryMappings"}, Update: []string{"homeDirectoryMappings"}},
 			wantUpdate: userUpdate(func(in *transfer.UpdateUserInput) {
-				in.HomeDirectoryMappings = mappings(rootDir)
+				in.HomeDirectoryMappings = mappings([3]string{"/report.csv", "/bucket/report.csv", "FILE"})
+			}),
+		},
+		{
+			name:     "mapping type FILE differs from DIRECTORY",
+			spec:     logical([3]string{"/report.csv", "/bucket/report.csv", "FILE"}),
+			observed: awsUser(withMappings([3]string{"/report.csv", "/bucket/report.csv", "DIRECTORY"})),
+			want:     userPlanView{Changed: []string{"homeDirectoryMappings"}, Update: []string{"homeDirectoryMappings"}},
+			wantUpdate: userUpdate(func(in *transfer.UpdateUserInput) {
+				in.HomeDirectoryMappings = mappings([3]string{"/report.csv", "/bucket/report.csv", "FILE"})
+			}),
+		},
+		{
+			name:     "mapping without a type is sent without one when its target changed",
+			spec:     logical([3]string{"/", "/bucket/home/alice2", ""}),
+			observed: awsUser(withMappings(rootDir)),
+			want:     userPlanView{Changed: []string{"homeDirectoryMappings"}, Update: []string{"homeDirectoryMappings"}},
+			wantUpdate: userUpdate(func(in *transfer.UpdateUserInput) {
+				in.HomeDirectoryMappings = mappings([3]string{"/", "/bucket/home/alice2", ""})
 			}),
 		},
 		{
