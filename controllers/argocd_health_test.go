@@ -338,8 +338,14 @@ spec:
 		c.obj.SetName(applied.GetName())
 		waitReady(t, c.obj)
 	}
-	// Let every object go through drift-detecting resyncs after it became Ready.
-	time.Sleep(resync + time.Second)
+	// Let every object go through a drift-detecting resync after it became Ready: the second
+	// describe of each after this point begins only once the pass of the first has ended.
+	emu.ResetCalls()
+	NewWithT(t).Eventually(func(g Gomega) {
+		calls := emu.Calls()
+		g.Expect(calls.Of("DescribeServer")).To(BeNumerically(">=", 2), "calls: %v", calls)
+		g.Expect(calls.Of("DescribeUser")).To(BeNumerically(">=", 2), "calls: %v", calls)
+	}).WithTimeout(2*resync + timeout).Should(Succeed())
 
 	for _, c := range cases {
 		want := &unstructured.Unstructured{}

@@ -140,13 +140,33 @@ func objectCounts(g Gomega) map[[2]string]float64 {
 	return out
 }
 
+// settledObjectCounts returns objectCounts once they count, for each kind, the objects the API
+// server holds. The gauge reads the manager's cache, which learns a moment after the API server
+// that the objects of the test before are gone; a baseline taken earlier would still count them.
+func settledObjectCounts(t *testing.T) map[[2]string]float64 {
+	t.Helper()
+	var counts map[[2]string]float64
+	NewWithT(t).Eventually(func(g Gomega) {
+		servers, users := &v1alpha1.TransferServerList{}, &v1alpha1.TransferUserList{}
+		g.Expect(k8s.List(context.Background(), servers)).To(Succeed())
+		g.Expect(k8s.List(context.Background(), users)).To(Succeed())
+		counts = objectCounts(g)
+		perKind := map[string]float64{}
+		for k, n := range counts {
+			perKind[k[0]] += n
+		}
+		g.Expect(perKind).To(Equal(map[string]float64{"TransferServer": float64(len(servers.Items)), "TransferUser": float64(len(users.Items))}))
+	}).WithTimeout(timeout).Should(Succeed())
+	return counts
+}
+
 // TestMetricsObjectsGauge checks that transfer_operator_objects counts objects by kind and Ready
 // state, every combination reported even at zero, and that the counts go down when objects are
 // deleted.
 func TestMetricsObjectsGauge(t *testing.T) {
 	g := NewWithT(t)
 	ns := newNamespace(t)
-	before := objectCounts(g)
+	before := settledObjectCounts(t)
 	for _, kind := range []string{"TransferServer", "TransferUser"} {
 		for _, ready := range []string{"True", "False", "Unknown"} {
 			g.Expect(before).To(HaveKey([2]string{kind, ready}))

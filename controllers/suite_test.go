@@ -44,8 +44,9 @@ import (
 const (
 	region = "us-east-1"
 	// resync is short so that drift tests see a correction within seconds.
-	resync  = 3 * time.Second
-	timeout = 30 * time.Second
+	resync = 3 * time.Second
+	// timeout bounds every wait for the operator: generous, for a busy machine.
+	timeout = time.Minute
 )
 
 var (
@@ -146,6 +147,12 @@ func (f *statusFaults) patch(ctx context.Context, c client.Client, sub string, o
 	f.mu.Unlock()
 	return c.SubResource(sub).Patch(ctx, obj, patch, opts...)
 }
+
+// resyncsSince returns how many resync periods fit in the time since start: the most resync
+// passes of one object that can follow one at start, each jittered by 10% and so at least 0.9
+// of a period after the last. A step that takes seconds on a busy machine may hold them, and a
+// test counting describes has to allow each one a describe.
+func resyncsSince(start time.Time) int { return int(time.Since(start) / (resync - resync/10)) }
 
 // newNamespace creates a namespace of its own for a test; objects left in it at the end are
 // deleted, and the test waits until the operator released them.

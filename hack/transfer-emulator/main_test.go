@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -48,22 +46,28 @@ func TestStandaloneBinary(t *testing.T) {
 
 	cmd := exec.Command(bin, "--listen", "127.0.0.1:0", "--transition-delay", "0", "--account", account,
 		"--sigv4-access-key", accessKey, "--sigv4-secret-key", secretKey, "--seed", "3")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
+	// Not a pipe the test reads: Wait closes a pipe's read end, and lines not yet read would be
+	// lost. With a buffer, Wait returns only once the whole log has been copied into it.
+	logs := &testenv.SyncBuffer{}
+	cmd.Stderr = logs
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start: %v", err)
 	}
-	exited := make(chan error, 1)
+	var exitErr error
+	exited := make(chan struct{})
+	go func() {
+		exitErr = cmd.Wait()
+		close(exited)
+	}()
 	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
+		select {
+		case <-exited:
+		default:
 			_ = cmd.Process.Kill()
 			<-exited
 		}
 	})
-	url, logs := readListenURL(t, stderr)
-	go func() { exited <- cmd.Wait() }()
+	url := waitListenURL(t, logs, exited)
 
 	t.Run("SDK", func(t *testing.T) { checkSDK(t, url) })
 	t.Run("AdminEndpoint", func(t *testing.T) { checkAdmin(t, url) })
@@ -73,41 +77,39 @@ func TestStandaloneBinary(t *testing.T) {
 		t.Fatalf("SIGTERM: %v", err)
 	}
 	select {
-	case err := <-exited:
-		if err != nil {
-			t.Errorf("after SIGTERM the emulator exited with %v; log:\n%s", err, logs)
+	case <-exited:
+		if exitErr != nil {
+			t.Errorf("after SIGTERM the emulator exited with %v; log:\n%s", exitErr, logs)
 		}
-	case <-time.After(10 * time.Second):
-		t.Fatalf("the emulator did not exit within 10s of SIGTERM; log:\n%s", logs)
+	case <-time.After(processTimeout):
+		t.Fatalf("the emulator did not exit within %s of SIGTERM; log:\n%s", processTimeout, logs)
 	}
 	if !strings.Contains(logs.String(), "shutting down") || !strings.Contains(logs.String(), "stopped") {
 		t.Errorf("log does not show a graceful shutdown:\n%s", logs)
 	}
 }
 
-// readListenURL waits for the startup line and returns the URL it names;
-// the rest of the log keeps flowing into the returned buffer.
-func readListenURL(t *testing.T, stderr io.Reader) (string, *testenv.SyncBuffer) {
+// processTimeout bounds how long the emulator may take to start or to stop: generous, for a busy
+// machine.
+const processTimeout = time.Minute
+
+// waitListenURL waits until the log holds the startup line and returns the URL it names; it
+// fails the test if the emulator exits first or takes longer than processTimeout.
+func waitListenURL(t *testing.T, logs *testenv.SyncBuffer, exited <-chan struct{}) string {
 	t.Helper()
-	logs := &testenv.SyncBuffer{}
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		re := regexp.MustCompile(`listening on (http://127\.0\.0\.1:\d+)`)
-		for sc.Scan() {
-			line := sc.Text()
-			logs.Write([]byte(line + "\n"))
-			if m := re.FindStringSubmatch(line); m != nil {
-				found <- m[1]
-			}
+	re := regexp.MustCompile(`listening on (http://127\.0\.0\.1:\d+)`)
+	deadline := time.After(processTimeout)
+	for {
+		if m := re.FindStringSubmatch(logs.String()); m != nil {
+			return m[1]
 		}
-	}()
-	select {
-	case url := <-found:
-		return url, logs
-	case <-time.After(15 * time.Second):
-		t.Fatalf("no startup line within 15s; log:\n%s", logs)
-		return "", nil
+		select {
+		case <-exited:
+			t.Fatalf("the emulator exited before it listened; log:\n%s", logs)
+		case <-deadline:
+			t.Fatalf("no startup line within %s; log:\n%s", processTimeout, logs)
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
 }
 

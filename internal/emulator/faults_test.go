@@ -174,6 +174,9 @@ func TestDroppedConnectionBeforeEffect(t *testing.T) {
 	mustNoErr(t, err, "the next CreateServer")
 }
 
+// TestLatency checks that SetLatency delays calls and ClearFaults removes the delay. That a call
+// is quick after ClearFaults is not timed, as a busy machine may slow any call: the latency
+// cleared is an hour, which the call could not wait out within its context.
 func TestLatency(t *testing.T) {
 	srv := startEmulator(t, emulator.Options{})
 	c := newClient(srv.URL(), testRegion, noRetries)
@@ -184,13 +187,10 @@ func TestLatency(t *testing.T) {
 	if d := time.Since(start); d < 80*time.Millisecond {
 		t.Errorf("call took %v with 80ms latency", d)
 	}
+	srv.SetLatency(time.Hour)
 	srv.ClearFaults()
-	start = time.Now()
 	_, err = c.ListServers(ctxT(t), &transfer.ListServersInput{})
-	mustNoErr(t, err, "ListServers")
-	if d := time.Since(start); d >= 80*time.Millisecond {
-		t.Errorf("call took %v after ClearFaults", d)
-	}
+	mustNoErr(t, err, "ListServers after ClearFaults")
 }
 
 func TestCallCounters(t *testing.T) {

@@ -132,7 +132,7 @@ func TestInjectedTransitionFailures(t *testing.T) {
 	}
 	_, err = c.StartServer(ctx, &transfer.StartServerInput{ServerId: aws.String(id)})
 	mustNoErr(t, err, "StartServer from START_FAILED")
-	mustNoErr(t, waiter.Wait(ctx, &transfer.DescribeServerInput{ServerId: aws.String(id)}, 5*time.Second), "ServerOnline waiter")
+	mustNoErr(t, waiter.Wait(ctx, &transfer.DescribeServerInput{ServerId: aws.String(id)}, 30*time.Second), "ServerOnline waiter")
 }
 
 // TestOfflineOnlyChanges checks the UpdateServer rules that need the server

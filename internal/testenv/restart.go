@@ -51,10 +51,10 @@ func (cp *ControlPlane) RestartAPIServer() error {
 	if err := terminate(pid, apiServerStopGrace); err != nil {
 		return fmt.Errorf("stopping the API server: %w", err)
 	}
-	// The process is gone; Stop lets envtest see it so and clean up. It may fail once if envtest
-	// has not yet noticed the exit.
-	for attempt := 0; ; attempt++ {
-		if err = api.Stop(); err == nil || attempt == 20 {
+	// The process is gone; Stop lets envtest see it so and clean up. It fails until envtest has
+	// noticed the exit, which on a busy machine may take a while.
+	for deadline := time.Now().Add(ControlPlaneStopTimeout); ; {
+		if err = api.Stop(); err == nil || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(100 * time.Millisecond)

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"time"
 
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
@@ -67,6 +68,17 @@ func Assets() (string, error) {
 	return strings.TrimSpace(string(out)), nil
 }
 
+// Bounds for a control plane on a busy machine, where envtest's defaults (20 s to start or stop
+// each of etcd and kube-apiserver, 10 s for the CRDs to be served) are too short.
+const (
+	// ControlPlaneStartTimeout bounds the start of etcd, and of kube-apiserver, each.
+	ControlPlaneStartTimeout = 2 * time.Minute
+	// ControlPlaneStopTimeout bounds the stop of each, after which envtest kills it.
+	ControlPlaneStopTimeout = time.Minute
+	// crdTimeout bounds the wait for the CRDs to be served.
+	crdTimeout = time.Minute
+)
+
 // Options configure a control plane.
 type Options struct {
 	// AuditLogPath, when set, makes the API server write an audit event (at Metadata level) for
@@ -91,10 +103,13 @@ func StartWith(opts Options) (*ControlPlane, error) {
 		return nil, err
 	}
 	env := &envtest.Environment{
-		BinaryAssetsDirectory: assets,
-		CRDDirectoryPaths:     []string{filepath.Join(RepoRoot(), "config", "crd", "bases")},
-		ErrorIfCRDPathMissing: true,
-		Scheme:                scheme,
+		BinaryAssetsDirectory:    assets,
+		CRDDirectoryPaths:        []string{filepath.Join(RepoRoot(), "config", "crd", "bases")},
+		ErrorIfCRDPathMissing:    true,
+		Scheme:                   scheme,
+		CRDInstallOptions:        envtest.CRDInstallOptions{MaxTime: crdTimeout},
+		ControlPlaneStartTimeout: ControlPlaneStartTimeout,
+		ControlPlaneStopTimeout:  ControlPlaneStopTimeout,
 	}
 	if opts.AuditLogPath != "" {
 		policy := filepath.Join(filepath.Dir(opts.AuditLogPath), "audit-policy.yaml")

@@ -141,7 +141,9 @@ func TestForRegion(t *testing.T) {
 }
 
 // TestRateLimit checks that the client-side limit spreads concurrent requests over time: 11
-// requests at 20 per second with a burst of 1 take at least half a second to arrive.
+// requests at 20 per second with a burst of 1 take at least half a second to arrive. (Measured
+// from before the first is sent, not from its arrival: on a busy machine the first request can
+// arrive late while the last, released by the limiter, arrives at once.)
 func TestRateLimit(t *testing.T) {
 	f := startFakeEndpoint(t)
 	c := NewClients(testAWSConfig(), ClientOptions{EndpointURL: f.URL, RateLimit: 20, Burst: 1})
@@ -150,8 +152,9 @@ func TestRateLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	const n = 11
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
+	start := time.Now()
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
 	for range n {
@@ -172,28 +175,27 @@ func TestRateLimit(t *testing.T) {
 		t.Fatalf("%d requests arrived, want %d", len(arrivals), n)
 	}
 	slices.SortFunc(arrivals, func(a, b time.Time) int { return a.Compare(b) })
-	if spread, want := arrivals[n-1].Sub(arrivals[0]), (n-1)*time.Second/20-50*time.Millisecond; spread < want {
+	if spread, want := arrivals[n-1].Sub(start), (n-1)*time.Second/20; spread < want {
 		t.Errorf("%d requests arrived within %v, want at least %v", n, spread, want)
 	}
 }
 
 // TestRateLimitPerRegion checks that each region has its own limiter: a request in one region
-// does not wait for the budget another region spent.
+// does not wait for the budget another region spent. The limit, one request in 1000 s, is so low
+// that a shared limiter would refuse the second request at once, as its wait would outlast the
+// context; no duration is measured, which a busy machine could stretch.
 func TestRateLimitPerRegion(t *testing.T) {
 	f := startFakeEndpoint(t)
-	c := NewClients(testAWSConfig(), ClientOptions{EndpointURL: f.URL, RateLimit: 0.2, Burst: 1})
-	ctx := context.Background()
+	c := NewClients(testAWSConfig(), ClientOptions{EndpointURL: f.URL, RateLimit: 0.001, Burst: 1})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
 	first, _ := c.ForRegion(testRegion)
 	if _, err := first.DescribeServer(ctx, testServerID); err != nil {
 		t.Fatal(err)
 	}
 	second, _ := c.ForRegion("eu-west-1")
-	start := time.Now()
 	if _, err := second.DescribeServer(ctx, testServerID); err != nil {
-		t.Fatal(err)
-	}
-	if took := time.Since(start); took > 2*time.Second {
-		t.Errorf("the first request in another region took %v: it waited for this region's limiter", took)
+		t.Errorf("the first request in another region failed: it waited for this region's limiter: %v", err)
 	}
 }
 

@@ -57,7 +57,7 @@ func TestCrashPoints(t *testing.T) {
 			held = append(held, awsOp)
 			op.restart()
 			return true
-		case <-time.After(20 * time.Second):
+		case <-time.After(convergeTimeout):
 			proxy.disarm()
 			t.Errorf("the operator made no %s call to be killed in", awsOp)
 			op.restart()
@@ -131,12 +131,18 @@ func TestCrashPoints(t *testing.T) {
 				reached = killWhileHeld(heldKills[phase][k], ch)
 			} else {
 				// The others land a seeded number of AWS calls into the restarted operator's
-				// work, just after an AWS call, however fast the machine is. A phase that is
-				// over before that many calls gets its kill after a few seconds anyway.
+				// work, just after an AWS call, however fast or busy the machine is: a
+				// restarted operator may take seconds to make its first call. A phase that is
+				// over before that many calls gets its kill once it is seen to be over.
 				target := e.emu.Calls().Total() + 1 + rng.IntN(callsPerKill[phase])
-				deadline := time.Now().Add(4 * time.Second)
-				for e.emu.Calls().Total() < target && time.Now().Before(deadline) {
-					time.Sleep(time.Millisecond)
+				deadline := time.Now().Add(convergeTimeout)
+				for nextCheck := time.Now(); e.emu.Calls().Total() < target && time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+					if time.Now().After(nextCheck) {
+						if done(phase) {
+							break
+						}
+						nextCheck = time.Now().Add(250 * time.Millisecond)
+					}
 				}
 				reached = e.emu.Calls().Total() >= target
 				op.restart()

@@ -279,7 +279,7 @@ func (op *operator) stop() error {
 	op.mu.Lock()
 	proc := op.proc
 	op.mu.Unlock()
-	return proc.Stop(30 * time.Second)
+	return proc.Stop(time.Minute)
 }
 
 // waitLog waits until the operator's output contains text.

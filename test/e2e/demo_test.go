@@ -72,7 +72,7 @@ func TestDemo(t *testing.T) {
 		if err := run.cmd.Process.Signal(os.Interrupt); err != nil {
 			t.Fatal(err)
 		}
-		code := run.wait(t, 30*time.Second)
+		code := run.wait(t, stopTimeout)
 		out := run.output()
 		if code != 0 || lastOutputLine(out) != "demo: stopped: everything the demo started is stopped" {
 			t.Fatalf("after Ctrl-C the demo exited with %d and last said %q; want 0 and that it stopped:\n%s", code, lastOutputLine(out), out)
@@ -121,7 +121,7 @@ func TestDemo(t *testing.T) {
 		if err := syscall.Kill(-run.cmd.Process.Pid, syscall.SIGINT); err != nil {
 			t.Fatal(err)
 		}
-		code := run.wait(t, 30*time.Second)
+		code := run.wait(t, stopTimeout)
 		out := run.output()
 		if code != 130 || lastOutputLine(out) != "demo: interrupted: everything the demo started is stopped" {
 			t.Fatalf("after Ctrl-C the demo exited with %d and last said %q; want 130 and that it stopped:\n%s", code, lastOutputLine(out), out)
@@ -129,6 +129,10 @@ func TestDemo(t *testing.T) {
 		run.checkNothingLeft(t)
 	})
 }
+
+// stopTimeout bounds how long the demo may take to stop everything after Ctrl-C: the operator,
+// the emulator and the control plane, each of which may take its time on a busy machine.
+const stopTimeout = 3 * time.Minute
 
 // sampleObject is the kind and name of one sample.
 type sampleObject struct {

@@ -66,7 +66,7 @@ spec:
   homeDirectory: /bucket/erin
   sshPublicKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl erin"]
 `)
-	kubectl("wait", "--for=condition=Ready", "--timeout=60s", "transferserver/e2e", "transferuser/erin")
+	kubectl("wait", "--for=condition=Ready", "--timeout=2m", "transferserver/e2e", "transferuser/erin")
 	serverID := kubectl("get", "transferserver", "e2e", "-o", "jsonpath={.status.serverId}")
 	srv, ok := emu.Snapshot().Server("eu-west-1", serverID)
 	if !ok {
@@ -79,11 +79,11 @@ spec:
 		t.Fatalf("kubectl get transfer does not list both objects:\n%s", out)
 	}
 
-	kubectl("delete", "transferuser/erin", "transferserver/e2e", "--timeout=60s")
+	kubectl("delete", "transferuser/erin", "transferserver/e2e", "--timeout=2m")
 	if n := len(emu.Snapshot().Regions["eu-west-1"].Servers); n != 0 {
 		t.Fatalf("%d servers left in the emulator after delete", n)
 	}
-	if err := op.Stop(30 * time.Second); err != nil {
+	if err := op.Stop(time.Minute); err != nil {
 		t.Fatalf("graceful stop: %v\n%s", err, logs)
 	}
 }

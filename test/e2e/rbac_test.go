@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	eventsv1 "k8s.io/api/events/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	"sigs.k8s.io/yaml"
 
@@ -90,7 +91,7 @@ spec:
   homeDirectory: /bucket/rita
   tags: {suite: rbac}
 `)
-	kubectl("wait", "--for=condition=Ready", "--timeout=60s", "transferserver/rbac", "transferuser/rita")
+	kubectl("wait", "--for=condition=Ready", "--timeout=2m", "transferserver/rbac", "transferuser/rita")
 	serverID := kubectl("get", "transferserver", "rbac", "-o", "jsonpath={.status.serverId}")
 
 	// The same drift twice: the second Event repeats the first, which the event recorder
@@ -99,14 +100,17 @@ spec:
 		if err := emu.ModifyUser("us-east-1", serverID, "rita", func(u *emulator.UserRecord) { u.HomeDirectory = "/elsewhere" }); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, 30*time.Second, func() bool {
+		waitFor(t, time.Minute, func() bool {
 			srv, _ := emu.Snapshot().Server("us-east-1", serverID)
 			u, _ := srv.User("rita")
 			return u.HomeDirectory == "/bucket/rita"
 		})
 	}
-	kubectl("delete", "transferuser/rita", "transferserver/rbac", "--timeout=60s")
-	if err := op.Stop(30 * time.Second); err != nil {
+	// The recorder patches the first Event in the background: wait for the patch, which the
+	// audit log must show, before the operator is stopped.
+	waitFor(t, time.Minute, func() bool { return driftEventSeries(t, kubectl) >= 2 })
+	kubectl("delete", "transferuser/rita", "transferserver/rbac", "--timeout=2m")
+	if err := op.Stop(time.Minute); err != nil {
 		t.Fatalf("graceful stop: %v", err)
 	}
 
@@ -137,6 +141,28 @@ spec:
 	if strings.Contains(emitted, body) {
 		t.Error("the host key appears in the operator's logs, Events or status")
 	}
+}
+
+// driftEventSeries returns how many times the DriftCorrected Event of TransferUser rita has been
+// recorded: 1 for an Event without a series.
+func driftEventSeries(t *testing.T, kubectl func(args ...string) string) int32 {
+	t.Helper()
+	var events eventsv1.EventList
+	if err := json.Unmarshal([]byte(kubectl("get", "events.events.k8s.io", "-n", "default", "-o", "json")), &events); err != nil {
+		t.Fatalf("decoding the Events: %v", err)
+	}
+	var n int32
+	for _, e := range events.Items {
+		if e.Reason != "DriftCorrected" || e.Regarding.Kind != "TransferUser" || e.Regarding.Name != "rita" {
+			continue
+		}
+		if e.Series != nil {
+			n = max(n, e.Series.Count)
+		} else {
+			n = max(n, 1)
+		}
+	}
+	return n
 }
 
 func readRole(t *testing.T) rbacv1.ClusterRole {

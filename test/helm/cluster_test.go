@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -145,6 +146,7 @@ func canI(t *testing.T, serviceAccount string, args ...string) (bool, error) {
 func checkAccess(t *testing.T, serviceAccount string, want map[string]bool) {
 	t.Helper()
 	getCluster(t)
+	awaitGrants(t, serviceAccount, want)
 	var wg sync.WaitGroup
 	for question, allowed := range want {
 		wg.Go(func() {
@@ -154,6 +156,28 @@ func checkAccess(t *testing.T, serviceAccount string, want map[string]bool) {
 				t.Error(err)
 			case got != allowed:
 				t.Errorf("%s may %s: %v, want %v", serviceAccount, question, got, allowed)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// awaitGrants waits, for up to a minute, until the ServiceAccount may do everything want allows.
+// The RBAC authorizer reads the roles and bindings from a cache that learns of those helm just
+// created a moment later, and on a busy machine that moment is long enough for a question asked
+// at once to be denied.
+func awaitGrants(t *testing.T, serviceAccount string, want map[string]bool) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for question, allowed := range want {
+		if !allowed {
+			continue
+		}
+		wg.Go(func() {
+			for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+				if got, err := canI(t, serviceAccount, strings.Fields(question)...); err == nil && got {
+					return
+				}
 			}
 		})
 	}

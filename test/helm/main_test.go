@@ -102,7 +102,11 @@ func getCluster(t *testing.T) *cluster {
 			clusterErr = err
 			return
 		}
-		env := &envtest.Environment{BinaryAssetsDirectory: assets}
+		env := &envtest.Environment{
+			BinaryAssetsDirectory:    assets,
+			ControlPlaneStartTimeout: testenv.ControlPlaneStartTimeout,
+			ControlPlaneStopTimeout:  testenv.ControlPlaneStopTimeout,
+		}
 		if _, err := env.Start(); err != nil {
 			clusterErr = fmt.Errorf("starting the control plane: %w", err)
 			return
