@@ -9,6 +9,7 @@ require (
 	github.com/aws/aws-sdk-go-v2/service/transfer v1.72.2
 	github.com/aws/smithy-go v1.28.8
 	github.com/go-logr/logr v1.4.3
+	github.com/google/btree v1.1.3
 	github.com/google/go-cmp v0.7.0
 	github.com/onsi/gomega v1.44.0
 	github.com/prometheus/client_golang v1.24.0
