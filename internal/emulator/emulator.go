@@ -157,7 +157,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if e.strict != nil {
-		if aerr := verifySigV4(r, body, *e.strict, e.clock.Now()); aerr != nil {
+		if aerr := verifySigV4(r, body, *e.strict, transferSigningName, e.clock.Now()); aerr != nil {
 			e.answerError(w, opName, aerr)
 			return
 		}
