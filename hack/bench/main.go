@@ -32,6 +32,7 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	"github.com/prometheus/procfs"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/transfer-operator/transfer-operator/internal/emulator"
@@ -287,20 +288,12 @@ func short(commit string) string {
 // machineInfo reads the cores, memory and CPU model of this machine.
 func machineInfo() machine {
 	m := machine{Cores: runtime.NumCPU(), Go: runtime.Version()}
-	if data, err := os.ReadFile("/proc/meminfo"); err == nil {
-		for _, line := range strings.Split(string(data), "\n") {
-			if f := strings.Fields(line); len(f) >= 2 && f[0] == "MemTotal:" {
-				kb, _ := strconv.ParseInt(f[1], 10, 64)
-				m.MemoryMiB = kb / 1024
-			}
+	if fs, err := procfs.NewDefaultFS(); err == nil {
+		if mem, err := fs.Meminfo(); err == nil && mem.MemTotal != nil {
+			m.MemoryMiB = int64(*mem.MemTotal / 1024)
 		}
-	}
-	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for _, line := range strings.Split(string(data), "\n") {
-			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-				m.CPU = strings.TrimSpace(v)
-				break
-			}
+		if cpus, err := fs.CPUInfo(); err == nil && len(cpus) > 0 {
+			m.CPU = cpus[0].ModelName
 		}
 	}
 	if data, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
@@ -311,15 +304,15 @@ func machineInfo() machine {
 
 // loadavg returns the 1, 5 and 15 minute load averages.
 func loadavg() string {
-	data, err := os.ReadFile("/proc/loadavg")
+	fs, err := procfs.NewDefaultFS()
 	if err != nil {
 		return "unknown"
 	}
-	f := strings.Fields(string(data))
-	if len(f) < 3 {
+	avg, err := fs.LoadAvg()
+	if err != nil {
 		return "unknown"
 	}
-	return strings.Join(f[:3], " ")
+	return fmt.Sprintf("%.2f %.2f %.2f", avg.Load1, avg.Load5, avg.Load15)
 }
 
 func git(args ...string) string {

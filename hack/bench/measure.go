@@ -16,9 +16,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/procfs"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/rest"
 	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -249,26 +251,26 @@ func (r *readiness) count(kind string) (n int, last time.Time) {
 
 // wait waits until n objects of kind are Ready and returns when the last one became Ready.
 func (r *readiness) wait(ctx context.Context, kind string, n int, timeout time.Duration, progress func(int)) (time.Time, error) {
-	deadline := time.Now().Add(timeout)
 	lastReport := time.Now()
-	for {
-		got, last := r.count(kind)
-		if got >= n {
-			return last, nil
-		}
-		if time.Now().After(deadline) {
-			return time.Time{}, fmt.Errorf("%w: %d of %d %ss Ready after %s", errTimeout, got, n, kind, timeout)
+	var got int
+	var last time.Time
+	allReady := func(context.Context) (bool, error) {
+		if got, last = r.count(kind); got >= n {
+			return true, nil
 		}
 		if progress != nil && time.Since(lastReport) >= 10*time.Second {
 			progress(got)
 			lastReport = time.Now()
 		}
-		select {
-		case <-ctx.Done():
-			return time.Time{}, ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
+		return false, nil
 	}
+	if err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, timeout, true, allReady); err != nil {
+		if ctx.Err() != nil {
+			return time.Time{}, ctx.Err()
+		}
+		return time.Time{}, fmt.Errorf("%w: %d of %d %ss Ready after %s", errTimeout, got, n, kind, timeout)
+	}
+	return last, nil
 }
 
 // scrape reads the operator's metrics endpoint.
@@ -330,45 +332,29 @@ func (p promText) sum(metric string, labels ...string) float64 {
 	return total
 }
 
-// procStatus returns a field of /proc/PID/status in KiB, such as VmRSS.
-func procStatus(pid int, field string) (int64, error) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+// procStatus returns /proc/PID/status of a process; its memory figures are in bytes.
+func procStatus(pid int) (procfs.ProcStatus, error) {
+	p, err := procfs.NewProc(pid)
 	if err != nil {
-		return 0, err
+		return procfs.ProcStatus{}, err
 	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == field+":" {
-			return strconv.ParseInt(f[1], 10, 64)
-		}
-	}
-	return 0, fmt.Errorf("no %s in /proc/%d/status", field, pid)
+	return p.NewStatus()
 }
-
-// clockTicks is USER_HZ, the unit of utime and stime in /proc/PID/stat (100 on Linux).
-const clockTicks = 100
 
 // cpuTime returns the CPU time (user and system) the process has used.
 func cpuTime(pid int) (time.Duration, error) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	p, err := procfs.NewProc(pid)
 	if err != nil {
 		return 0, err
 	}
-	s := string(data)
-	i := strings.LastIndex(s, ")")
-	if i < 0 {
-		return 0, fmt.Errorf("cannot parse /proc/%d/stat", pid)
+	stat, err := p.Stat()
+	if err != nil {
+		return 0, err
 	}
-	f := strings.Fields(s[i+1:]) // f[0] is field 3 (state); utime is field 14, stime 15
-	if len(f) < 13 {
-		return 0, fmt.Errorf("cannot parse /proc/%d/stat", pid)
-	}
-	utime, err1 := strconv.ParseInt(f[11], 10, 64)
-	stime, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("cannot parse /proc/%d/stat", pid)
-	}
-	return time.Duration(utime+stime) * time.Second / clockTicks, nil
+	return seconds(stat.CPUTime()), nil
 }
+
+func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 
 // diffCalls returns the calls of after that are not in before.
 func diffCalls(before, after emulator.CallCounts) emulator.CallCounts {
@@ -442,27 +428,10 @@ func cpuByProcess() map[string]time.Duration {
 	if d, err := cpuTime(self); err == nil {
 		out["bench"] = d
 	}
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		if err != nil {
-			continue
-		}
-		s := string(data)
-		open, closing := strings.Index(s, "("), strings.LastIndex(s, ")")
-		if open < 0 || closing < open {
-			continue
-		}
-		f := strings.Fields(s[closing+1:])
-		if len(f) < 2 || f[1] != strconv.Itoa(self) {
-			continue
-		}
-		if d, err := cpuTime(pid); err == nil {
-			out[s[open+1:closing]] += d
+	procs, _ := procfs.AllProcs()
+	for _, p := range procs {
+		if stat, err := p.Stat(); err == nil && stat.PPID == self {
+			out[stat.Comm] += seconds(stat.CPUTime())
 		}
 	}
 	return out

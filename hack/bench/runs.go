@@ -19,6 +19,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -148,24 +149,23 @@ func (b *bench) startRun(ctx context.Context, name, ns string, setup func(*emula
 // waitWorkers waits until both controllers of the operator have started their workers and its
 // metrics endpoint answers.
 func waitWorkers(ctx context.Context, r *opRun, logPath string) error {
-	deadline := time.Now().Add(60 * time.Second)
-	for {
+	started := func(ctx context.Context) (bool, error) {
 		data, _ := os.ReadFile(logPath)
 		if strings.Count(string(data), "Starting workers") >= 2 {
 			if _, err := scrape(ctx, r.metrics); err == nil {
-				return nil
+				return true, nil
 			}
 		}
 		if r.op.Exited() {
-			return fmt.Errorf("the operator exited; its log is %s", logPath)
+			return false, fmt.Errorf("the operator exited; its log is %s", logPath)
 		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("the operator did not start its workers within 60 s; its log is %s", logPath)
-		}
-		if err := sleep(ctx, 100*time.Millisecond); err != nil {
-			return err
-		}
+		return false, nil
 	}
+	err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 60*time.Second, true, started)
+	if err != nil && ctx.Err() == nil && wait.Interrupted(err) {
+		return fmt.Errorf("the operator did not start its workers within 60 s; its log is %s", logPath)
+	}
+	return err
 }
 
 // stop stops the operator, the readiness watch and the emulator.
@@ -449,10 +449,11 @@ func (b *bench) runScale(ctx context.Context) error {
 	b.res.load("scale converged")
 
 	pid := r.op.PID()
-	peak, err := procStatus(pid, "VmRSS")
+	status, err := procStatus(pid)
 	if err != nil {
 		return err
 	}
+	peak := status.VmRSS
 	busy0, err := cpuTime(pid)
 	if err != nil {
 		return err
@@ -462,8 +463,8 @@ func (b *bench) runScale(ctx context.Context) error {
 		if err := sleep(ctx, time.Second); err != nil {
 			return err
 		}
-		if rss, err := procStatus(pid, "VmRSS"); err == nil {
-			peak = max(peak, rss)
+		if status, err := procStatus(pid); err == nil {
+			peak = max(peak, status.VmRSS)
 		}
 	}
 	busy1, err := cpuTime(pid)
@@ -471,15 +472,13 @@ func (b *bench) runScale(ctx context.Context) error {
 		return err
 	}
 	elapsed := time.Since(start)
-	hwm, _ := procStatus(pid, "VmHWM")
-	rssMiB, cpuPct := round(float64(peak)/1024), round(100*(busy1-busy0).Seconds()/elapsed.Seconds())
+	rssMiB, cpuPct := round(float64(peak)/(1<<20)), round(100*(busy1-busy0).Seconds()/elapsed.Seconds())
 	b.res.addMet("scale", "operator RSS after convergence (max over 30 s)", rssMiB, "MiB", "<=", 128, converged && rssMiB <= 128)
 	b.res.addMet("scale", "operator CPU between resyncs", cpuPct, "% of a core", "<", 5, converged && cpuPct < 5)
-	b.res.detail("scale", "operator peak RSS during the run MiB (VmHWM)", float64(hwm)/1024)
-	for _, field := range []string{"RssAnon", "RssFile"} {
-		if kb, err := procStatus(pid, field); err == nil {
-			b.res.detail("scale", "operator "+field+" at the end MiB", float64(kb)/1024)
-		}
+	if end, err := procStatus(pid); err == nil {
+		b.res.detail("scale", "operator peak RSS during the run MiB (VmHWM)", float64(end.VmHWM)/(1<<20))
+		b.res.detail("scale", "operator RssAnon at the end MiB", float64(end.RssAnon)/(1<<20))
+		b.res.detail("scale", "operator RssFile at the end MiB", float64(end.RssFile)/(1<<20))
 	}
 	if m, err := scrape(ctx, r.metrics); err == nil {
 		for _, name := range []string{"go_memstats_heap_alloc_bytes", "go_memstats_heap_inuse_bytes", "go_memstats_heap_idle_bytes",

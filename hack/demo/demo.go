@@ -154,7 +154,7 @@ func (d *demo) prepare(ctx context.Context) error {
 		d.say("  kube-apiserver, etcd, kubectl: hack/setup-envtest.sh")
 		d.say("  (the first run builds them from source: about 15 minutes on 2 cores)")
 		var stdout bytes.Buffer
-		cmd := exec.Command(filepath.Join(d.root, "hack", "setup-envtest.sh"))
+		cmd := exec.CommandContext(ctx, filepath.Join(d.root, "hack", "setup-envtest.sh"))
 		cmd.Dir, cmd.Stdout = d.root, &stdout
 		out, err := runGroup(ctx, cmd, func(line string) {
 			if strings.HasPrefix(line, "setup-envtest:") {
@@ -179,7 +179,7 @@ func (d *demo) prepare(ctx context.Context) error {
 	began = time.Now()
 	bin := filepath.Join(d.workDir, "transfer-operator")
 	d.say("  building the operator: go build -o %s", bin)
-	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
 	cmd.Dir = d.root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := runGroup(ctx, cmd, nil); err != nil {

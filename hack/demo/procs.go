@@ -10,18 +10,20 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/prometheus/procfs"
 )
 
-// runGroup runs cmd in a process group of its own and returns its standard error, and its
-// standard output too unless cmd.Stdout is already set. When ctx
-// ends, the whole group (a script and the builds it started) gets SIGINT, as from a terminal,
-// and SIGKILL 10 seconds later; nothing of it outlives the call. Each line of the output is
-// also passed to progress, when it is not nil, as it comes.
+// runGroup runs cmd, which must come from exec.CommandContext(ctx, ...), in a process group of
+// its own and returns its standard error, and its standard output too unless cmd.Stdout is
+// already set. When ctx ends, the whole group (a script and the builds it started) gets SIGINT,
+// as from a terminal, and the script SIGKILL 10 seconds later (exec.Cmd's Cancel and WaitDelay);
+// nothing of the group outlives the call. Each line of the output is also passed to progress,
+// when it is not nil, as it comes.
 func runGroup(ctx context.Context, cmd *exec.Cmd, progress func(line string)) ([]byte, error) {
 	var out lineBuffer
 	out.progress = progress
@@ -30,28 +32,16 @@ func runGroup(ctx context.Context, cmd *exec.Cmd, progress func(line string)) ([
 		cmd.Stdout = &out
 	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	cmd.WaitDelay = 5 * time.Second
-	if err := cmd.Start(); err != nil {
-		return nil, err
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGINT) }
+	cmd.WaitDelay = 10 * time.Second
+	err := cmd.Run()
+	if cmd.Process != nil {
+		// Whatever is left of the group (a compiler the script's go command started) goes too.
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	}
-	pgid := cmd.Process.Pid
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	var err error
-	select {
-	case err = <-done:
-	case <-ctx.Done():
-		_ = syscall.Kill(-pgid, syscall.SIGINT)
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = syscall.Kill(-pgid, syscall.SIGKILL)
-			<-done
-		}
+	if ctx.Err() != nil {
 		err = ctx.Err()
 	}
-	// Whatever is left of the group (a compiler the script's go command started) goes too.
-	_ = syscall.Kill(-pgid, syscall.SIGKILL)
 	return out.Bytes(), err
 }
 
@@ -96,33 +86,22 @@ type childProcess struct {
 // children lists the processes this one started that are still running, by the base name of
 // their executable; nil where /proc is not available.
 func children() []childProcess {
-	entries, err := os.ReadDir("/proc")
+	procs, err := procfs.AllProcs()
 	if err != nil {
 		return nil
 	}
 	self := os.Getpid()
 	var out []childProcess
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
+	for _, p := range procs {
+		stat, err := p.Stat()
+		if err != nil || stat.State == "Z" || stat.PPID != self {
 			continue
 		}
-		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
+		name := stat.Comm
+		if argv, err := p.CmdLine(); err == nil && len(argv) > 0 {
+			name = filepath.Base(argv[0])
 		}
-		// The command name is in parentheses and may hold spaces; the state and the parent's
-		// ID follow the last closing parenthesis.
-		fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
-		if len(fields) < 2 || fields[0] == "Z" {
-			continue
-		}
-		if ppid, _ := strconv.Atoi(fields[1]); ppid != self {
-			continue
-		}
-		cmdline, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		name, _, _ := bytes.Cut(cmdline, []byte{0})
-		out = append(out, childProcess{pid: pid, name: filepath.Base(string(name))})
+		out = append(out, childProcess{pid: p.PID, name: name})
 	}
 	slices.SortFunc(out, func(a, b childProcess) int { return strings.Compare(a.name, b.name) })
 	return out

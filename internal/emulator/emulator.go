@@ -11,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"k8s.io/utils/clock"
 )
 
 const (
@@ -34,8 +36,9 @@ type Options struct {
 	// every transition at once.
 	TransitionDelay time.Duration
 	// Clock drives transitions, the rate limiter and signature expiry; the
-	// system clock when nil.
-	Clock Clock
+	// system clock when nil. Tests step a k8s.io/utils/clock/testing
+	// FakeClock through STARTING and STOPPING without sleeping.
+	Clock clock.PassiveClock
 	// StrictSigV4, when set, makes the emulator verify every request's SigV4
 	// signature against these credentials and reject the others as AWS does.
 	// When nil, signatures are not checked (the region is still taken from
@@ -51,7 +54,7 @@ type Options struct {
 type Emulator struct {
 	accountID string
 	delay     time.Duration
-	clock     Clock
+	clock     clock.PassiveClock
 	strict    *Credentials
 
 	mu      sync.Mutex // guards regions and rng
@@ -86,7 +89,7 @@ func New(opts Options) *Emulator {
 		e.accountID = DefaultAccountID
 	}
 	if e.clock == nil {
-		e.clock = realClock{}
+		e.clock = clock.RealClock{}
 	}
 	e.tokenKey = make([]byte, 32)
 	for i := range e.tokenKey {
@@ -154,7 +157,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if e.strict != nil {
-		if aerr := verifySigV4(r, body, *e.strict, e.clock.Now()); aerr != nil {
+		if aerr := verifySigV4(r, body, *e.strict, transferSigningName, e.clock.Now()); aerr != nil {
 			e.answerError(w, opName, aerr)
 			return
 		}

@@ -3,10 +3,11 @@ package emulator
 import (
 	"context"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // AnyOperation makes a FailNext or SetCommitThenFail rule match every
@@ -19,7 +20,7 @@ type faults struct {
 	mu          sync.Mutex
 	rng         *rand.Rand
 	latency     time.Duration
-	limiter     *tokenBucket
+	limiter     *rate.Limiter
 	faultRate   float64
 	commitRates map[string]float64
 	rules       []failRule
@@ -88,7 +89,7 @@ func (f *faults) decide(op string, now time.Time) faultPlan {
 		}
 		break
 	}
-	if f.limiter != nil && !f.limiter.take(now) {
+	if f.limiter != nil && !f.limiter.AllowN(now, 1) {
 		return faultPlan{fail: FailThrottling.injected()}
 	}
 	if f.faultRate > 0 && f.rng.Float64() < f.faultRate {
@@ -113,26 +114,6 @@ func (f *faults) decide(op string, now time.Time) faultPlan {
 	return plan
 }
 
-// tokenBucket is a rate limiter refilled by the emulator's clock.
-type tokenBucket struct {
-	rate   float64
-	burst  float64
-	tokens float64
-	last   time.Time
-}
-
-func (b *tokenBucket) take(now time.Time) bool {
-	if elapsed := now.Sub(b.last).Seconds(); elapsed > 0 {
-		b.tokens = math.Min(b.burst, b.tokens+elapsed*b.rate)
-	}
-	b.last = now
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
-}
-
 // SetLatency delays every API call by d before it is handled; zero removes
 // the delay.
 func (e *Emulator) SetLatency(d time.Duration) {
@@ -151,8 +132,9 @@ func (e *Emulator) SetRateLimit(rps float64, burst int) {
 		e.faults.limiter = nil
 		return
 	}
-	b := float64(max(burst, 1))
-	e.faults.limiter = &tokenBucket{rate: rps, burst: b, tokens: b, last: e.clock.Now()}
+	// A token bucket that starts full; it is told the time by the emulator's clock at each call
+	// (AllowN), so it never reads the system clock.
+	e.faults.limiter = rate.NewLimiter(rate.Limit(rps), max(burst, 1))
 }
 
 // SetFaultRate answers the given fraction (0 to 1) of API calls with a 500

@@ -8,12 +8,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/transfer"
 	"github.com/aws/aws-sdk-go-v2/service/transfer/types"
+	clocktesting "k8s.io/utils/clock/testing"
 
 	"github.com/transfer-operator/transfer-operator/internal/emulator"
 )
 
 func TestRateLimitWithoutRetries(t *testing.T) {
-	clock := emulator.NewManualClock(time.Now())
+	clock := clocktesting.NewFakeClock(time.Now())
 	srv := startEmulator(t, emulator.Options{Clock: clock})
 	c := newClient(srv.URL(), testRegion, noRetries)
 	srv.SetRateLimit(1, 2)
@@ -31,7 +32,7 @@ func TestRateLimitWithoutRetries(t *testing.T) {
 	if !errors.As(err, &th) || aws.ToString(th.RetryAfterSeconds) == "" || httpStatus(err) != 400 {
 		t.Errorf("throttling error = %+v (HTTP %d), want RetryAfterSeconds and HTTP 400", th, httpStatus(err))
 	}
-	clock.Advance(time.Second)
+	clock.Step(time.Second)
 	mustNoErr(t, list(), "call after a token refilled")
 	srv.SetRateLimit(0, 0)
 	for range 5 {

@@ -1,20 +1,21 @@
 package emulator
 
 import (
-	"crypto/hmac"
+	"bytes"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"net/http"
-	"net/url"
+	"net/textproto"
 	"regexp"
 	"slices"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/aws/smithy-go/encoding/httpbinding"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 )
 
 // Credentials is the one access key the emulator accepts when it checks
@@ -25,9 +26,10 @@ type Credentials struct {
 }
 
 const (
-	sigV4Algorithm   = "AWS4-HMAC-SHA256"
-	sigV4TimeFormat  = "20060102T150405Z"
-	sigV4ServiceName = "transfer"
+	sigV4TimeFormat = "20060102T150405Z"
+	// transferSigningName is the service a Transfer request's credential
+	// scope names: metadata.signingName of the service model.
+	transferSigningName = "transfer"
 	// sigV4MaxSkew is how far a request's X-Amz-Date may be from the
 	// emulator's clock, as AWS allows.
 	sigV4MaxSkew = 15 * time.Minute
@@ -39,12 +41,8 @@ type sigV4Auth struct {
 	date          string
 	region        string
 	service       string
-	signedHeaders []string
+	signedHeaders string
 	signature     string
-}
-
-func (a sigV4Auth) scope() string {
-	return a.date + "/" + a.region + "/" + a.service + "/aws4_request"
 }
 
 var sigV4HeaderRE = regexp.MustCompile(`^AWS4-HMAC-SHA256\s+Credential=([^/,\s]+)/(\d{8})/([^/,\s]+)/([^/,\s]+)/aws4_request,\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-f]{64})$`)
@@ -60,7 +58,7 @@ func parseSigV4(h string) (sigV4Auth, bool) {
 		date:          m[2],
 		region:        m[3],
 		service:       m[4],
-		signedHeaders: strings.Split(m[5], ";"),
+		signedHeaders: m[5],
 		signature:     m[6],
 	}, true
 }
@@ -74,10 +72,12 @@ func requestRegion(r *http.Request) string {
 	return defaultRegion
 }
 
-// verifySigV4 checks a request's signature against creds the way AWS does,
-// recomputing the canonical request over exactly the headers the client
-// signed. It answers with the error codes of the AWS JSON front end.
-func verifySigV4(r *http.Request, body []byte, creds Credentials, now time.Time) *apiError {
+// verifySigV4 checks that r is signed with creds for service (the signing
+// name its endpoint serves) the way AWS checks it, and answers with the error
+// codes of the AWS front end. The signature is recomputed by the SDK's own
+// signer (see resignSigV4), so the emulator accepts exactly what the SDK
+// signs.
+func verifySigV4(r *http.Request, body []byte, creds Credentials, service string, now time.Time) *apiError {
 	h := r.Header.Get("Authorization")
 	if h == "" {
 		return errAuth(CodeMissingAuthentication, "Missing Authentication Token")
@@ -89,8 +89,8 @@ func verifySigV4(r *http.Request, body []byte, creds Credentials, now time.Time)
 	if a.accessKeyID != creds.AccessKeyID {
 		return errAuth(CodeUnrecognizedClient, "The security token included in the request is invalid.")
 	}
-	if a.service != sigV4ServiceName {
-		return errAuth(CodeInvalidSignature, fmt.Sprintf("Credential should be scoped to correct service: '%s'.", sigV4ServiceName))
+	if a.service != service {
+		return errAuth(CodeInvalidSignature, fmt.Sprintf("Credential should be scoped to correct service: '%s'.", service))
 	}
 	amzDate := r.Header.Get("X-Amz-Date")
 	t, err := time.Parse(sigV4TimeFormat, amzDate)
@@ -104,71 +104,49 @@ func verifySigV4(r *http.Request, body []byte, creds Credentials, now time.Time)
 		return errAuth(CodeInvalidSignature, fmt.Sprintf("Signature expired: %s is now earlier than %s (%s - 15 min.)",
 			amzDate, now.UTC().Add(-sigV4MaxSkew).Format(sigV4TimeFormat), now.UTC().Format(sigV4TimeFormat)))
 	}
-	if !slices.Contains(a.signedHeaders, "host") {
+	if !slices.Contains(strings.Split(a.signedHeaders, ";"), "host") {
 		return errAuth(CodeInvalidSignature, "'Host' must be a 'SignedHeader' in the AWS Authorization.")
 	}
-
-	payload := sha256.Sum256(body)
-	canonical := strings.Join([]string{
-		r.Method,
-		httpbinding.EscapePath(r.URL.EscapedPath(), false),
-		canonicalQuery(r.URL.Query()),
-		canonicalHeaders(r, a.signedHeaders),
-		strings.Join(a.signedHeaders, ";"),
-		hex.EncodeToString(payload[:]),
-	}, "\n")
-	digest := sha256.Sum256([]byte(canonical))
-	stringToSign := strings.Join([]string{sigV4Algorithm, amzDate, a.scope(), hex.EncodeToString(digest[:])}, "\n")
-
-	key := hmacSHA256([]byte("AWS4"+creds.SecretAccessKey), a.date)
-	for _, part := range []string{a.region, a.service, "aws4_request"} {
-		key = hmacSHA256(key, part)
-	}
-	want := hex.EncodeToString(hmacSHA256(key, stringToSign))
-	if !hmac.Equal([]byte(want), []byte(a.signature)) {
+	want, err := resignSigV4(r, body, a, t, creds.SecretAccessKey)
+	if err != nil || want.signedHeaders != a.signedHeaders ||
+		subtle.ConstantTimeCompare([]byte(want.signature), []byte(a.signature)) != 1 {
 		return errAuth(CodeInvalidSignature, "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.")
 	}
 	return nil
 }
 
-func hmacSHA256(key []byte, data string) []byte {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(data))
-	return m.Sum(nil)
-}
-
-// canonicalQuery encodes the query with sorted keys and values and %20 for
-// spaces, as SigV4 requires.
-func canonicalQuery(q url.Values) string {
-	for _, v := range q {
-		sort.Strings(v)
-	}
-	return strings.ReplaceAll(q.Encode(), "+", "%20")
-}
-
-// canonicalHeaders renders the signed headers as "name:value\n" lines, with
-// values trimmed, inner runs of spaces collapsed and repeated headers joined
-// by commas.
-func canonicalHeaders(r *http.Request, signed []string) string {
-	var b strings.Builder
-	for _, name := range signed {
-		var values []string
+// resignSigV4 signs a clone of r with the SDK's signer as the client claims
+// to have signed it: with the secret of a's access key, at X-Amz-Date t, for
+// the region and service of a's credential scope, over the SHA-256 of body and
+// exactly the headers a lists, and returns the Authorization the signer made.
+// The signer always signs Host, and Content-Length when the clone has a length,
+// so the clone keeps the length only when the client signed it. A list the
+// signer cannot reproduce (a header it never signs, such as User-Agent, or one
+// the request lacks) comes back different from a's.
+func resignSigV4(r *http.Request, body []byte, a sigV4Auth, t time.Time, secret string) (sigV4Auth, error) {
+	c := r.Clone(r.Context())
+	c.Body = io.NopCloser(bytes.NewReader(body))
+	c.Header = http.Header{}
+	c.ContentLength = 0
+	for _, name := range strings.Split(a.signedHeaders, ";") {
 		switch name {
 		case "host":
-			values = []string{r.Host}
 		case "content-length":
-			values = r.Header.Values("Content-Length")
-			if len(values) == 0 {
-				values = []string{strconv.FormatInt(r.ContentLength, 10)}
-			}
+			c.ContentLength = r.ContentLength
 		default:
-			values = r.Header.Values(name)
+			if values := r.Header.Values(name); len(values) > 0 {
+				c.Header[textproto.CanonicalMIMEHeaderKey(name)] = values
+			}
 		}
-		trimmed := make([]string, len(values))
-		for i, v := range values {
-			trimmed[i] = strings.Join(strings.Fields(v), " ")
-		}
-		b.WriteString(name + ":" + strings.Join(trimmed, ",") + "\n")
 	}
-	return b.String()
+	sum := sha256.Sum256(body)
+	creds := aws.Credentials{AccessKeyID: a.accessKeyID, SecretAccessKey: secret}
+	if err := v4.NewSigner().SignHTTP(r.Context(), creds, c, hex.EncodeToString(sum[:]), a.service, a.region, t); err != nil {
+		return sigV4Auth{}, fmt.Errorf("re-sign request: %w", err)
+	}
+	got, ok := parseSigV4(c.Header.Get("Authorization"))
+	if !ok {
+		return sigV4Auth{}, fmt.Errorf("re-sign request: unparsable Authorization %q", c.Header.Get("Authorization"))
+	}
+	return got, nil
 }

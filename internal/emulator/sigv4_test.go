@@ -13,12 +13,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/transfer"
+	clocktesting "k8s.io/utils/clock/testing"
 
 	"github.com/transfer-operator/transfer-operator/internal/emulator"
 )
 
 func TestStrictSigV4WithSDK(t *testing.T) {
-	clock := emulator.NewManualClock(time.Now())
+	clock := clocktesting.NewFakeClock(time.Now())
 	srv := startEmulator(t, emulator.Options{Clock: clock, StrictSigV4: &emulator.Credentials{AccessKeyID: testAccessKey, SecretAccessKey: testSecretKey}})
 	list := func(opts ...clientOption) error {
 		_, err := newClient(srv.URL(), "ap-southeast-2", append(opts, noRetries)...).ListServers(ctxT(t), &transfer.ListServersInput{})
@@ -37,7 +38,7 @@ func TestStrictSigV4WithSDK(t *testing.T) {
 	}
 	wantAPIError(t, list(withCredentials("AKIDUNKNOWN", testSecretKey)), "UnrecognizedClientException", "security token")
 
-	clock.Advance(20 * time.Minute)
+	clock.Step(20 * time.Minute)
 	wantAPIError(t, list(), "InvalidSignatureException", "Signature expired")
 }
 

@@ -8,12 +8,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/transfer"
 	"github.com/aws/aws-sdk-go-v2/service/transfer/types"
+	clocktesting "k8s.io/utils/clock/testing"
 
 	"github.com/transfer-operator/transfer-operator/internal/emulator"
 )
 
 func TestStateTransitionsFollowTheClock(t *testing.T) {
-	clock := emulator.NewManualClock(time.Now())
+	clock := clocktesting.NewFakeClock(time.Now())
 	srv := startEmulator(t, emulator.Options{Clock: clock, TransitionDelay: 2 * time.Second})
 	c := newClient(srv.URL(), testRegion, noRetries)
 	ctx := ctxT(t)
@@ -25,11 +26,11 @@ func TestStateTransitionsFollowTheClock(t *testing.T) {
 	}
 	_, err := c.UpdateServer(ctx, &transfer.UpdateServerInput{ServerId: aws.String(id), LoggingRole: aws.String("")})
 	wantAPIError(t, err, "ConflictException", "STARTING")
-	clock.Advance(1999 * time.Millisecond)
+	clock.Step(1999 * time.Millisecond)
 	if s := state(); s != types.StateStarting {
 		t.Fatalf("1.999s after create the server is %s, want STARTING", s)
 	}
-	clock.Advance(time.Millisecond)
+	clock.Step(time.Millisecond)
 	if s := state(); s != types.StateOnline {
 		t.Fatalf("2s after create the server is %s, want ONLINE", s)
 	}
@@ -43,7 +44,7 @@ func TestStateTransitionsFollowTheClock(t *testing.T) {
 	}
 	_, err = c.UpdateServer(ctx, &transfer.UpdateServerInput{ServerId: aws.String(id), LoggingRole: aws.String("")})
 	wantAPIError(t, err, "ConflictException", "STOPPING")
-	clock.Advance(2 * time.Second)
+	clock.Step(2 * time.Second)
 	if s := state(); s != types.StateOffline {
 		t.Fatalf("after stopping the server is %s, want OFFLINE", s)
 	}
@@ -52,7 +53,7 @@ func TestStateTransitionsFollowTheClock(t *testing.T) {
 	if s := state(); s != types.StateStarting {
 		t.Fatalf("after StartServer the server is %s, want STARTING", s)
 	}
-	clock.Advance(2 * time.Second)
+	clock.Step(2 * time.Second)
 	if s := state(); s != types.StateOnline {
 		t.Fatalf("after starting the server is %s, want ONLINE", s)
 	}
@@ -60,7 +61,7 @@ func TestStateTransitionsFollowTheClock(t *testing.T) {
 
 // TestStartStopByState checks StartServer and StopServer in every state.
 func TestStartStopByState(t *testing.T) {
-	clock := emulator.NewManualClock(time.Now())
+	clock := clocktesting.NewFakeClock(time.Now())
 	srv := startEmulator(t, emulator.Options{Clock: clock, TransitionDelay: time.Second})
 	c := newClient(srv.URL(), testRegion, noRetries)
 	rows := []struct {
@@ -79,7 +80,7 @@ func TestStartStopByState(t *testing.T) {
 		t.Run(row.state, func(t *testing.T) {
 			for _, op := range []string{"StartServer", "StopServer"} {
 				id := createServer(t, c, nil)
-				clock.Advance(time.Second)
+				clock.Step(time.Second)
 				mustNoErr(t, srv.ModifyServer(testRegion, id, func(r *emulator.ServerRecord) { r.State = row.state }), "ModifyServer")
 				var err error
 				wantErr, wantState := row.startErr, row.afterStart

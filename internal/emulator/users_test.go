@@ -11,13 +11,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/transfer"
 	"github.com/aws/aws-sdk-go-v2/service/transfer/types"
+	clocktesting "k8s.io/utils/clock/testing"
 
 	"github.com/transfer-operator/transfer-operator/internal/emulator"
 )
 
 func TestUserLifecycle(t *testing.T) {
 	start := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
-	clock := emulator.NewManualClock(start)
+	clock := clocktesting.NewFakeClock(start)
 	srv := startEmulator(t, emulator.Options{Clock: clock})
 	c := newClient(srv.URL(), testRegion, noRetries)
 	ctx := ctxT(t)
@@ -76,7 +77,7 @@ func TestUserLifecycle(t *testing.T) {
 		t.Errorf("after UpdateUser: %+v", u)
 	}
 
-	clock.Advance(time.Hour)
+	clock.Step(time.Hour)
 	key2 := newUserKey(t, "alice@ci")
 	imp, err := c.ImportSshPublicKey(ctx, &transfer.ImportSshPublicKeyInput{
 		ServerId: aws.String(serverID), UserName: aws.String("alice"), SshPublicKeyBody: aws.String(key2),

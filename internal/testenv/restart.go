@@ -1,14 +1,17 @@
 package testenv
 
 import (
-	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
+	"slices"
 	"syscall"
 	"time"
+
+	"github.com/prometheus/procfs"
+	"k8s.io/apimachinery/pkg/util/wait"
 )
 
 const (
@@ -53,13 +56,11 @@ func (cp *ControlPlane) RestartAPIServer() error {
 	}
 	// The process is gone; Stop lets envtest see it so and clean up. It fails until envtest has
 	// noticed the exit, which on a busy machine may take a while.
-	for deadline := time.Now().Add(ControlPlaneStopTimeout); ; {
-		if err = api.Stop(); err == nil || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
+	stopped := func(context.Context) (bool, error) {
+		err = api.Stop()
+		return err == nil, nil
 	}
-	if err != nil {
+	if wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, ControlPlaneStopTimeout, true, stopped) != nil {
 		return fmt.Errorf("stopping the API server: %w", err)
 	}
 	api.CertDir = kept
@@ -71,23 +72,15 @@ func (cp *ControlPlane) RestartAPIServer() error {
 
 // apiServerPID finds the kube-apiserver process that serves from certDir.
 func apiServerPID(certDir string) (int, error) {
-	entries, err := os.ReadDir("/proc")
+	procs, err := procfs.AllProcs()
 	if err != nil {
 		return 0, err
 	}
-	want := []byte("--cert-dir=" + certDir + "\x00")
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err != nil {
-			continue
-		}
-		argv0, _, _ := bytes.Cut(cmdline, []byte{0})
-		if filepath.Base(string(argv0)) == "kube-apiserver" && bytes.Contains(cmdline, want) {
-			return pid, nil
+	want := "--cert-dir=" + certDir
+	for _, p := range procs {
+		argv, err := p.CmdLine()
+		if err == nil && len(argv) > 0 && filepath.Base(argv[0]) == "kube-apiserver" && slices.Contains(argv, want) {
+			return p.PID, nil
 		}
 	}
 	return 0, fmt.Errorf("no kube-apiserver process serves from %s", certDir)
@@ -99,30 +92,24 @@ func terminate(pid int, grace time.Duration) error {
 	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
 		return err
 	}
-	deadline := time.Now().Add(grace)
-	for alive(pid) {
-		if time.Now().After(deadline) {
-			if err := syscall.Kill(pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
-				return err
-			}
-			deadline = time.Now().Add(time.Hour)
-		}
-		time.Sleep(50 * time.Millisecond)
+	exited := func(context.Context) (bool, error) { return !alive(pid), nil }
+	if wait.PollUntilContextTimeout(context.Background(), 50*time.Millisecond, grace, true, exited) == nil {
+		return nil
 	}
-	return nil
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
+		return err
+	}
+	return wait.PollUntilContextCancel(context.Background(), 50*time.Millisecond, true, exited)
 }
 
 // alive reports whether pid is a process that has not exited (a zombie has).
 func alive(pid int) bool {
-	stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	p, err := procfs.NewProc(pid)
 	if err != nil {
 		return false
 	}
-	// The state follows the command name, which is in parentheses.
-	if i := bytes.LastIndexByte(stat, ')'); i >= 0 && i+2 < len(stat) {
-		return stat[i+2] != 'Z'
-	}
-	return true
+	stat, err := p.Stat()
+	return err == nil && stat.State != "Z"
 }
 
 // copyDir copies the regular files of src into dst, which it creates.

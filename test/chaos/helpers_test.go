@@ -40,6 +40,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/rand"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apimachinery/pkg/watch"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log"
@@ -284,14 +285,8 @@ func (op *operator) stop() error {
 
 // waitLog waits until the operator's output contains text.
 func (op *operator) waitLog(text string, timeout time.Duration) bool {
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		if strings.Contains(op.logs.String(), text) {
-			return true
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return false
+	logged := func(context.Context) (bool, error) { return strings.Contains(op.logs.String(), text), nil }
+	return wait.PollUntilContextTimeout(context.Background(), 50*time.Millisecond, timeout, true, logged) == nil
 }
 
 // panics returns the lines of every operator's output that mention a panic.
@@ -405,16 +400,15 @@ func update[T client.Object](e *env, obj T, mutate func(T)) {
 	}
 }
 
-// retry calls f until it succeeds or timeout passes.
+// retry calls f until it succeeds or timeout passes, and returns f's last error.
 func retry(timeout time.Duration, f func() error) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		err := f()
-		if err == nil || time.Now().After(deadline) {
-			return err
-		}
-		time.Sleep(100 * time.Millisecond)
+	var err error
+	succeeded := func(context.Context) (bool, error) {
+		err = f()
+		return err == nil, nil
 	}
+	_ = wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, timeout, true, succeeded)
+	return err
 }
 
 // servers and users list the env's objects.
@@ -490,12 +484,13 @@ func (e *env) waitReady(timeout time.Duration) time.Duration {
 func (e *env) tryWaitReady(timeout time.Duration) (time.Duration, error) {
 	start := time.Now()
 	var pending []string
-	for time.Since(start) < timeout {
+	allReady := func(context.Context) (bool, error) {
 		var err error
-		if pending, err = e.notReady(); err == nil && len(pending) == 0 {
-			return time.Since(start), nil
-		}
-		time.Sleep(250 * time.Millisecond)
+		pending, err = e.notReady()
+		return err == nil && len(pending) == 0, nil
+	}
+	if wait.PollUntilContextTimeout(context.Background(), 250*time.Millisecond, timeout, true, allReady) == nil {
+		return time.Since(start), nil
 	}
 	return time.Since(start), fmt.Errorf("%d object(s) not Ready after %s:\n%s", len(pending), timeout, strings.Join(first(pending, 10), "\n"))
 }
@@ -515,27 +510,25 @@ func (e *env) deleteAll(timeout time.Duration) (stuck []string) {
 
 // waitReleased waits until the env holds no object, and returns those left after timeout.
 func (e *env) waitReleased(timeout time.Duration) (stuck []string) {
-	start := time.Now()
-	for {
+	released := func(context.Context) (bool, error) {
 		servers, serr := e.servers()
 		users, uerr := e.users()
-		if serr == nil && uerr == nil {
-			stuck = stuck[:0]
-			for i := range servers {
-				stuck = append(stuck, fmt.Sprintf("TransferServer %s finalizers %v: %s", servers[i].Name, servers[i].Finalizers, describe(&servers[i])))
-			}
-			for i := range users {
-				stuck = append(stuck, fmt.Sprintf("TransferUser %s finalizers %v: %s", users[i].Name, users[i].Finalizers, describe(&users[i])))
-			}
-			if len(stuck) == 0 {
-				return nil
-			}
+		if serr != nil || uerr != nil {
+			return false, nil
 		}
-		if time.Since(start) > timeout {
-			return stuck
+		stuck = stuck[:0]
+		for i := range servers {
+			stuck = append(stuck, fmt.Sprintf("TransferServer %s finalizers %v: %s", servers[i].Name, servers[i].Finalizers, describe(&servers[i])))
 		}
-		time.Sleep(250 * time.Millisecond)
+		for i := range users {
+			stuck = append(stuck, fmt.Sprintf("TransferUser %s finalizers %v: %s", users[i].Name, users[i].Finalizers, describe(&users[i])))
+		}
+		return len(stuck) == 0, nil
 	}
+	if wait.PollUntilContextTimeout(context.Background(), 250*time.Millisecond, timeout, true, released) == nil {
+		return nil
+	}
+	return stuck
 }
 
 // ---- AWS accounting ----

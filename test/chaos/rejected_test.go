@@ -8,6 +8,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/transfer-operator/transfer-operator/api/v1alpha1"
 	"github.com/transfer-operator/transfer-operator/internal/emulator"
@@ -115,16 +116,16 @@ func TestRejectedByAWS(t *testing.T) {
 // waitStalled waits until obj is Stalled and returns the condition.
 func (e *env) waitStalled(obj conditioned, timeout time.Duration) metav1.Condition {
 	e.t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		if err := e.c.Get(context.Background(), clientKey(obj), obj); err == nil {
-			if c := meta.FindStatusCondition(obj.GetConditions(), v1alpha1.ConditionStalled); c != nil && c.Status == metav1.ConditionTrue {
-				return *c
-			}
+	var c *metav1.Condition
+	stalled := func(context.Context) (bool, error) {
+		if err := e.c.Get(context.Background(), clientKey(obj), obj); err != nil {
+			return false, nil
 		}
-		if time.Now().After(deadline) {
-			e.t.Fatalf("%s did not become Stalled: %s", obj.GetName(), describe(obj))
-		}
-		time.Sleep(100 * time.Millisecond)
+		c = meta.FindStatusCondition(obj.GetConditions(), v1alpha1.ConditionStalled)
+		return c != nil && c.Status == metav1.ConditionTrue, nil
 	}
+	if wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, timeout, true, stalled) != nil {
+		e.t.Fatalf("%s did not become Stalled: %s", obj.GetName(), describe(obj))
+	}
+	return *c
 }

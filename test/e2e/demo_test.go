@@ -3,18 +3,20 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/prometheus/procfs"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/yaml"
 
 	"github.com/transfer-operator/transfer-operator/internal/testenv"
@@ -218,19 +220,34 @@ func (r *demoRun) wait(t *testing.T, timeout time.Duration) int {
 	return r.cmd.ProcessState.ExitCode()
 }
 
+// errDemoExited says the demo exited before what was waited for happened.
+var errDemoExited = errors.New("the demo exited")
+
 // waitForOutput waits until the demo has printed s.
 func (r *demoRun) waitForOutput(t *testing.T, s string, timeout time.Duration) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !strings.Contains(r.output(), s) {
+	printed := func(context.Context) (bool, error) {
+		// Whether it had exited is read first: its output is complete by then.
+		exited := false
 		select {
 		case <-r.done:
-			t.Fatalf("the demo exited with %d before printing %q:\n%s", r.cmd.ProcessState.ExitCode(), s, r.output())
-		case <-time.After(200 * time.Millisecond):
+			exited = true
+		default:
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the demo did not print %q within %s:\n%s", s, timeout, r.output())
+		if strings.Contains(r.output(), s) {
+			return true, nil
 		}
+		if exited {
+			return false, errDemoExited
+		}
+		return false, nil
+	}
+	switch err := wait.PollUntilContextTimeout(context.Background(), 200*time.Millisecond, timeout, true, printed); {
+	case err == nil:
+	case errors.Is(err, errDemoExited):
+		t.Fatalf("the demo exited with %d before printing %q:\n%s", r.cmd.ProcessState.ExitCode(), s, r.output())
+	default:
+		t.Fatalf("the demo did not print %q within %s:\n%s", s, timeout, r.output())
 	}
 }
 
@@ -282,7 +299,7 @@ func demoSection(s, from, to string) string {
 // boot, which tells it apart from a later process with the same ID.
 type trackedProcess struct {
 	pid   int
-	start string
+	start uint64
 	name  string
 }
 
@@ -372,51 +389,55 @@ func (tr *processTracker) killSurvivors() {
 }
 
 func procPIDs() []int {
-	entries, _ := os.ReadDir("/proc")
-	var pids []int
-	for _, e := range entries {
-		if pid, err := strconv.Atoi(e.Name()); err == nil {
-			pids = append(pids, pid)
-		}
+	procs, _ := procfs.AllProcs()
+	pids := make([]int, len(procs))
+	for i, p := range procs {
+		pids[i] = p.PID
 	}
 	return pids
 }
 
-// procStat returns the parent, state and start time of a process from /proc/<pid>/stat.
-func procStat(pid int) (ppid int, state, start string, ok bool) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+// procStat returns the parent, state and start time of a process.
+func procStat(pid int) (ppid int, state string, start uint64, ok bool) {
+	p, err := procfs.NewProc(pid)
 	if err != nil {
-		return 0, "", "", false
+		return 0, "", 0, false
 	}
-	// Fields after the parenthesized command name: state, ppid, ..., starttime (the 20th).
-	fields := strings.Fields(string(data[bytes.LastIndexByte(data, ')')+1:]))
-	if len(fields) < 20 {
-		return 0, "", "", false
+	stat, err := p.Stat()
+	if err != nil {
+		return 0, "", 0, false
 	}
-	ppid, err = strconv.Atoi(fields[1])
-	return ppid, fields[0], fields[19], err == nil
+	return stat.PPID, stat.State, stat.Starttime, true
 }
 
 // procName is the base name of the process's executable, from its command line.
 func procName(pid int) string {
-	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	if err != nil {
-		return "?"
+	if argv := procArgs(pid); len(argv) > 0 {
+		return filepath.Base(argv[0])
 	}
-	argv0, _, _ := bytes.Cut(cmdline, []byte{0})
-	return filepath.Base(string(argv0))
+	return "?"
+}
+
+// procArgs is the command line of a process; nil when it has none or is gone.
+func procArgs(pid int) []string {
+	p, err := procfs.NewProc(pid)
+	if err != nil {
+		return nil
+	}
+	argv, _ := p.CmdLine()
+	return argv
 }
 
 // procsMentioning returns the running processes whose command line contains s.
 func procsMentioning(s string) []trackedProcess {
 	var out []trackedProcess
 	for _, pid := range procPIDs() {
-		cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-		if err != nil || !bytes.Contains(cmdline, []byte(s)) {
+		cmdline := strings.Join(procArgs(pid), " ")
+		if !strings.Contains(cmdline, s) {
 			continue
 		}
 		if _, state, _, ok := procStat(pid); ok && state != "Z" {
-			out = append(out, trackedProcess{pid: pid, name: string(bytes.ReplaceAll(cmdline, []byte{0}, []byte{' '}))})
+			out = append(out, trackedProcess{pid: pid, name: cmdline})
 		}
 	}
 	return out

@@ -14,6 +14,7 @@ import (
 
 	eventsv1 "k8s.io/api/events/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/yaml"
 
 	"github.com/transfer-operator/transfer-operator/internal/emulator"
@@ -239,14 +240,8 @@ func requestsBy(t *testing.T, path, user string) map[string]bool {
 
 func waitFor(t *testing.T, timeout time.Duration, done func() bool) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	for !done() {
-		select {
-		case <-ctx.Done():
-			t.Fatal("timed out waiting")
-		case <-time.After(100 * time.Millisecond):
-		}
+	if wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, timeout, true, func(context.Context) (bool, error) { return done(), nil }) != nil {
+		t.Fatal("timed out waiting")
 	}
 }
 

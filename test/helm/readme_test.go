@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 )
 
@@ -107,19 +108,11 @@ func loadValues(t *testing.T) (map[string]any, []valueDoc) {
 	return values, docs
 }
 
-// lookup returns the value at a dotted path.
+// lookup returns the value at a dotted path; false when there is none or a step of the path
+// is not a map.
 func lookup(values map[string]any, path string) (any, bool) {
-	var cur any = values
-	for _, key := range strings.Split(path, ".") {
-		m, ok := cur.(map[string]any)
-		if !ok {
-			return nil, false
-		}
-		if cur, ok = m[key]; !ok {
-			return nil, false
-		}
-	}
-	return cur, true
+	v, ok, err := unstructured.NestedFieldNoCopy(values, strings.Split(path, ".")...)
+	return v, ok && err == nil
 }
 
 // leaves returns the paths of the values that are not non-empty maps.
