@@ -80,10 +80,8 @@ func noteStall(ctx context.Context, n notifier, obj conditionsObject, err error)
 	if !errors.As(err, &stall) {
 		return
 	}
-	for _, c := range obj.GetConditions() {
-		if c.Type == v1alpha1.ConditionStalled && c.Status == "True" && c.Message == stall.message {
-			return
-		}
+	if c := meta.FindStatusCondition(obj.GetConditions(), v1alpha1.ConditionStalled); c != nil && c.Status == metav1.ConditionTrue && c.Message == stall.message {
+		return
 	}
 	n.warning(ctx, obj, eventStalled, "Reconcile", "%s", stall.message)
 }

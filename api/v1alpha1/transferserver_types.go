@@ -380,7 +380,8 @@ type TransferServerStatus struct {
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 
-	// Conditions: Ready, Reconciling and Stalled, following the kstatus conventions.
+	// Conditions: Ready, Reconciling and Stalled, following the kstatus conventions, and
+	// LocationChanged when the default region moved away from where the resource was recorded.
 	// +listType=map
 	// +listMapKey=type
 	// +optional

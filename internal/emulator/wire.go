@@ -1,8 +1,10 @@
 package emulator
 
 import (
-	"strconv"
+	"encoding/json"
 	"time"
+
+	smithytime "github.com/aws/smithy-go/time"
 )
 
 // Request and response documents, with the member names of the service
@@ -241,6 +243,5 @@ type listTagsOutput struct {
 type epochSeconds time.Time
 
 func (t epochSeconds) MarshalJSON() ([]byte, error) {
-	ms := time.Time(t).UnixMilli()
-	return []byte(strconv.FormatFloat(float64(ms)/1000, 'f', -1, 64)), nil
+	return json.Marshal(smithytime.FormatEpochSeconds(time.Time(t)))
 }

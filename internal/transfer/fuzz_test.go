@@ -235,7 +235,7 @@ func describedFromSpec(d DesiredServer, noise []byte, junk string) types.Describ
 	}
 	o := types.DescribedServer{Arn: aws.String(testServerARN), ServerId: aws.String(testServerID), State: types.StateOnline}
 	o.Domain = types.Domain(enum(s.Domain))
-	o.Protocols = toEnums[types.Protocol](listOrOmitted(nilIfNil(s.Protocols, protocolStrings(s.Protocols)), []string{defaultProtocol}))
+	o.Protocols = toEnums[types.Protocol](listOrOmitted(nilIfNil(s.Protocols, convertStrings[string](s.Protocols)), []string{defaultProtocol}))
 	o.EndpointType = types.EndpointType(orOmitted(enum(s.EndpointType), defaultEndpointType))
 	if e := s.EndpointDetails; e != nil || n.next() {
 		if e == nil {
@@ -262,7 +262,7 @@ func describedFromSpec(d DesiredServer, noise []byte, junk string) types.Describ
 	o.HostKeyFingerprint = str(d.HostKeyFingerprint)
 	o.Certificate, o.LoggingRole, o.SecurityPolicyName = str(s.Certificate), str(s.LoggingRole), str(s.SecurityPolicyName)
 	o.PreAuthenticationLoginBanner, o.PostAuthenticationLoginBanner = str(s.PreAuthenticationLoginBanner), str(s.PostAuthenticationLoginBanner)
-	o.StructuredLogDestinations = listOrOmitted(nilIfNil(s.StructuredLogDestinations, logDestinations(s.StructuredLogDestinations)), []string{})
+	o.StructuredLogDestinations = listOrOmitted(nilIfNil(s.StructuredLogDestinations, convertStrings[string](s.StructuredLogDestinations)), []string{})
 	if pd := s.ProtocolDetails; pd != nil || n.next() {
 		if pd == nil {
 			pd = &v1alpha1.ProtocolDetails{}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"go/token"
-	"maps"
 	"strconv"
 	"strings"
 
@@ -75,14 +74,6 @@ func keyFingerprint(seed byte) string {
 
 func tagList(ms ...map[string]string) []types.Tag {
 	return tagsFromMap(mergeTags(ms...))
-}
-
-func union(ms ...map[string]string) map[string]string {
-	out := map[string]string{}
-	for _, m := range ms {
-		maps.Copy(out, m)
-	}
-	return out
 }
 
 // awsServer is a PUBLIC SFTP server as DescribeServer reports it with AWS's defaults (no

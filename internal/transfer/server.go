@@ -5,6 +5,8 @@ import (
 	"maps"
 	"slices"
 
+	"k8s.io/apimachinery/pkg/util/sets"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/transfer"
 	"github.com/aws/aws-sdk-go-v2/service/transfer/types"
@@ -77,8 +79,8 @@ func createServerInput(d DesiredServer) *transfer.CreateServerInput {
 		PostAuthenticationLoginBanner: optString(s.PostAuthenticationLoginBanner),
 		PreAuthenticationLoginBanner:  optString(s.PreAuthenticationLoginBanner),
 		SecurityPolicyName:            optString(s.SecurityPolicyName),
-		Protocols:                     protocols(s.Protocols),
-		StructuredLogDestinations:     logDestinations(s.StructuredLogDestinations),
+		Protocols:                     convertStrings[types.Protocol](s.Protocols),
+		StructuredLogDestinations:     convertStrings[string](s.StructuredLogDestinations),
 		Tags:                          tagsFromMap(mergeTags(s.Tags, d.OwnerTags)),
 	}
 	if d.HostKey != "" {
@@ -90,7 +92,7 @@ func createServerInput(d DesiredServer) *transfer.CreateServerInput {
 		in.EndpointDetails = &types.EndpointDetails{
 			VpcId:            optString(e.VpcID),
 			SubnetIds:        e.SubnetIDs,
-			SecurityGroupIds: securityGroups(e.SecurityGroupIDs),
+			SecurityGroupIds: convertStrings[string](e.SecurityGroupIDs),
 			VpcEndpointId:    optString(e.VpcEndpointID),
 		}
 	}
@@ -218,10 +220,10 @@ func PlanServer(d DesiredServer, observed *Server, specChanged bool) ServerPlan 
 	if s.Domain != "" && o.Domain != "" && string(o.Domain) != s.Domain {
 		p.Immutable = append(p.Immutable, "domain")
 	}
-	wantProtocols := protocolStrings(s.Protocols)
-	if c.differsFromDefault(s.Protocols != nil, o.Protocols != nil, sameSet(wantProtocols, enumStrings(o.Protocols)),
+	wantProtocols := convertStrings[string](s.Protocols)
+	if c.differsFromDefault(s.Protocols != nil, o.Protocols != nil, sameSet(wantProtocols, convertStrings[string](o.Protocols)),
 		sameSet(wantProtocols, []string{defaultProtocol})) {
-		online.add("protocols", func(in *transfer.UpdateServerInput) { in.Protocols = protocols(s.Protocols) })
+		online.add("protocols", func(in *transfer.UpdateServerInput) { in.Protocols = convertStrings[types.Protocol](s.Protocols) })
 	}
 	planEndpointDetails(s, o, c, &p)
 
@@ -265,9 +267,9 @@ func PlanServer(d DesiredServer, observed *Server, specChanged bool) ServerPlan 
 	}
 	// A server has no structured log destinations unless they are set; AWS then reports none.
 	if c.differsFromDefault(s.StructuredLogDestinations != nil, o.StructuredLogDestinations != nil,
-		sameSet(logDestinations(s.StructuredLogDestinations), o.StructuredLogDestinations), len(s.StructuredLogDestinations) == 0) {
+		sameSet(convertStrings[string](s.StructuredLogDestinations), o.StructuredLogDestinations), len(s.StructuredLogDestinations) == 0) {
 		online.add("structuredLogDestinations", func(in *transfer.UpdateServerInput) {
-			in.StructuredLogDestinations = nonNil(logDestinations(s.StructuredLogDestinations))
+			in.StructuredLogDestinations = nonNil(convertStrings[string](s.StructuredLogDestinations))
 		})
 	}
 	planProtocolDetails(s, o, c, &p)
@@ -359,7 +361,7 @@ func planEndpointDetails(s *v1alpha1.TransferServerSpec, o *types.DescribedServe
 			in.EndpointType = types.EndpointType(s.EndpointType)
 			in.EndpointDetails = placementDetails()
 			if s.EndpointType == string(types.EndpointTypeVpc) && in.EndpointDetails != nil {
-				in.EndpointDetails.SecurityGroupIds = securityGroups(e.SecurityGroupIDs)
+				in.EndpointDetails.SecurityGroupIds = convertStrings[string](e.SecurityGroupIDs)
 			}
 		})
 		p.OfflineUpdate.Fields = append(p.OfflineUpdate.Fields, placement...)
@@ -412,7 +414,7 @@ func planProtocolDetails(s *v1alpha1.TransferServerSpec, o *types.DescribedServe
 		{"protocolDetails.setStatOption", pd.SetStatOption != "", got.SetStatOption != "",
 			string(got.SetStatOption) == pd.SetStatOption, pd.SetStatOption == defaultSetStatOption},
 		{"protocolDetails.as2Transports", pd.As2Transports != nil, got.As2Transports != nil,
-			sameSet(pd.As2Transports, enumStrings(got.As2Transports)), sameSet(pd.As2Transports, []string{defaultAs2Transport})},
+			sameSet(pd.As2Transports, convertStrings[string](got.As2Transports)), sameSet(pd.As2Transports, []string{defaultAs2Transport})},
 	} {
 		if c.differsFromDefault(f.set, known && f.known, f.equal, f.wantsDefault) {
 			p.Update.add(f.name, send)
@@ -533,53 +535,19 @@ func sameWorkflows(want []v1alpha1.WorkflowDetail, got []types.WorkflowDetail) b
 	return true
 }
 
-func protocols(ps []v1alpha1.Protocol) []types.Protocol {
-	var out []types.Protocol
-	for _, p := range ps {
-		out = append(out, types.Protocol(p))
-	}
-	return out
-}
-
-func protocolStrings(ps []v1alpha1.Protocol) []string {
-	var out []string
-	for _, p := range ps {
-		out = append(out, string(p))
-	}
-	return out
-}
-
-func logDestinations(ds []v1alpha1.LogDestinationARN) []string {
-	var out []string
-	for _, d := range ds {
-		out = append(out, string(d))
-	}
-	return out
-}
-
-func securityGroups(gs []v1alpha1.SecurityGroupID) []string {
-	var out []string
-	for _, g := range gs {
-		out = append(out, string(g))
-	}
-	return out
-}
-
-// enumStrings converts a list of SDK enum values to strings.
-func enumStrings[E ~string](es []E) []string {
-	var out []string
-	for _, e := range es {
-		out = append(out, string(e))
+// convertStrings converts a list of one string kind to another: spec types to SDK enums and
+// back. A nil list stays nil.
+func convertStrings[To, From ~string](in []From) []To {
+	var out []To
+	for _, v := range in {
+		out = append(out, To(v))
 	}
 	return out
 }
 
 // sameSet reports whether a and b hold the same strings, in any order and ignoring repeats.
 func sameSet(a, b []string) bool {
-	as, bs := slices.Clone(a), slices.Clone(b)
-	slices.Sort(as)
-	slices.Sort(bs)
-	return slices.Equal(slices.Compact(as), slices.Compact(bs))
+	return sets.New(a...).Equal(sets.New(b...))
 }
 
 // optString returns nil for the empty string: an unset field is not sent.

@@ -921,13 +921,13 @@ func serverTagRows() []serverPlanRow {
 		{
 			name:     "user tag changed",
 			spec:     v1alpha1.TransferServerSpec{Tags: v1alpha1.Tags{"team": "a"}},
-			observed: awsServer(observedTags(union(serverOwnerTags, map[string]string{"team": "b"}))),
+			observed: awsServer(observedTags(mergeTags(serverOwnerTags, map[string]string{"team": "b"}))),
 			want:     serverPlanView{Changed: []string{"tags"}, AddTags: map[string]string{"team": "a"}},
 		},
 		{
 			name:     "user tags not in the spec removed",
 			spec:     v1alpha1.TransferServerSpec{Tags: v1alpha1.Tags{"team": "a"}},
-			observed: awsServer(observedTags(union(serverOwnerTags, map[string]string{"team": "a", "old": "x", "Name": "y"}))),
+			observed: awsServer(observedTags(mergeTags(serverOwnerTags, map[string]string{"team": "a", "old": "x", "Name": "y"}))),
 			want:     serverPlanView{Changed: []string{"tags"}, RemoveTags: []string{"Name", "old"}},
 		},
 		{
@@ -937,13 +937,13 @@ func serverTagRows() []serverPlanRow {
 		},
 		{
 			name:     "bookkeeping tag with another value is reset",
-			observed: awsServer(observedTags(union(serverOwnerTags, map[string]string{TagOwnerUID: "uid-other"}))),
+			observed: awsServer(observedTags(mergeTags(serverOwnerTags, map[string]string{TagOwnerUID: "uid-other"}))),
 			want:     serverPlanView{Changed: []string{"tags"}, AddTags: map[string]string{TagOwnerUID: "uid-server"}},
 		},
 		{
 			name: "bookkeeping and AWS tags are never removed",
 			spec: v1alpha1.TransferServerSpec{Tags: v1alpha1.Tags{"team": "a"}},
-			observed: awsServer(observedTags(union(serverOwnerTags, map[string]string{
+			observed: awsServer(observedTags(mergeTags(serverOwnerTags, map[string]string{
 				"team": "a", TagPrefix + "other": "x", "aws:created-by": "y",
 			}))),
 			specChanged: true,
@@ -1246,7 +1246,7 @@ func TestServerFromDescribed(t *testing.T) {
 	got := awsServer(func(d *types.DescribedServer) { d.UserCount = aws.Int32(3) })
 	want := &Server{
 		ID: testServerID, ARN: testServerARN, State: StateOnline, HostKeyFingerprint: "SHA256:generatedByAWS",
-		UserCount: aws.Int32(3), Tags: union(serverOwnerTags, map[string]string{awsStackTag: "infra"}),
+		UserCount: aws.Int32(3), Tags: mergeTags(serverOwnerTags, map[string]string{awsStackTag: "infra"}),
 	}
 	if diff := cmp.Diff(want, got, cmp.FilterPath(func(p cmp.Path) bool { return p.Last().String() == ".described" }, cmp.Ignore())); diff != "" {
 		t.Errorf("Server (-want +got):\n%s", diff)

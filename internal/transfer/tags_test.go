@@ -16,19 +16,19 @@ func TestDiffTags(t *testing.T) {
 		wantAdd        map[string]string
 		wantRemove     []string
 	}{
-		{name: "in sync", spec: map[string]string{"a": "1"}, observed: union(owner, map[string]string{"a": "1"})},
-		{name: "all missing", spec: map[string]string{"a": "1"}, wantAdd: union(owner, map[string]string{"a": "1"})},
-		{name: "spec value changed", spec: map[string]string{"a": "2"}, observed: union(owner, map[string]string{"a": "1"}), wantAdd: map[string]string{"a": "2"}},
-		{name: "bookkeeping value changed", observed: union(owner, map[string]string{TagOwner: "x"}), wantAdd: map[string]string{TagOwner: "TransferServer/ns/name"}},
+		{name: "in sync", spec: map[string]string{"a": "1"}, observed: mergeTags(owner, map[string]string{"a": "1"})},
+		{name: "all missing", spec: map[string]string{"a": "1"}, wantAdd: mergeTags(owner, map[string]string{"a": "1"})},
+		{name: "spec value changed", spec: map[string]string{"a": "2"}, observed: mergeTags(owner, map[string]string{"a": "1"}), wantAdd: map[string]string{"a": "2"}},
+		{name: "bookkeeping value changed", observed: mergeTags(owner, map[string]string{TagOwner: "x"}), wantAdd: map[string]string{TagOwner: "TransferServer/ns/name"}},
 		{
 			name:       "user tags removed, sorted",
 			spec:       map[string]string{"keep": "1"},
-			observed:   union(owner, map[string]string{"keep": "1", "z": "1", "b": "1", "Name": "n"}),
+			observed:   mergeTags(owner, map[string]string{"keep": "1", "z": "1", "b": "1", "Name": "n"}),
 			wantRemove: []string{"Name", "b", "z"},
 		},
 		{
 			name:     "bookkeeping tags of another owner and AWS tags are never removed",
-			observed: union(owner, map[string]string{TagPrefix + "other": "1", "aws:cloudformation:stack-id": "s"}),
+			observed: mergeTags(owner, map[string]string{TagPrefix + "other": "1", "aws:cloudformation:stack-id": "s"}),
 		},
 		{name: "empty value is a value", spec: map[string]string{"a": ""}, observed: owner, wantAdd: map[string]string{"a": ""}},
 	} {

@@ -469,13 +469,13 @@ func userTagRows() []userPlanRow {
 		{
 			name:     "user tag changed",
 			spec:     v1alpha1.TransferUserSpec{Tags: v1alpha1.Tags{"team": "a"}},
-			observed: awsUser(observedTags(union(userOwnerTags, map[string]string{"team": "b"}))),
+			observed: awsUser(observedTags(mergeTags(userOwnerTags, map[string]string{"team": "b"}))),
 			want:     userPlanView{Changed: []string{"tags"}, AddTags: map[string]string{"team": "a"}},
 		},
 		{
 			name:     "user tag not in the spec removed",
 			spec:     v1alpha1.TransferUserSpec{Tags: v1alpha1.Tags{"team": "a"}},
-			observed: awsUser(observedTags(union(userOwnerTags, map[string]string{"team": "a", "old": "x"}))),
+			observed: awsUser(observedTags(mergeTags(userOwnerTags, map[string]string{"team": "a", "old": "x"}))),
 			want:     userPlanView{Changed: []string{"tags"}, RemoveTags: []string{"old"}},
 		},
 		{
@@ -485,7 +485,7 @@ func userTagRows() []userPlanRow {
 		},
 		{
 			name: "bookkeeping and AWS tags are never removed",
-			observed: awsUser(observedTags(union(userOwnerTags, map[string]string{
+			observed: awsUser(observedTags(mergeTags(userOwnerTags, map[string]string{
 				TagPrefix + "other": "x", "aws:created-by": "y",
 			}))),
 		},
