@@ -12,9 +12,10 @@ import (
 	"golang.org/x/crypto/ssh"
 )
 
-// minRSAHostKeyBits: SDK CreateServerInput.HostKey: "Use a minimum value of
+// minRSAKeyBits is the smallest RSA key taken, host key or user key: SDK
+// CreateServerInput.HostKey: "Use a minimum value of
 // 2048 for the -b option."
-const minRSAHostKeyBits = 2048
+const minRSAKeyBits = 2048
 
 // hostKeyFingerprint parses a server host key and returns the fingerprint
 // DescribeServer reports for it: "SHA256:" and the unpadded base64 SHA-256 of
@@ -33,8 +34,8 @@ func hostKeyFingerprint(pemText string) (string, error) {
 	}
 	switch k := key.(type) {
 	case *rsa.PrivateKey:
-		if bits := k.N.BitLen(); bits < minRSAHostKeyBits {
-			return "", errInvalidRequest("HostKey is a %d-bit RSA key; the minimum is %d bits", bits, minRSAHostKeyBits)
+		if bits := k.N.BitLen(); bits < minRSAKeyBits {
+			return "", errInvalidRequest("HostKey is a %d-bit RSA key; the minimum is %d bits", bits, minRSAKeyBits)
 		}
 	case *ecdsa.PrivateKey, ed25519.PrivateKey, *ed25519.PrivateKey:
 	default:
@@ -77,6 +78,11 @@ func parseUserKey(body string) (stored, identity string, err error) {
 	}
 	if !slices.Contains(acceptedUserKeyTypes, pub.Type()) {
 		return "", "", errInvalidRequest("SshPublicKeyBody is a %s key; Transfer Family accepts RSA, ECDSA and ED25519 keys", pub.Type())
+	}
+	if crypto, ok := pub.(ssh.CryptoPublicKey); ok {
+		if k, ok := crypto.CryptoPublicKey().(*rsa.PublicKey); ok && k.N.BitLen() < minRSAKeyBits {
+			return "", "", errInvalidRequest("SshPublicKeyBody is a %d-bit RSA key; the minimum is %d bits", k.N.BitLen(), minRSAKeyBits)
+		}
 	}
 	return strings.TrimSpace(body), pub.Type() + " " + base64.StdEncoding.EncodeToString(pub.Marshal()), nil
 }

@@ -270,6 +270,9 @@ func TestCrossFieldRules(t *testing.T) {
 		{"DSA user keys are refused", createUserCall(func(in *transfer.CreateUserInput) {
 			in.SshPublicKeyBody = aws.String(dsaPublicKey())
 		}), "InvalidRequestException", []string{"SshPublicKeyBody", "ssh-dss"}},
+		{"RSA user keys of less than 2048 bits are refused", createUserCall(func(in *transfer.CreateUserInput) {
+			in.SshPublicKeyBody = aws.String(rsaPublicKey(1024))
+		}), "InvalidRequestException", []string{"SshPublicKeyBody", "1024-bit RSA"}},
 		{"aws: tag prefix is reserved", createServerCall(&transfer.CreateServerInput{Tags: []types.Tag{{Key: aws.String("aws:owner"), Value: aws.String("me")}}}),
 			"InvalidRequestException", []string{"Tags", "aws:"}},
 		{"a tag key once per request", createServerCall(&transfer.CreateServerInput{Tags: []types.Tag{
@@ -290,6 +293,19 @@ func dsaPublicKey() string {
 		P, Q, G, Y *big.Int
 	}{"ssh-dss", p, q, big.NewInt(2), big.NewInt(3)})
 	return "ssh-dss " + base64.StdEncoding.EncodeToString(blob) + " legacy"
+}
+
+// rsaPublicKey returns a new RSA public key of the given size in authorized_keys form.
+func rsaPublicKey(bits int) string {
+	key, err := rsa.GenerateKey(rand.Reader, bits)
+	if err != nil {
+		panic(err)
+	}
+	pub, err := ssh.NewPublicKey(&key.PublicKey)
+	if err != nil {
+		panic(err)
+	}
+	return string(ssh.MarshalAuthorizedKey(pub))
 }
 
 func runValidationRows(t *testing.T, rows []validationRow) {

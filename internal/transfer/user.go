@@ -2,6 +2,7 @@ package transfer
 
 import (
 	"cmp"
+	"crypto/rsa"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -92,6 +93,27 @@ var acceptedUserKeyTypes = []string{
 	ssh.KeyAlgoRSA, ssh.KeyAlgoED25519, ssh.KeyAlgoECDSA256, ssh.KeyAlgoECDSA384, ssh.KeyAlgoECDSA521,
 }
 
+// minRSAUserKeyBits is the smallest RSA user key the operator sends: the minimum the SDK
+// documents for RSA keys (CreateServerInput.HostKey: "Use a minimum value of 2048 for the -b
+// option"); AWS's user guide creates user keys with ssh-keygen -t rsa -b 4096.
+const minRSAUserKeyBits = 2048
+
+// rsaBits returns the size of an RSA public key in authorized_keys form, 0 for other keys.
+func rsaBits(material string) int {
+	key, _, _, _, err := ssh.ParseAuthorizedKey([]byte(material))
+	if err != nil {
+		return 0
+	}
+	crypto, ok := key.(ssh.CryptoPublicKey)
+	if !ok {
+		return 0
+	}
+	if k, ok := crypto.CryptoPublicKey().(*rsa.PublicKey); ok {
+		return k.N.BitLen()
+	}
+	return 0
+}
+
 // ValidateUserSpec checks what the CRD schema cannot: that the policy is JSON and that every SSH
 // key parses as a key of a type AWS accepts. (The schema refuses other types too, but not in
 // objects stored before it did.) Its error names the field.
@@ -106,6 +128,9 @@ func ValidateUserSpec(s *v1alpha1.TransferUserSpec) error {
 		}
 		if t, _, _ := strings.Cut(pk.Material, " "); !slices.Contains(acceptedUserKeyTypes, t) {
 			return fmt.Errorf("spec.sshPublicKeys[%d] is a %s key; AWS accepts only %s keys", i, t, strings.Join(acceptedUserKeyTypes, ", "))
+		}
+		if bits := rsaBits(pk.Material); bits > 0 && bits < minRSAUserKeyBits {
+			return fmt.Errorf("spec.sshPublicKeys[%d] is a %d-bit RSA key; AWS takes RSA keys of at least %d bits", i, bits, minRSAUserKeyBits)
 		}
 	}
 	return nil

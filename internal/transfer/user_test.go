@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/rsa"
 	"encoding/base64"
 	"math/big"
 	"strings"
@@ -657,6 +658,12 @@ func TestValidateUserSpec(t *testing.T) {
 			wantErr: "spec.sshPublicKeys[1] is a ssh-dss key; AWS accepts only ssh-rsa, ssh-ed25519, ecdsa-sha2-nistp256",
 		},
 		{
+			name:    "RSA key of 1024 bits",
+			spec:    v1alpha1.TransferUserSpec{SSHPublicKeys: keys(rsaPublicKey(t, 1024))},
+			wantErr: "spec.sshPublicKeys[0] is a 1024-bit RSA key; AWS takes RSA keys of at least 2048 bits",
+		},
+		{name: "RSA key of 2048 bits", spec: v1alpha1.TransferUserSpec{SSHPublicKeys: keys(rsaPublicKey(t, 2048))}},
+		{
 			name:    "certificate",
 			spec:    v1alpha1.TransferUserSpec{SSHPublicKeys: keys(userCertificate(t))},
 			wantErr: "spec.sshPublicKeys[0] is a ssh-ed25519-cert-v01@openssh.com key",
@@ -727,4 +734,18 @@ func TestDesiredKeys(t *testing.T) {
 			}
 		})
 	}
+}
+
+// rsaPublicKey returns a new RSA public key of the given size in authorized_keys form.
+func rsaPublicKey(t *testing.T, bits int) string {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, bits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := ssh.NewPublicKey(&key.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(ssh.MarshalAuthorizedKey(pub)))
 }
