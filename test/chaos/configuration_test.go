@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -182,8 +183,16 @@ func TestTwoOwners(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if stuck := e.waitReleased(convergeTimeout); len(stuck) > 0 {
-		t.Errorf("%d newcomer(s) stuck after deletion: %v", len(stuck), first(stuck, 10))
+	for _, obj := range newcomers {
+		err := retry(convergeTimeout, func() error {
+			if err := e.c.Get(context.Background(), clientKey(obj), obj); !apierrors.IsNotFound(err) {
+				return fmt.Errorf("%s is not released: %s", obj.GetName(), describe(obj))
+			}
+			return nil
+		})
+		if err != nil {
+			t.Error(err)
+		}
 	}
 	tl := e.expectOnePerObject("after deleting the newcomers")
 	r.add("AWS resources after deleting the newcomers", "%d for %d objects", tl.resources, tl.objects)
