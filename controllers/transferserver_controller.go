@@ -348,6 +348,7 @@ func recordServer(srv *v1alpha1.TransferServer, server *transfer.Server, region 
 	srv.Status.Region = region
 	srv.Status.Endpoint = server.Endpoint(region)
 	srv.Status.HostKeyFingerprint = server.HostKeyFingerprint
+	srv.Status.CustomHostname = server.Tags[transfer.TagCustomHostname]
 	srv.Status.UserCount = server.UserCount
 }
 
