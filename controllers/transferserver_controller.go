@@ -132,6 +132,9 @@ func (r *TransferServerReconciler) apply(ctx context.Context, srv *v1alpha1.Tran
 	if err := svc.SetTags(ctx, server.ARN, plan.AddTags, plan.RemoveTags); err != nil {
 		return err
 	}
+	if hostname, ok := plan.AddTags[transfer.TagCustomHostname]; ok {
+		srv.Status.CustomHostname = hostname
+	}
 	if err := svc.UpdateServer(ctx, server.ID, plan.Update); err != nil {
 		return err
 	}
@@ -348,6 +351,7 @@ func recordServer(srv *v1alpha1.TransferServer, server *transfer.Server, region 
 	srv.Status.Region = region
 	srv.Status.Endpoint = server.Endpoint(region)
 	srv.Status.HostKeyFingerprint = server.HostKeyFingerprint
+	srv.Status.CustomHostname = server.Tags[transfer.TagCustomHostname]
 	srv.Status.UserCount = server.UserCount
 }
 

@@ -138,6 +138,12 @@ func TestValidObjectsAreAccepted(t *testing.T) {
 			u.SSHPublicKeys = []v1alpha1.SSHPublicKey{edKey}
 		}),
 		server("most-tags", func(s *v1alpha1.TransferServerSpec) { s.Tags = tags(48) }),
+		server("custom-hostname", func(s *v1alpha1.TransferServerSpec) {
+			s.CustomHostname = &v1alpha1.CustomHostname{Hostname: "sftp.partners.example.com", Route53HostedZoneID: "/hostedzone/Z0123456789ABCDEFGHIJ"}
+		}),
+		server("custom-hostname-other-dns", func(s *v1alpha1.TransferServerSpec) {
+			s.CustomHostname = &v1alpha1.CustomHostname{Hostname: "files-1.example.org"}
+		}),
 		user("most-tags", func(u *v1alpha1.TransferUserSpec) { u.Tags = tags(48) }),
 		user("logical-landing-directory", func(u *v1alpha1.TransferUserSpec) {
 			u.HomeDirectoryType = "LOGICAL"
@@ -259,6 +265,25 @@ func TestInvalidObjectsAreRefused(t *testing.T) {
 			s.ProtocolDetails = &v1alpha1.ProtocolDetails{As2Transports: []string{"HTTPS"}}
 		}), "spec.protocolDetails.as2Transports[0]"},
 		{"reserved tag", server("x", func(s *v1alpha1.TransferServerSpec) { s.Tags = v1alpha1.Tags{"aws:owner": "me"} }), "reserved by AWS"},
+		{"other aws:transfer tag", server("x", func(s *v1alpha1.TransferServerSpec) { s.Tags = v1alpha1.Tags{"aws:transfer:other": "v"} }), "reserved by AWS"},
+		{"custom hostname tag in tags", server("x", func(s *v1alpha1.TransferServerSpec) {
+			s.Tags = v1alpha1.Tags{"aws:transfer:customHostname": "sftp.example.com"}
+		}), "set a server's custom hostname with spec.customHostname"},
+		{"hostname with an underscore", server("x", func(s *v1alpha1.TransferServerSpec) {
+			s.CustomHostname = &v1alpha1.CustomHostname{Hostname: "sftp_1.example.com"}
+		}), "spec.customHostname.hostname"},
+		{"hostname with a trailing dot", server("x", func(s *v1alpha1.TransferServerSpec) {
+			s.CustomHostname = &v1alpha1.CustomHostname{Hostname: "sftp.example.com."}
+		}), "spec.customHostname.hostname"},
+		{"hostname label over 63 characters", server("x", func(s *v1alpha1.TransferServerSpec) {
+			s.CustomHostname = &v1alpha1.CustomHostname{Hostname: strings.Repeat("a", 64) + ".example.com"}
+		}), "spec.customHostname.hostname"},
+		{"custom hostname without hostname", unstructuredServer(t, map[string]any{
+			"customHostname": map[string]any{"route53HostedZoneId": "/hostedzone/Z1"},
+		}), "spec.customHostname.hostname: Required value"},
+		{"hosted zone ID without /hostedzone/", server("x", func(s *v1alpha1.TransferServerSpec) {
+			s.CustomHostname = &v1alpha1.CustomHostname{Hostname: "sftp.example.com", Route53HostedZoneID: "Z0123456789ABCDEFGHIJ"}
+		}), "spec.customHostname.route53HostedZoneId"},
 		{"bookkeeping tag", server("x", func(s *v1alpha1.TransferServerSpec) {
 			s.Tags = v1alpha1.Tags{"transfer.operators.dev/owner-uid": "x"}
 		}), "reserved for the operator"},

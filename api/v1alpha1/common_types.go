@@ -38,14 +38,15 @@ type LocalObjectReference struct {
 }
 
 // Tags are AWS resource tags as a map. Keys under the operator's own prefix
-// (transfer.operators.dev/) and AWS reserved keys (aws:) cannot be set here. At most 48 fit: AWS
-// allows 50 tags on a server or user (the model's Tags shape: max 50), and the operator adds two
-// bookkeeping tags of its own (owner-uid and owner) to every resource it manages. The model sets
-// no character rules for tag keys and values, only their lengths.
+// (transfer.operators.dev/) and AWS reserved keys (aws:) cannot be set here; the only aws: tags
+// AWS lets users write, a server's custom hostname tags, are set with spec.customHostname. At
+// most 48 fit: AWS allows 50 tags on a server or user (the model's Tags shape: max 50), and the
+// operator adds two bookkeeping tags of its own (owner-uid and owner) to every resource it
+// manages. The model sets no character rules for tag keys and values, only their lengths.
 // +kubebuilder:validation:MaxProperties=48
 // +kubebuilder:validation:XValidation:rule="self.all(k, size(k) >= 1 && size(k) <= 128)",message="tag keys must be 1 to 128 characters"
 // +kubebuilder:validation:XValidation:rule="self.all(k, size(self[k]) <= 256)",message="tag values must be at most 256 characters"
-// +kubebuilder:validation:XValidation:rule="self.all(k, !k.startsWith('aws:'))",message="tag keys starting with aws: are reserved by AWS"
+// +kubebuilder:validation:XValidation:rule="self.all(k, !k.startsWith('aws:'))",message="tag keys starting with aws: are reserved by AWS; set a server's custom hostname with spec.customHostname"
 // +kubebuilder:validation:XValidation:rule="self.all(k, !k.startsWith('transfer.operators.dev/'))",message="tag keys starting with transfer.operators.dev/ are reserved for the operator's bookkeeping"
 type Tags map[string]string
 

@@ -179,11 +179,45 @@ type TransferServerSpec struct {
 	// +optional
 	WorkflowDetails *WorkflowDetails `json:"workflowDetails,omitempty"`
 
+	// CustomHostname is the DNS name clients use instead of the server's endpoint. AWS keeps it
+	// in two tags reserved for the purpose, aws:transfer:customHostname and
+	// aws:transfer:route53HostedZoneId, and shows it in the console. This field is the one way to
+	// set them: spec.tags refuses every aws: key, so that no two fields write one tag. Leaving
+	// the field out (or setting it to null) leaves both tags as they are in AWS, even when an
+	// earlier generation of the spec set them. The operator writes the tags only: it creates no
+	// DNS record, so point the hostname at status.endpoint yourself.
+	// +optional
+	CustomHostname *CustomHostname `json:"customHostname,omitempty"`
+
 	// Tags are added to the server in AWS. Leaving the field out leaves the server's tags as
 	// they are; an empty map removes them. The operator adds its own bookkeeping tags under
 	// transfer.operators.dev/; they are never shown as drift or removed.
 	// +optional
 	Tags Tags `json:"tags"`
+}
+
+// CustomHostname is a server's custom hostname, as AWS records it in the server's tags. Once set,
+// both tags are managed: route53HostedZoneId left out removes the zone tag (the console's "Other
+// DNS" choice). Sources: the AWS Transfer Family user guide, "Working with custom hostnames"
+// (requirements-dns.html), and Terraform's aws_transfer_tag resource, which exists for tag keys
+// with the aws: prefix and sets these two.
+type CustomHostname struct {
+	// Hostname is the fully qualified DNS name, such as sftp.example.com: lowercase labels of
+	// letters, digits and hyphens, separated by dots (a DNS-1123 subdomain).
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$`
+	// +required
+	Hostname string `json:"hostname"`
+
+	// Route53HostedZoneID is the Route 53 hosted zone that holds the hostname, in the form AWS
+	// records it: /hostedzone/ followed by the zone ID, such as /hostedzone/Z0123456789ABCDEFGHIJ.
+	// Route 53 zone IDs are uppercase letters and digits, at most 32 characters (the Route 53
+	// API reference, ResourceId).
+	// +kubebuilder:validation:MaxLength=44
+	// +kubebuilder:validation:Pattern=`^/hostedzone/[A-Z0-9]{1,32}$`
+	// +optional
+	Route53HostedZoneID string `json:"route53HostedZoneId,omitempty"`
 }
 
 // LogDestinationARN is the ARN of a CloudWatch log group.
@@ -366,6 +400,11 @@ type TransferServerStatus struct {
 	// +optional
 	HostKeyFingerprint string `json:"hostKeyFingerprint,omitempty"`
 
+	// CustomHostname is the value of the server's aws:transfer:customHostname tag, whether or
+	// not the spec manages it.
+	// +optional
+	CustomHostname string `json:"customHostname,omitempty"`
+
 	// UserCount is the number of users AWS reports for the server.
 	// +optional
 	UserCount *int32 `json:"userCount,omitempty"`
@@ -396,6 +435,7 @@ type TransferServerStatus struct {
 // +kubebuilder:printcolumn:name="ServerID",type=string,JSONPath=`.status.serverId`
 // +kubebuilder:printcolumn:name="State",type=string,JSONPath=`.status.state`
 // +kubebuilder:printcolumn:name="Endpoint",type=string,JSONPath=`.status.endpoint`
+// +kubebuilder:printcolumn:name="Hostname",type=string,JSONPath=`.status.customHostname`
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type TransferServer struct {

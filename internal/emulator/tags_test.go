@@ -94,3 +94,20 @@ func TestTagResourceArns(t *testing.T) {
 		})
 	}
 }
+
+// TestCreateServerTakesCustomHostnameTags checks that CreateServer, like TagResource, accepts the
+// two custom hostname tags, the only aws: keys users may set, and still refuses any other.
+func TestCreateServerTakesCustomHostnameTags(t *testing.T) {
+	srv := startEmulator(t, emulator.Options{})
+	c := newClient(srv.URL(), testRegion, noRetries)
+	hostname := []types.Tag{
+		{Key: aws.String("aws:transfer:customHostname"), Value: aws.String("sftp.example.com")},
+		{Key: aws.String("aws:transfer:route53HostedZoneId"), Value: aws.String("/hostedzone/Z1")},
+	}
+	id := createServer(t, c, &transfer.CreateServerInput{Tags: hostname})
+	if got := describeServer(t, c, id).Tags; len(got) != 2 {
+		t.Errorf("tags = %v, want the two custom hostname tags", got)
+	}
+	_, err := c.CreateServer(ctxT(t), &transfer.CreateServerInput{Tags: append(hostname, types.Tag{Key: aws.String("aws:transfer:other"), Value: aws.String("v")})})
+	wantAPIError(t, err, "InvalidRequestException", "aws:")
+}

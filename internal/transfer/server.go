@@ -66,7 +66,10 @@ func serverFromDescribed(d *types.DescribedServer) *Server {
 }
 
 // createServerInput is the CreateServer request for d: the fields the spec sets (but Elastic
-// IPs), the host key, and the spec's and bookkeeping tags.
+// IPs), the host key, and the spec's and bookkeeping tags. The custom hostname tags are left to
+// the first pass after the create, which sets them with TagResource: the way every public
+// example sets them on a server (Terraform's aws_transfer_tag, the CLI's tag-resource), while
+// no source says CreateServer takes them.
 func createServerInput(d DesiredServer) *transfer.CreateServerInput {
 	s := d.Spec
 	in := &transfer.CreateServerInput{
@@ -289,6 +292,12 @@ func PlanServer(d DesiredServer, observed *Server, specChanged bool) ServerPlan 
 	p.AddTags, p.RemoveTags = DiffTags(s.Tags, d.OwnerTags, observed.Tags)
 	if len(p.AddTags) > 0 || len(p.RemoveTags) > 0 {
 		p.Changed = append(p.Changed, "tags")
+	}
+	if add, remove := DiffHostnameTags(hostnameTags(s.CustomHostname), observed.Tags); len(add) > 0 || len(remove) > 0 {
+		p.Changed = append(p.Changed, "customHostname")
+		maps.Copy(p.AddTags, add)
+		p.RemoveTags = append(p.RemoveTags, remove...)
+		slices.Sort(p.RemoveTags)
 	}
 	p.Changed = append(p.Changed, online.Fields...)
 	p.Changed = append(p.Changed, offline.Fields...)
@@ -564,6 +573,18 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// hostnameTags returns the custom hostname tags of h, or nil when h is nil (unmanaged).
+func hostnameTags(h *v1alpha1.CustomHostname) map[string]string {
+	if h == nil {
+		return nil
+	}
+	tags := map[string]string{TagCustomHostname: h.Hostname}
+	if h.Route53HostedZoneID != "" {
+		tags[TagRoute53HostedZoneID] = h.Route53HostedZoneID
+	}
+	return tags
 }
 
 func tagsToMap(ts []types.Tag) map[string]string {

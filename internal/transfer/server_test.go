@@ -948,6 +948,42 @@ func serverTagRows() []serverPlanRow {
 			}))),
 			specChanged: true,
 		},
+		{
+			name:     "custom hostname tags added",
+			spec:     v1alpha1.TransferServerSpec{CustomHostname: &v1alpha1.CustomHostname{Hostname: "sftp.example.com", Route53HostedZoneID: "/hostedzone/Z1"}},
+			observed: awsServer(observedTags(serverOwnerTags)),
+			want: serverPlanView{Changed: []string{"customHostname"}, AddTags: map[string]string{
+				TagCustomHostname: "sftp.example.com", TagRoute53HostedZoneID: "/hostedzone/Z1",
+			}},
+		},
+		{
+			name: "custom hostname changed and zone tag removed, beside a user tag change",
+			spec: v1alpha1.TransferServerSpec{
+				CustomHostname: &v1alpha1.CustomHostname{Hostname: "files.example.com"},
+				Tags:           v1alpha1.Tags{"team": "a"},
+			},
+			observed: awsServer(observedTags(mergeTags(serverOwnerTags, map[string]string{
+				TagCustomHostname: "sftp.example.com", TagRoute53HostedZoneID: "/hostedzone/Z1", "old": "x",
+			}))),
+			want: serverPlanView{
+				Changed:    []string{"customHostname", "tags"},
+				AddTags:    map[string]string{TagCustomHostname: "files.example.com", "team": "a"},
+				RemoveTags: []string{TagRoute53HostedZoneID, "old"},
+			},
+		},
+		{
+			name:     "custom hostname in sync",
+			spec:     v1alpha1.TransferServerSpec{CustomHostname: &v1alpha1.CustomHostname{Hostname: "sftp.example.com"}},
+			observed: awsServer(observedTags(mergeTags(serverOwnerTags, map[string]string{TagCustomHostname: "sftp.example.com"}))),
+		},
+		{
+			name: "custom hostname tags left out of the spec are left alone, even with an empty tags map",
+			spec: v1alpha1.TransferServerSpec{Tags: v1alpha1.Tags{}},
+			observed: awsServer(observedTags(mergeTags(serverOwnerTags, map[string]string{
+				TagCustomHostname: "sftp.example.com", TagRoute53HostedZoneID: "/hostedzone/Z1",
+			}))),
+			specChanged: true,
+		},
 	}
 }
 
@@ -1219,6 +1255,12 @@ func TestCreateServerInput(t *testing.T) {
 				}},
 				Tags: tagList(map[string]string{"team": "a"}, serverOwnerTags),
 			},
+		},
+		{
+			name:  "custom hostname tags are not sent at create: the next pass sets them with TagResource",
+			spec:  v1alpha1.TransferServerSpec{CustomHostname: &v1alpha1.CustomHostname{Hostname: "sftp.example.com", Route53HostedZoneID: "/hostedzone/Z1"}},
+			owner: serverOwnerTags,
+			want:  &transfer.CreateServerInput{Tags: tagList(serverOwnerTags)},
 		},
 		{
 			name:  "Elastic IPs are not sent at create: AWS takes them only in UpdateServer",

@@ -20,6 +20,15 @@ const (
 	awsReservedPrefix = "aws:"
 )
 
+// Tag keys in which AWS records a server's custom hostname: the only aws: keys users may write
+// (Terraform's aws_transfer_tag resource exists to set them).
+const (
+	// TagCustomHostname holds the hostname clients use instead of the server's endpoint.
+	TagCustomHostname = "aws:transfer:customHostname"
+	// TagRoute53HostedZoneID holds the Route 53 zone of the hostname, as /hostedzone/ID.
+	TagRoute53HostedZoneID = "aws:transfer:route53HostedZoneId"
+)
+
 // OwnerTags returns the bookkeeping tags of the object of the given kind, namespace, name and UID.
 func OwnerTags(kind, namespace, name, uid string) map[string]string {
 	return map[string]string{
@@ -52,6 +61,29 @@ func DiffTags(spec, owner, observed map[string]string) (add map[string]string, r
 	}
 	for k := range observed {
 		if _, wanted := spec[k]; !wanted && managedTagKey(k) {
+			remove = append(remove, k)
+		}
+	}
+	slices.Sort(remove)
+	return add, remove
+}
+
+// DiffHostnameTags compares the custom hostname tags a server should have with those it has.
+// A nil want leaves both tags unmanaged (nothing added or removed); otherwise each of
+// TagCustomHostname and TagRoute53HostedZoneID is set to its value in want, or removed when want
+// lacks it. No other key is ever added or removed. remove is sorted.
+func DiffHostnameTags(want, observed map[string]string) (add map[string]string, remove []string) {
+	add = map[string]string{}
+	if want == nil {
+		return add, nil
+	}
+	for _, k := range []string{TagCustomHostname, TagRoute53HostedZoneID} {
+		v, wanted := want[k]
+		got, present := observed[k]
+		switch {
+		case wanted && (!present || got != v):
+			add[k] = v
+		case !wanted && present:
 			remove = append(remove, k)
 		}
 	}

@@ -44,6 +44,49 @@ func TestDiffTags(t *testing.T) {
 	}
 }
 
+// TestDiffHostnameTags checks that DiffHostnameTags manages exactly the two custom hostname
+// keys, and only when the spec asks for a custom hostname.
+func TestDiffHostnameTags(t *testing.T) {
+	both := map[string]string{TagCustomHostname: "sftp.example.com", TagRoute53HostedZoneID: "/hostedzone/Z1"}
+	for _, tc := range []struct {
+		name           string
+		want, observed map[string]string
+		wantAdd        map[string]string
+		wantRemove     []string
+	}{
+		{name: "unmanaged: nothing added or removed", observed: both},
+		{name: "both added", want: both, observed: map[string]string{"team": "a"}, wantAdd: both},
+		{name: "in sync", want: both, observed: mergeTags(both, map[string]string{"team": "a"})},
+		{
+			name:     "hostname changed out of band is reset",
+			want:     both,
+			observed: mergeTags(both, map[string]string{TagCustomHostname: "evil.example.com"}),
+			wantAdd:  map[string]string{TagCustomHostname: "sftp.example.com"},
+		},
+		{
+			name:       "zone tag removed when the spec names no zone",
+			want:       map[string]string{TagCustomHostname: "sftp.example.com"},
+			observed:   both,
+			wantRemove: []string{TagRoute53HostedZoneID},
+		},
+		{
+			name:     "other aws: and user tags are never touched",
+			want:     map[string]string{TagCustomHostname: "sftp.example.com"},
+			observed: map[string]string{TagCustomHostname: "sftp.example.com", "aws:cloudformation:stack-id": "s", "team": "a"},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			add, remove := DiffHostnameTags(tc.want, tc.observed)
+			if diff := cmp.Diff(tc.wantAdd, add, equateEmpty); diff != "" {
+				t.Errorf("add (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.wantRemove, remove, equateEmpty); diff != "" {
+				t.Errorf("remove (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 // TestOwnerTags checks the bookkeeping tags: the owner's UID and kind/namespace/name, under the
 // operator's prefix.
 func TestOwnerTags(t *testing.T) {

@@ -141,6 +141,9 @@ func checkSampleCoverage(t *testing.T, servers []v1alpha1.TransferServer, users 
 			return s.IdentityProviderType == "AWS_LAMBDA" && s.IdentityProviderDetails != nil && s.IdentityProviderDetails.Function != ""
 		},
 		"an EFS server": func(s v1alpha1.TransferServerSpec) bool { return s.Domain == "EFS" && serviceManaged(s) },
+		"a custom hostname in a Route 53 zone": func(s v1alpha1.TransferServerSpec) bool {
+			return s.CustomHostname != nil && s.CustomHostname.Hostname != "" && s.CustomHostname.Route53HostedZoneID != ""
+		},
 	}
 	for name, matches := range serverCases {
 		if !slices.ContainsFunc(servers, func(s v1alpha1.TransferServer) bool { return matches(s.Spec) }) {
