@@ -689,8 +689,8 @@ func dsaPublicKey(t *testing.T) string {
 	blob := ssh.Marshal(struct {
 		Type       string
 		P, Q, G, Y *big.Int
-	}{ssh.InsecureKeyAlgoDSA, bits(1024), bits(160), big.NewInt(2), big.NewInt(3)})
-	return ssh.InsecureKeyAlgoDSA + " " + base64.StdEncoding.EncodeToString(blob) + " old@host"
+	}{"ssh-dss", bits(1024), bits(160), big.NewInt(2), big.NewInt(3)})
+	return "ssh-dss " + base64.StdEncoding.EncodeToString(blob) + " old@host"
 }
 
 // userCertificate returns the authorized_keys line of an OpenSSH certificate for sshKey(1).
