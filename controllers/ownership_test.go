@@ -149,7 +149,7 @@ func TestDeletionSaysSo(t *testing.T) {
 // TestFinalizerLeavesOtherWritersAlone checks that the operator's finalizer is added and removed
 // without taking or dropping anything of other writers: a finalizer another controller holds
 // stays, and labels written all the while, without a resourceVersion, never make the operator's
-// finalizer patches fail.
+// writes fail. The object, kept by the other finalizer, says it is being deleted.
 func TestFinalizerLeavesOtherWritersAlone(t *testing.T) {
 	g := NewWithT(t)
 	ns := newNamespace(t)
@@ -161,7 +161,13 @@ func TestFinalizerLeavesOtherWritersAlone(t *testing.T) {
 	logStart := len(logs.String())
 
 	ctx, stop := context.WithCancel(context.Background())
-	churned := make(chan int)
+	t.Cleanup(func() {
+		stop()
+		// Whatever happened, the test's own finalizer must not keep the object.
+		_ = k8s.Patch(context.Background(), usr.DeepCopy(), client.RawPatch(types.JSONPatchType,
+			[]byte(`[{"op":"remove","path":"/metadata/finalizers/0"}]`)))
+	})
+	churned := make(chan int, 1)
 	go func() {
 		n := 0
 		defer func() { churned <- n }()
@@ -179,6 +185,9 @@ func TestFinalizerLeavesOtherWritersAlone(t *testing.T) {
 		get(g, usr)
 		g.Expect(usr.Finalizers).To(Equal([]string{other}))
 	}).WithTimeout(timeout).Should(Succeed())
+	// Released by the operator but still there: it says it is being deleted, not Ready.
+	g.Expect(condition(usr, v1alpha1.ConditionReady).Status).To(Equal(metav1.ConditionFalse))
+	g.Expect(condition(usr, v1alpha1.ConditionReconciling).Reason).To(Equal(v1alpha1.ReasonDeleting))
 	stop()
 	g.Expect(<-churned).To(BeNumerically(">", 0), "the label writer never wrote")
 	for _, l := range strings.Split(logs.String()[logStart:], "\n") {
