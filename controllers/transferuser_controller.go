@@ -8,6 +8,8 @@ import (
 	"slices"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -287,6 +289,12 @@ func (r *TransferUserReconciler) reconcileDelete(ctx context.Context, usr *v1alp
 	if !controllerutil.ContainsFinalizer(usr, Finalizer) {
 		return ctrl.Result{}, nil
 	}
+	if refusal := ownedByAnotherAtLastPass(usr); refusal != "" {
+		// The user is another object's: release this one without touching AWS, and keep the
+		// Stalled condition that says so until the finalizer is gone.
+		r.Notify.normal(ctx, usr, eventRetained, "Delete", "left user %s in AWS: %s", usr.AWSUserName(), refusal)
+		return ctrl.Result{}, removeFinalizer(ctx, r.Client, r.APIReader, usr)
+	}
 	if err := markDeleting(ctx, status, usr, "deleting the user"); err != nil {
 		return ctrl.Result{}, err
 	}
@@ -299,9 +307,18 @@ func (r *TransferUserReconciler) reconcileDelete(ctx context.Context, usr *v1alp
 	return endDeletePass(ctx, status, r.Notify, usr, err, r.Options)
 }
 
-// deleteUser deletes the user this object created or adopted, in the region it was recorded in.
-// It looks first: a user already gone counts as deleted, and a user whose ownership tags name
-// another live object is left alone.
+// ownedByAnotherAtLastPass returns the message of the Stalled condition when the last pass found
+// the user managed by another live object, and "" otherwise.
+func ownedByAnotherAtLastPass(usr *v1alpha1.TransferUser) string {
+	if c := meta.FindStatusCondition(usr.Status.Conditions, v1alpha1.ConditionStalled); c != nil && c.Status == metav1.ConditionTrue && c.Reason == v1alpha1.ReasonOwnedByAnother {
+		return c.Message
+	}
+	return ""
+}
+
+// deleteUser deletes the user this object created or adopted, in the region it was recorded in,
+// with one call. A user whose creation was never recorded is looked at first, and deleted only
+// if it carries this object's UID tag. A user or server already gone counts as deleted.
 func (r *TransferUserReconciler) deleteUser(ctx context.Context, usr *v1alpha1.TransferUser) error {
 	name := usr.AWSUserName()
 	if usr.Spec.DeletionPolicy == v1alpha1.DeletionPolicyRetain {
@@ -320,20 +337,17 @@ func (r *TransferUserReconciler) deleteUser(ctx context.Context, usr *v1alpha1.T
 		// Nothing was ever created: there is no region to have done it in.
 		return nil
 	}
-	user, err := svc.DescribeUser(ctx, target.serverID, name)
-	switch {
-	case transfer.IsNotFound(err):
-		return nil
-	case err != nil:
-		return err
-	}
-	if owner := otherOwner(ctx, r.Client, usr, user.Tags); owner != "" {
-		r.Notify.normal(ctx, usr, eventRetained, "Delete", "left user %s on server %s in AWS: it is managed by %s", name, target.serverID, owner)
-		return nil
-	}
-	if !recorded && user.Tags[transfer.TagOwnerUID] != string(usr.UID) {
-		// Never created by this object: not its to delete.
-		return nil
+	if !recorded {
+		user, err := svc.DescribeUser(ctx, target.serverID, name)
+		switch {
+		case transfer.IsNotFound(err):
+			return nil
+		case err != nil:
+			return err
+		case user.Tags[transfer.TagOwnerUID] != string(usr.UID):
+			// Never created by this object: not its to delete.
+			return nil
+		}
 	}
 	if err := svc.DeleteUser(ctx, target.serverID, name); err != nil {
 		return err
