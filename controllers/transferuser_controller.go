@@ -80,7 +80,7 @@ func (r *TransferUserReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		return ctrl.Result{}, err
 	}
 	err := r.converge(ctx, usr)
-	return endPass(ctx, status, r.Notify, usr, err,
+	return endPass(ctx, status, r.Notify, usr, transfer.AppliedUserFields(&usr.Spec), err,
 		fmt.Sprintf("user %s on server %s matches the spec", usr.AWSUserName(), usr.Status.ServerID), r.Options)
 }
 
@@ -110,6 +110,7 @@ func (r *TransferUserReconciler) converge(ctx context.Context, usr *v1alpha1.Tra
 		Spec:      &usr.Spec,
 		ServerID:  target.serverID,
 		UserName:  usr.AWSUserName(),
+		Applied:   usr.Status.AppliedFields,
 		OwnerTags: transfer.OwnerTags("TransferUser", usr.Namespace, usr.Name, string(usr.UID)),
 	}
 	var user *transfer.User
