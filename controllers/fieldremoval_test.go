@@ -47,6 +47,7 @@ func TestRemovedFieldsCleared(t *testing.T) {
 	g.Expect(got.LoggingRole).To(BeEmpty())
 	g.Expect(got.PreAuthenticationLoginBanner).To(BeEmpty())
 	g.Expect(srv.Status.AppliedFields).To(BeEmpty())
+	waitEvent(t, srv, "Updated", "loggingRole, preAuthenticationLoginBanner")
 
 	calls = callsDuring(func() {
 		update(t, usr, func(u *v1alpha1.TransferUser) { u.Spec.Policy = "" })
@@ -55,6 +56,7 @@ func TestRemovedFieldsCleared(t *testing.T) {
 	g.Expect(calls.Of("UpdateUser")).To(Equal(1), "calls: %v", calls)
 	g.Expect(awsUser(g, id, "alice").Policy).To(BeEmpty())
 	g.Expect(usr.Status.AppliedFields).To(BeEmpty())
+	waitEvent(t, usr, "Updated", "policy")
 }
 
 // TestNeverSetFieldsLeftAlone checks that a clearable field the spec never set stays unmanaged:
