@@ -89,3 +89,27 @@ func TestNeverSetFieldsLeftAlone(t *testing.T) {
 	g.Expect(got.PreAuthenticationLoginBanner).To(Equal(banner))
 	g.Expect(awsUser(g, id, "bob").Policy).To(Equal(policy))
 }
+
+// TestUnclearableFieldReported checks that removing a field AWS cannot clear (a POSIX profile)
+// sends nothing, says so once in a NotCleared Event, and leaves the field out of
+// status.appliedFields, so that later passes do not report it again.
+func TestUnclearableFieldReported(t *testing.T) {
+	g := NewWithT(t)
+	ns := newNamespace(t)
+	srv := readyServer(t, ns, "srv")
+	usr := newUser(ns, "carol", "srv", func(u *v1alpha1.TransferUserSpec) {
+		u.PosixProfile = &v1alpha1.PosixProfile{UID: 1000, GID: 1000}
+	})
+	create(t, usr)
+	waitReady(t, usr)
+	g.Expect(usr.Status.AppliedFields).To(ConsistOf("posixProfile"))
+
+	calls := callsDuring(func() {
+		update(t, usr, func(u *v1alpha1.TransferUser) { u.Spec.PosixProfile = nil })
+		waitReady(t, usr)
+	})
+	g.Expect(calls.Of("UpdateUser")).To(BeZero(), "calls: %v", calls)
+	waitEvent(t, usr, "NotCleared", "posixProfile removed from the spec")
+	g.Expect(usr.Status.AppliedFields).To(BeEmpty())
+	g.Expect(awsUser(g, srv.Status.ServerID, "carol").PosixProfile).NotTo(BeNil())
+}

@@ -203,6 +203,11 @@ func (r *TransferUserReconciler) record(usr *v1alpha1.TransferUser, target userT
 // apply sends what PlanUser found different and records the user in status.
 func (r *TransferUserReconciler) apply(ctx context.Context, usr *v1alpha1.TransferUser, svc *transfer.Service, desired transfer.DesiredUser, user *transfer.User) error {
 	plan := transfer.PlanUser(desired, user)
+	if len(plan.Kept) > 0 {
+		// Reported once: the pass that succeeds records the spec's fields without them.
+		r.Notify.warning(ctx, usr, eventNotCleared, "Update", "%s removed from the spec: AWS cannot clear it, so the user keeps its value in AWS",
+			fieldList(plan.Kept))
+	}
 	keys := slices.Clone(user.Keys)
 	if !plan.InSync() {
 		reason := changeEvent(usr, usr.Status.ObservedGeneration)

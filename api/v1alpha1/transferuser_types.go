@@ -7,7 +7,8 @@ import (
 // TransferUserSpec is the desired state of a user of an AWS Transfer Family server. Only the
 // fields set here are managed: a field left out is neither sent to AWS nor compared, except that
 // policy and homeDirectory are cleared in AWS when they leave the spec after the operator applied
-// them (status.appliedFields; docs/field-removal.md).
+// them, and the removal of an applied posixProfile or homeDirectoryMappings, which AWS cannot
+// clear, is reported in an Event (status.appliedFields; docs/field-removal.md).
 //
 // +kubebuilder:validation:XValidation:rule="has(self.serverRef) != has(self.serverId)",message="set exactly one of serverRef (a TransferServer in this namespace) and serverId (a server not managed here)"
 // +kubebuilder:validation:XValidation:rule="has(self.serverRef) == has(oldSelf.serverRef) && (!has(self.serverRef) || self.serverRef.name == oldSelf.serverRef.name)",message="serverRef is immutable: create a new TransferUser to move a user to another server"
@@ -194,11 +195,14 @@ type TransferUserStatus struct {
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 
-	// AppliedFields are the spec fields, of those AWS can clear, that the last successful pass
-	// applied: policy and homeDirectory. When one of them leaves the spec, the operator clears it in
-	// AWS; a field never listed here is left as it is in AWS when the spec omits it. An object
-	// without this list (one written before the operator recorded it) has nothing recorded, so
-	// nothing is cleared until a pass succeeds. See docs/field-removal.md.
+	// AppliedFields are the spec fields, of policy, homeDirectory, posixProfile and
+	// homeDirectoryMappings, that the last successful pass applied. When policy or homeDirectory
+	// leaves the spec, the operator clears it in AWS; AWS cannot clear posixProfile or
+	// homeDirectoryMappings, so their removal is reported once in a NotCleared Warning Event and
+	// they keep their value in AWS. A field never listed here is left as it is in AWS when the
+	// spec omits it. An object without this list (one written before the operator recorded it)
+	// has nothing recorded, so nothing is cleared until a pass succeeds. See
+	// docs/field-removal.md.
 	// +listType=set
 	// +optional
 	AppliedFields []string `json:"appliedFields,omitempty"`

@@ -95,16 +95,33 @@ var clearableUserFields = []clearableUserField{
 	},
 }
 
+// keptUserFields are user fields AWS cannot clear; they are recorded like the clearable ones, so
+// that their removal from the spec is reported once (UserPlan.Kept) instead of being tried.
+var keptUserFields = []clearableUserField{
+	{
+		// SDK PosixProfile: Uid and Gid: "This member is required"; no source documents a way to
+		// remove a user's POSIX profile.
+		name: "posixProfile",
+		set:  func(s *v1alpha1.TransferUserSpec) bool { return s.PosixProfile != nil },
+	},
+	{
+		// Service model UpdateUserRequest.HomeDirectoryMappings: min 1, so an update cannot
+		// empty them.
+		name: "homeDirectoryMappings",
+		set:  func(s *v1alpha1.TransferUserSpec) bool { return s.HomeDirectoryMappings != nil },
+	},
+}
+
 // AppliedServerFields returns the clearable fields s sets, in a fixed order: what a successful
 // pass records in status.appliedFields.
 func AppliedServerFields(s *v1alpha1.TransferServerSpec) []string {
 	return appliedFields(clearableServerFields, s)
 }
 
-// AppliedUserFields returns the clearable fields s sets, in a fixed order: what a successful pass
-// records in status.appliedFields.
+// AppliedUserFields returns the clearable fields and those AWS cannot clear (keptUserFields) that
+// s sets, in a fixed order: what a successful pass records in status.appliedFields.
 func AppliedUserFields(s *v1alpha1.TransferUserSpec) []string {
-	return appliedFields(clearableUserFields, s)
+	return append(appliedFields(clearableUserFields, s), appliedFields(keptUserFields, s)...)
 }
 
 func appliedFields[Spec, Described, Input any](fields []clearableField[Spec, Described, Input], s *Spec) []string {
@@ -126,4 +143,15 @@ func removedFields[Spec, Described, Input any](fields []clearableField[Spec, Des
 			clear(f.name, f.clear)
 		}
 	}
+}
+
+// keptFields returns the fields of fields that applied lists and the spec s no longer sets.
+func keptFields[Spec, Described, Input any](fields []clearableField[Spec, Described, Input], applied []string, s *Spec) []string {
+	var out []string
+	for _, f := range fields {
+		if slices.Contains(applied, f.name) && !f.set(s) {
+			out = append(out, f.name)
+		}
+	}
+	return out
 }

@@ -131,6 +131,38 @@ func userRemovalRows() []userPlanRow {
 			},
 		)
 	}
+	posix := func(d *types.DescribedUser) {
+		d.PosixProfile = &types.PosixProfile{Uid: aws.Int64(1000), Gid: aws.Int64(1000)}
+	}
+	mapped := func(d *types.DescribedUser) {
+		d.HomeDirectoryType = types.HomeDirectoryTypeLogical
+		d.HomeDirectoryMappings = []types.HomeDirectoryMapEntry{{Entry: aws.String("/"), Target: aws.String("/bucket/home"), Type: types.MapTypeDirectory}}
+	}
+	rows = append(rows,
+		userPlanRow{
+			name:     "posixProfile removed after it was applied is kept, and nothing is sent",
+			applied:  []string{"posixProfile"},
+			observed: awsUser(posix),
+			want:     userPlanView{Kept: []string{"posixProfile"}},
+		},
+		userPlanRow{
+			name:     "homeDirectoryMappings removed after they were applied are kept, and nothing is sent",
+			spec:     v1alpha1.TransferUserSpec{HomeDirectoryType: "LOGICAL"},
+			applied:  []string{"homeDirectoryMappings"},
+			observed: awsUser(mapped),
+			want:     userPlanView{Kept: []string{"homeDirectoryMappings"}},
+		},
+		userPlanRow{
+			name:     "posixProfile never applied is not reported",
+			observed: awsUser(posix),
+		},
+		userPlanRow{
+			name:     "posixProfile applied and still in the spec is in sync",
+			spec:     v1alpha1.TransferUserSpec{PosixProfile: &v1alpha1.PosixProfile{UID: 1000, GID: 1000}},
+			applied:  []string{"posixProfile"},
+			observed: awsUser(posix),
+		},
+	)
 	return rows
 }
 
@@ -149,7 +181,7 @@ func TestAppliedFields(t *testing.T) {
 		t.Errorf("AppliedServerFields of a spec without clearable fields = %v, want none", got)
 	}
 	user := v1alpha1.TransferUserSpec{Role: testRole, Policy: policyCompact, HomeDirectory: "/bucket/home", PosixProfile: &v1alpha1.PosixProfile{UID: 1, GID: 1}}
-	if diff := cmp.Diff([]string{"policy", "homeDirectory"}, AppliedUserFields(&user)); diff != "" {
+	if diff := cmp.Diff([]string{"policy", "homeDirectory", "posixProfile"}, AppliedUserFields(&user)); diff != "" {
 		t.Errorf("AppliedUserFields (-want +got):\n%s", diff)
 	}
 }

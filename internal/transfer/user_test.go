@@ -27,6 +27,7 @@ type userPlanView struct {
 	DeleteKeys []string
 	AddTags    map[string]string
 	RemoveTags []string
+	Kept       []string
 }
 
 func viewUserPlan(p UserPlan) userPlanView {
@@ -37,6 +38,7 @@ func viewUserPlan(p UserPlan) userPlanView {
 		DeleteKeys: p.DeleteKeys,
 		AddTags:    p.AddTags,
 		RemoveTags: p.RemoveTags,
+		Kept:       p.Kept,
 	}
 }
 
