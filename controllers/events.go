@@ -24,6 +24,7 @@ const (
 	eventRetained       = "Retained"
 	eventStalled        = "Stalled"
 	eventServerReplaced = "ServerReplaced"
+	eventNotCleared     = "NotCleared"
 )
 
 // notifier says one thing once: in the log, with the object's keys, and as an Event on it.

@@ -80,7 +80,7 @@ func (r *TransferServerReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 		return ctrl.Result{}, err
 	}
 	err := r.converge(ctx, srv, status)
-	return endPass(ctx, status, r.Notify, srv, err, r.readyMessage(srv), r.Options)
+	return endPass(ctx, status, r.Notify, srv, transfer.AppliedServerFields(&srv.Spec), err, r.readyMessage(srv), r.Options)
 }
 
 // region returns where the server lives: the region recorded when it was created or adopted, or,
@@ -184,6 +184,7 @@ func (r *TransferServerReconciler) convergeState(ctx context.Context, srv *v1alp
 func (r *TransferServerReconciler) desiredServer(ctx context.Context, srv *v1alpha1.TransferServer) (transfer.DesiredServer, error) {
 	d := transfer.DesiredServer{
 		Spec:      &srv.Spec,
+		Applied:   srv.Status.AppliedFields,
 		OwnerTags: transfer.OwnerTags("TransferServer", srv.Namespace, srv.Name, string(srv.UID)),
 	}
 	ref := srv.Spec.HostKeySecretRef

@@ -82,7 +82,7 @@ func (r *TransferUserReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		return ctrl.Result{}, err
 	}
 	err := r.converge(ctx, usr)
-	return endPass(ctx, status, r.Notify, usr, err,
+	return endPass(ctx, status, r.Notify, usr, transfer.AppliedUserFields(&usr.Spec), err,
 		fmt.Sprintf("user %s on server %s matches the spec", usr.AWSUserName(), usr.Status.ServerID), r.Options)
 }
 
@@ -112,6 +112,7 @@ func (r *TransferUserReconciler) converge(ctx context.Context, usr *v1alpha1.Tra
 		Spec:      &usr.Spec,
 		ServerID:  target.serverID,
 		UserName:  usr.AWSUserName(),
+		Applied:   usr.Status.AppliedFields,
 		OwnerTags: transfer.OwnerTags("TransferUser", usr.Namespace, usr.Name, string(usr.UID)),
 	}
 	var user *transfer.User
@@ -204,6 +205,11 @@ func (r *TransferUserReconciler) record(usr *v1alpha1.TransferUser, target userT
 // apply sends what PlanUser found different and records the user in status.
 func (r *TransferUserReconciler) apply(ctx context.Context, usr *v1alpha1.TransferUser, svc *transfer.Service, desired transfer.DesiredUser, user *transfer.User) error {
 	plan := transfer.PlanUser(desired, user)
+	if len(plan.Kept) > 0 {
+		// Reported once: the pass that succeeds records the spec's fields without them.
+		r.Notify.warning(ctx, usr, eventNotCleared, "Update", "%s removed from the spec: AWS cannot clear it, so the user keeps its value in AWS",
+			fieldList(plan.Kept))
+	}
 	keys := slices.Clone(user.Keys)
 	if !plan.InSync() {
 		reason := changeEvent(usr, usr.Status.ObservedGeneration)

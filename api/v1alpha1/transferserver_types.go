@@ -28,7 +28,10 @@ const (
 )
 
 // TransferServerSpec is the desired state of an AWS Transfer Family server. Only the fields set
-// here are managed: a field left out is neither sent to AWS nor compared with what AWS reports.
+// here are managed: a field left out is neither sent to AWS nor compared with what AWS reports,
+// except that a field AWS can clear (loggingRole, the login banners, structuredLogDestinations,
+// workflowDetails) is cleared in AWS when it leaves the spec after the operator applied it
+// (status.appliedFields; docs/field-removal.md).
 //
 // +kubebuilder:validation:XValidation:rule="has(self.serverId) == has(oldSelf.serverId) && (!has(self.serverId) || self.serverId == oldSelf.serverId)",message="serverId can only be set when the TransferServer is created, and never changed: create another TransferServer to manage another server"
 // +kubebuilder:validation:XValidation:rule="has(self.domain) == has(oldSelf.domain) && (!has(self.domain) || self.domain == oldSelf.domain)",message="domain is immutable: AWS cannot change the storage domain of a server; create a new TransferServer"
@@ -142,7 +145,8 @@ type TransferServerSpec struct {
 	LoggingRole string `json:"loggingRole,omitempty"`
 
 	// StructuredLogDestinations are the ARNs of CloudWatch log groups for structured JSON logs.
-	// An empty list removes them; leaving the field out leaves them as they are.
+	// An empty list removes them; leaving the field out removes them if the operator applied
+	// them (status.appliedFields) and otherwise leaves them as they are.
 	// +kubebuilder:validation:MaxItems=1
 	// +optional
 	StructuredLogDestinations []LogDestinationARN `json:"structuredLogDestinations"`
@@ -342,7 +346,8 @@ type S3StorageOptions struct {
 }
 
 // WorkflowDetails names the workflows a server runs after uploads. An empty list removes the
-// workflow of that kind; leaving a list out leaves it as it is. (These lists have no omitempty,
+// workflow of that kind; leaving a list out leaves it as it is. Leaving workflowDetails out
+// removes both workflows if the operator applied it (status.appliedFields). (These lists have no omitempty,
 // so that Go clients can send an empty list; a nil list is sent as null, which the API server
 // drops.)
 type WorkflowDetails struct {
@@ -419,6 +424,16 @@ type TransferServerStatus struct {
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 
+	// AppliedFields are the spec fields, of those AWS can clear, that the last successful pass
+	// applied: loggingRole, preAuthenticationLoginBanner, postAuthenticationLoginBanner,
+	// structuredLogDestinations and workflowDetails. When one of them leaves the spec, the operator clears it in
+	// AWS; a field never listed here is left as it is in AWS when the spec omits it. An object
+	// without this list (one written before the operator recorded it) has nothing recorded, so
+	// nothing is cleared until a pass succeeds. See docs/field-removal.md.
+	// +listType=set
+	// +optional
+	AppliedFields []string `json:"appliedFields,omitempty"`
+
 	// Conditions: Ready, Reconciling and Stalled, following the kstatus conventions, and
 	// LocationChanged when the default region moved away from where the resource was recorded.
 	// +listType=map
@@ -467,3 +482,6 @@ func (s *TransferServer) SetConditions(c []metav1.Condition) { s.Status.Conditio
 
 // SetObservedGeneration records the generation whose spec AWS was last made to match.
 func (s *TransferServer) SetObservedGeneration(g int64) { s.Status.ObservedGeneration = g }
+
+// SetAppliedFields records the clearable spec fields a successful pass applied.
+func (s *TransferServer) SetAppliedFields(f []string) { s.Status.AppliedFields = f }

@@ -5,7 +5,10 @@ import (
 )
 
 // TransferUserSpec is the desired state of a user of an AWS Transfer Family server. Only the
-// fields set here are managed: a field left out is neither sent to AWS nor compared.
+// fields set here are managed: a field left out is neither sent to AWS nor compared, except that
+// policy and homeDirectory are cleared in AWS when they leave the spec after the operator applied
+// them, and the removal of an applied posixProfile or homeDirectoryMappings, which AWS cannot
+// clear, is reported in an Event (status.appliedFields; docs/field-removal.md).
 //
 // +kubebuilder:validation:XValidation:rule="has(self.serverRef) != has(self.serverId)",message="set exactly one of serverRef (a TransferServer in this namespace) and serverId (a server not managed here)"
 // +kubebuilder:validation:XValidation:rule="has(self.serverRef) == has(oldSelf.serverRef) && (!has(self.serverRef) || self.serverRef.name == oldSelf.serverRef.name)",message="serverRef is immutable: create a new TransferUser to move a user to another server"
@@ -192,6 +195,18 @@ type TransferUserStatus struct {
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 
+	// AppliedFields are the spec fields, of policy, homeDirectory, posixProfile and
+	// homeDirectoryMappings, that the last successful pass applied. When policy or homeDirectory
+	// leaves the spec, the operator clears it in AWS; AWS cannot clear posixProfile or
+	// homeDirectoryMappings, so their removal is reported once in a NotCleared Warning Event and
+	// they keep their value in AWS. A field never listed here is left as it is in AWS when the
+	// spec omits it. An object without this list (one written before the operator recorded it)
+	// has nothing recorded, so nothing is cleared until a pass succeeds. See
+	// docs/field-removal.md.
+	// +listType=set
+	// +optional
+	AppliedFields []string `json:"appliedFields,omitempty"`
+
 	// Conditions: Ready, Reconciling and Stalled, following the kstatus conventions, and
 	// LocationChanged when the default region moved away from where the resource was recorded.
 	// +listType=map
@@ -247,3 +262,6 @@ func (u *TransferUser) SetConditions(c []metav1.Condition) { u.Status.Conditions
 
 // SetObservedGeneration records the generation whose spec AWS was last made to match.
 func (u *TransferUser) SetObservedGeneration(g int64) { u.Status.ObservedGeneration = g }
+
+// SetAppliedFields records the clearable spec fields a successful pass applied.
+func (u *TransferUser) SetAppliedFields(f []string) { u.Status.AppliedFields = f }

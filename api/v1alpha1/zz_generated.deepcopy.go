@@ -355,6 +355,11 @@ func (in *TransferServerStatus) DeepCopyInto(out *TransferServerStatus) {
 		*out = new(int32)
 		**out = **in
 	}
+	if in.AppliedFields != nil {
+		in, out := &in.AppliedFields, &out.AppliedFields
+		*out = make([]string, len(*in))
+		copy(*out, *in)
+	}
 	if in.Conditions != nil {
 		in, out := &in.Conditions, &out.Conditions
 		*out = make([]v1.Condition, len(*in))
@@ -481,6 +486,11 @@ func (in *TransferUserStatus) DeepCopyInto(out *TransferUserStatus) {
 	if in.SSHPublicKeys != nil {
 		in, out := &in.SSHPublicKeys, &out.SSHPublicKeys
 		*out = make([]ImportedSSHPublicKey, len(*in))
+		copy(*out, *in)
+	}
+	if in.AppliedFields != nil {
+		in, out := &in.AppliedFields, &out.AppliedFields
+		*out = make([]string, len(*in))
 		copy(*out, *in)
 	}
 	if in.Conditions != nil {

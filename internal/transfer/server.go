@@ -34,6 +34,9 @@ type DesiredServer struct {
 	HostKeyFingerprint string
 	// OwnerTags are the bookkeeping tags (OwnerTags).
 	OwnerTags map[string]string
+	// Applied lists the clearable fields a successful pass applied (status.appliedFields); those
+	// the spec no longer sets are cleared in AWS.
+	Applied []string
 }
 
 // Server is a server as DescribeServer reported it.
@@ -212,7 +215,9 @@ func (c comparer) differsFromDefault(set, known, equal, wantsDefault bool) bool 
 // the endpoint type becomes VPC (the only update in which AWS takes them). A field AWS did not
 // report holds the default AWS documents for it, if any, so a spec asking for that default is in
 // sync; otherwise it is taken as matching unless the spec changed since it was last applied
-// (specChanged), so an endpoint that omits a field does not cause an update on every pass.
+// (specChanged), so an endpoint that omits a field does not cause an update on every pass. A
+// clearable field that d.Applied lists, that the spec no longer sets and that AWS still reports
+// is cleared.
 func PlanServer(d DesiredServer, observed *Server, specChanged bool) ServerPlan {
 	s, o := d.Spec, &observed.described
 	var p ServerPlan
@@ -288,6 +293,7 @@ func PlanServer(d DesiredServer, observed *Server, specChanged bool) ServerPlan 
 		}
 	}
 	planWorkflowDetails(s, o, c, &p)
+	removedFields(clearableServerFields, d.Applied, s, o, online.add)
 
 	p.AddTags, p.RemoveTags = DiffTags(s.Tags, d.OwnerTags, observed.Tags)
 	if len(p.AddTags) > 0 || len(p.RemoveTags) > 0 {

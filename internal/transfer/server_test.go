@@ -52,6 +52,8 @@ type serverPlanRow struct {
 	fingerprint string
 	observed    *Server
 	specChanged bool
+	// applied is DesiredServer.Applied: the clearable fields a successful pass applied.
+	applied     []string
 	want        serverPlanView
 	wantUpdate  *transfer.UpdateServerInput
 	wantOffline *transfer.UpdateServerInput
@@ -68,10 +70,12 @@ func TestPlanServer(t *testing.T) {
 	rows = append(rows, serverSettingRows()...)
 	rows = append(rows, serverDefaultRows()...)
 	rows = append(rows, serverTagRows()...)
+	rows = append(rows, serverRemovalRows()...)
 	for _, tc := range rows {
 		t.Run(tc.name, func(t *testing.T) {
 			d := desiredServer(tc.spec)
 			d.HostKey, d.HostKeyFingerprint = tc.hostKey, tc.fingerprint
+			d.Applied = tc.applied
 			p := PlanServer(d, tc.observed, tc.specChanged)
 			if diff := cmp.Diff(tc.want, viewServerPlan(p), equateEmpty); diff != "" {
 				t.Errorf("plan (-want +got):\n%s", diff)

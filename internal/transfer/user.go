@@ -37,6 +37,9 @@ type DesiredUser struct {
 	ServerID  string
 	UserName  string
 	OwnerTags map[string]string
+	// Applied lists the clearable fields a successful pass applied (status.appliedFields); those
+	// the spec no longer sets are cleared in AWS.
+	Applied []string
 }
 
 // User is a user as DescribeUser reported it.
@@ -183,9 +186,12 @@ type UserPlan struct {
 	// AddTags are tags to set; RemoveTags are tag keys to delete.
 	AddTags    map[string]string
 	RemoveTags []string
+	// Kept lists the fields a pass applied, now removed from the spec, that AWS cannot clear:
+	// they stay as they are in AWS, and nothing is sent for them.
+	Kept []string
 }
 
-// InSync reports whether nothing needs doing.
+// InSync reports whether nothing needs doing in AWS.
 func (p UserPlan) InSync() bool { return len(p.Changed) == 0 }
 
 // UserUpdate is one UpdateUser request and the spec fields it carries.
@@ -207,7 +213,9 @@ func (u *UserUpdate) add(field string, set func(*transfer.UpdateUserInput)) {
 // holds its default (PATH, DIRECTORY). The policy is compared as JSON; home directories and
 // mappings are compared after replacing ${Transfer:UserName}, as AWS may report them expanded;
 // SSH keys are compared as a set by type and key material, ignoring comments (a nil list leaves
-// the user's keys unmanaged; an empty one deletes them all).
+// the user's keys unmanaged; an empty one deletes them all). A clearable field that d.Applied
+// lists, that the spec no longer sets and that AWS still reports is cleared; one AWS cannot clear
+// is only listed in Kept.
 func PlanUser(d DesiredUser, observed *User) UserPlan {
 	s, o := d.Spec, &observed.described
 	var p UserPlan
@@ -235,6 +243,8 @@ func PlanUser(d DesiredUser, observed *User) UserPlan {
 	if s.PosixProfile != nil && !samePosixProfile(s.PosixProfile, o.PosixProfile) {
 		u.add("posixProfile", func(in *transfer.UpdateUserInput) { in.PosixProfile = posixProfile(s.PosixProfile) })
 	}
+	removedFields(clearableUserFields, d.Applied, s, o, u.add)
+	p.Kept = keptFields(keptUserFields, d.Applied, s)
 
 	if s.SSHPublicKeys != nil {
 		want := DesiredKeys(s)

@@ -27,6 +27,7 @@ type userPlanView struct {
 	DeleteKeys []string
 	AddTags    map[string]string
 	RemoveTags []string
+	Kept       []string
 }
 
 func viewUserPlan(p UserPlan) userPlanView {
@@ -37,13 +38,16 @@ func viewUserPlan(p UserPlan) userPlanView {
 		DeleteKeys: p.DeleteKeys,
 		AddTags:    p.AddTags,
 		RemoveTags: p.RemoveTags,
+		Kept:       p.Kept,
 	}
 }
 
 type userPlanRow struct {
-	name       string
-	spec       v1alpha1.TransferUserSpec
-	observed   *User
+	name     string
+	spec     v1alpha1.TransferUserSpec
+	observed *User
+	// applied is DesiredUser.Applied: the clearable fields a successful pass applied.
+	applied    []string
 	want       userPlanView
 	wantUpdate *transfer.UpdateUserInput
 }
@@ -72,9 +76,12 @@ func TestPlanUser(t *testing.T) {
 	rows = append(rows, userPolicyRows()...)
 	rows = append(rows, userKeyRows()...)
 	rows = append(rows, userTagRows()...)
+	rows = append(rows, userRemovalRows()...)
 	for _, tc := range rows {
 		t.Run(tc.name, func(t *testing.T) {
-			p := PlanUser(desiredUser(tc.spec), tc.observed)
+			d := desiredUser(tc.spec)
+			d.Applied = tc.applied
+			p := PlanUser(d, tc.observed)
 			if diff := cmp.Diff(tc.want, viewUserPlan(p), equateEmpty); diff != "" {
 				t.Errorf("plan (-want +got):\n%s", diff)
 			}
