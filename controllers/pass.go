@@ -21,14 +21,17 @@ type passObject interface {
 }
 
 // endPass ends a pass in one place. It turns the pass's error into its meaning (meaning), records
-// a Warning Event when the object becomes Stalled, marks the generation observed and records the
-// clearable spec fields the pass applied (applied) when its work is finished, sets the conditions
+// a Warning Event when the object becomes Stalled, marks the generation observed when its work is
+// finished and records the clearable spec fields it applied (applied) when it succeeded, sets the conditions
 // and result (outcome) and writes the status once. A status write that fails is logged with its
 // error and returned, so that the pass is retried.
 func endPass(ctx context.Context, status *statusPatcher, n notifier, obj passObject, applied []string, err error, readyMessage string, opts Options) (ctrl.Result, error) {
 	err = meaning(err)
 	if finished(err) {
 		obj.SetObservedGeneration(obj.GetGeneration())
+	}
+	if err == nil {
+		// Only a pass that made AWS match the spec applied its fields; a stall applied nothing.
 		obj.SetAppliedFields(applied)
 	}
 	noteStall(ctx, n, obj, err)
