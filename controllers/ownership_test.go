@@ -58,6 +58,7 @@ func TestUserOwnedByAnother(t *testing.T) {
 	})
 	g.Expect(writesOf(calls)).To(HaveKeyWithValue("CreateUser", 1), "only the first CreateUser, refused, is a write: %v", calls)
 	g.Expect(writesOf(calls)).To(HaveLen(1), "calls: %v", calls)
+	g.Expect(calls.Of("DescribeUser")).To(BeNumerically(">=", 2), "no resync pass looked at the refused user in the window: %v", calls)
 	got := awsUser(g, srv.Status.ServerID, "alice")
 	g.Expect(got.HomeDirectory).To(Equal("/bucket/alice"))
 	g.Expect(tagMap(got.Tags)).To(HaveKeyWithValue(transfer.TagOwnerUID, string(owner.UID)))
@@ -99,6 +100,7 @@ func TestServerOwnedByAnother(t *testing.T) {
 		time.Sleep(2*resync + resync/2)
 	})
 	g.Expect(writesOf(calls)).To(BeEmpty(), "calls: %v", calls)
+	g.Expect(calls.Of("DescribeServer")).To(BeNumerically(">=", 2), "no resync pass looked at the refused server in the window: %v", calls)
 	g.Expect(tagMap(awsServer(g, id).Tags)).To(HaveKeyWithValue(transfer.TagOwnerUID, string(owner.UID)))
 	g.Expect(tagMap(awsServer(g, id).Tags)).NotTo(HaveKey("team"))
 

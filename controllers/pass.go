@@ -36,11 +36,7 @@ func endPass(ctx context.Context, status *statusPatcher, n notifier, obj passObj
 	}
 	noteStall(ctx, n, obj, err)
 	result, err := outcome(obj, err, readyMessage, opts.Resync)
-	if perr := status.patch(ctx, obj); perr != nil {
-		log.FromContext(ctx).Error(perr, "writing the status failed; the pass will be retried")
-		return ctrl.Result{}, errors.Join(err, perr)
-	}
-	return result, err
+	return writeStatus(ctx, status, obj, result, err)
 }
 
 // markDeleting says, from the first pass of deletion on, that the object is being deleted:
@@ -51,11 +47,8 @@ func markDeleting(ctx context.Context, status *statusPatcher, obj passObject, me
 		return nil
 	}
 	markReconciling(obj, v1alpha1.ReasonDeleting, message)
-	if err := status.patch(ctx, obj); err != nil {
-		log.FromContext(ctx).Error(err, "writing the status failed; the pass will be retried")
-		return err
-	}
-	return nil
+	_, err := writeStatus(ctx, status, obj, ctrl.Result{}, nil)
+	return err
 }
 
 // isDeletingReason reports whether a Reconciling reason is one of deletion's.
@@ -73,6 +66,12 @@ func endDeletePass(ctx context.Context, status *statusPatcher, n notifier, obj p
 	if err != nil {
 		markReconciling(obj, v1alpha1.ReasonDeleting, "deleting: retrying after a transient error: "+transfer.Describe(err))
 	}
+	return writeStatus(ctx, status, obj, result, err)
+}
+
+// writeStatus writes the status of the pass once. A write that fails is logged with its error
+// and returned with the pass's own, so that the pass is retried, never dropped.
+func writeStatus(ctx context.Context, status *statusPatcher, obj passObject, result ctrl.Result, err error) (ctrl.Result, error) {
 	if perr := status.patch(ctx, obj); perr != nil {
 		log.FromContext(ctx).Error(perr, "writing the status failed; the pass will be retried")
 		return ctrl.Result{}, errors.Join(err, perr)

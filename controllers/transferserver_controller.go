@@ -313,6 +313,9 @@ func (r *TransferServerReconciler) deleteServer(ctx context.Context, srv *v1alph
 		// Nothing was ever created or adopted: there is no region to have done it in.
 		return nil
 	}
+	if err != nil {
+		return err
+	}
 	id := cmp.Or(srv.Status.ServerID, srv.Spec.ServerID)
 	if id == "" && srv.Status.CreatePending {
 		if id, err = svc.FindServerByTag(ctx, transfer.TagOwnerUID, string(srv.UID)); err != nil {

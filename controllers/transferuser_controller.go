@@ -343,6 +343,9 @@ func (r *TransferUserReconciler) deleteUser(ctx context.Context, usr *v1alpha1.T
 		// Nothing was ever created: there is no region to have done it in.
 		return nil
 	}
+	if err != nil {
+		return err
+	}
 	if !recorded {
 		user, err := svc.DescribeUser(ctx, target.serverID, name)
 		switch {
