@@ -11,6 +11,8 @@ import (
 	"github.com/aws/smithy-go"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/events"
+	clocktesting "k8s.io/utils/clock/testing"
 
 	"github.com/transfer-operator/transfer-operator/api/v1alpha1"
 	"github.com/transfer-operator/transfer-operator/internal/transfer"
@@ -125,5 +127,83 @@ func TestNoteLocation(t *testing.T) {
 	}
 	if got := recordedRegion("", "arn:aws:transfer:ap-south-1:111122223333:server/s-1"); got != "ap-south-1" {
 		t.Errorf("recordedRegion from the ARN = %q", got)
+	}
+}
+
+// TestJitter checks that resyncs are spread by up to 10% either way, and that no resync stays
+// none.
+func TestJitter(t *testing.T) {
+	const d = 10 * time.Minute
+	seen := map[bool]bool{}
+	for range 1000 {
+		got := jitter(d)
+		if got < d*9/10 || got > d*11/10 {
+			t.Fatalf("jitter(%v) = %v, outside ±10%%", d, got)
+		}
+		seen[got < d] = true
+	}
+	if !seen[true] || !seen[false] {
+		t.Errorf("jitter(%v) spread only one way in 1000 draws", d)
+	}
+	if got := jitter(0); got != 0 {
+		t.Errorf("jitter(0) = %v", got)
+	}
+}
+
+// TestPollAfter checks the poll back-off: the shortest interval at first, a quarter of the time
+// spent Reconciling so far after that, never more than the bound.
+func TestPollAfter(t *testing.T) {
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	opts := Options{PollInterval: 2 * time.Second, MaxPollInterval: 30 * time.Second, Clock: clocktesting.NewFakePassiveClock(now)}.withDefaults()
+	for _, tc := range []struct {
+		name    string
+		waiting time.Duration // how long the object has been Reconciling; negative: it is not
+		want    time.Duration
+	}{
+		{name: "not reconciling", waiting: -1, want: 2 * time.Second},
+		{name: "just started", waiting: 0, want: 2 * time.Second},
+		{name: "a minute in", waiting: time.Minute, want: 15 * time.Second},
+		{name: "an hour in", waiting: time.Hour, want: 30 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			obj := &v1alpha1.TransferServer{}
+			if tc.waiting >= 0 {
+				obj.Status.Conditions = []metav1.Condition{{
+					Type: v1alpha1.ConditionReconciling, Status: metav1.ConditionTrue, Reason: v1alpha1.ReasonStarting,
+					LastTransitionTime: metav1.NewTime(now.Add(-tc.waiting)),
+				}}
+			}
+			if got := opts.pollAfter(obj); got != tc.want {
+				t.Errorf("pollAfter() = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestNoteStallOnce checks that becoming Stalled is told in one Warning Event, not again on every
+// pass that stays Stalled for the same reason, and again when the message changes.
+func TestNoteStallOnce(t *testing.T) {
+	rec := events.NewFakeRecorder(10)
+	n := notifier{recorder: rec}
+	obj := &v1alpha1.TransferServer{}
+	ctx := context.Background()
+	for i, err := range []error{
+		stalled(v1alpha1.ReasonSecretNotFound, "no secret"),
+		stalled(v1alpha1.ReasonSecretNotFound, "no secret"),
+		waiting(v1alpha1.ReasonStarting, time.Second, "starting"),
+		stalled(v1alpha1.ReasonInvalidSpec, "bad spec"),
+	} {
+		noteStall(ctx, n, obj, err)
+		if _, err := outcome(obj, err, "ready", time.Minute); err != nil {
+			t.Fatalf("pass %d: %v", i, err)
+		}
+	}
+	close(rec.Events)
+	var got []string
+	for e := range rec.Events {
+		got = append(got, e)
+	}
+	if len(got) != 2 || !strings.Contains(got[0], "no secret") || !strings.Contains(got[1], "bad spec") {
+		t.Errorf("events = %q, want one for each stall", got)
 	}
 }

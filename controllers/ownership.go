@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/transfer-operator/transfer-operator/api/v1alpha1"
@@ -67,4 +69,13 @@ func ownedByAnother(what, owner string) error {
 	return stalled(v1alpha1.ReasonOwnedByAnother,
 		"%s is managed by %s (its ownership tags name it): this object changes nothing and deleting it leaves the resource alone; delete one of the two objects, or see docs/troubleshooting.md#ownedbyanother",
 		what, owner)
+}
+
+// ownedByAnotherAtLastPass returns the message of the Stalled condition when the last pass found
+// the object's AWS resource managed by another live object, and "" otherwise.
+func ownedByAnotherAtLastPass(obj conditionsObject) string {
+	if c := meta.FindStatusCondition(obj.GetConditions(), v1alpha1.ConditionStalled); c != nil && c.Status == metav1.ConditionTrue && c.Reason == v1alpha1.ReasonOwnedByAnother {
+		return c.Message
+	}
+	return ""
 }

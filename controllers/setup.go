@@ -27,10 +27,10 @@ func Setup(ctx context.Context, mgr manager.Manager, aws *transfer.Clients, serv
 	if err := setupIndexes(ctx, mgr); err != nil {
 		return err
 	}
-	if err := NewTransferServerReconciler(mgr, aws, servers).SetupWithManager(mgr); err != nil {
+	if err := newServerReconciler(newDeps(mgr, aws, servers)).setup(mgr); err != nil {
 		return fmt.Errorf("setting up the TransferServer controller: %w", err)
 	}
-	if err := NewTransferUserReconciler(mgr, aws, users).SetupWithManager(mgr); err != nil {
+	if err := newUserReconciler(newDeps(mgr, aws, users)).setup(mgr); err != nil {
 		return fmt.Errorf("setting up the TransferUser controller: %w", err)
 	}
 	if err := registerObjectsCollector(mgr); err != nil {

@@ -10,11 +10,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller"
-	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -28,84 +25,67 @@ import (
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
-// TransferServerReconciler makes AWS Transfer Family servers match TransferServer objects.
-type TransferServerReconciler struct {
-	Client client.Client
-	// APIReader reads Secrets straight from the API server: Secrets are watched by metadata
-	// only, so their contents are never held in the operator's cache.
-	APIReader client.Reader
-	AWS       *transfer.Clients
-	Notify    notifier
-	Options   Options
+// serverKind is the TransferServer kind: each object is one AWS Transfer Family server.
+type serverKind struct{ deps }
+
+// serverWant is what a TransferServer asks for, and the service of the region it lives in.
+type serverWant struct {
+	svc     *transfer.Service
+	desired transfer.DesiredServer
 }
 
-// NewTransferServerReconciler returns a reconciler that uses the manager's clients and recorder.
-func NewTransferServerReconciler(mgr ctrl.Manager, aws *transfer.Clients, opts Options) *TransferServerReconciler {
-	return &TransferServerReconciler{
-		Client:    mgr.GetClient(),
-		APIReader: mgr.GetAPIReader(),
-		AWS:       aws,
-		Notify:    notifier{recorder: mgr.GetEventRecorder("transfer-operator")},
-		Options:   opts.withDefaults(),
-	}
+// newServerReconciler returns the reconciler of TransferServers.
+func newServerReconciler(d deps) *reconciler[*v1alpha1.TransferServer, serverWant, *transfer.Server] {
+	return &reconciler[*v1alpha1.TransferServer, serverWant, *transfer.Server]{deps: d, name: "transferserver", kind: &serverKind{d}}
 }
 
-// SetupWithManager registers the reconciler and its watches: TransferServers
-// (spec changes and deletions only), the host key Secrets they reference, and the deletion of
-// TransferUsers a deleting server waits for.
-func (r *TransferServerReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	return ctrl.NewControllerManagedBy(mgr).
-		For(&v1alpha1.TransferServer{}, builder.WithPredicates(specOrDeletionChanged)).
-		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.serversUsingSecret)).
-		Watches(&v1alpha1.TransferUser{}, handler.EnqueueRequestsFromMapFunc(serverOfUser), builder.WithPredicates(onlyDeletions)).
-		WithOptions(controller.Options{MaxConcurrentReconciles: r.Options.MaxConcurrentReconciles}).
-		Named("transferserver").
-		Complete(r)
-}
+func (r *serverKind) newObject() *v1alpha1.TransferServer { return &v1alpha1.TransferServer{} }
 
-// Reconcile brings one TransferServer and its AWS server together.
-func (r *TransferServerReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	srv := &v1alpha1.TransferServer{}
-	if err := r.Client.Get(ctx, req.NamespacedName, srv); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err)
-	}
+func (r *serverKind) logValues(srv *v1alpha1.TransferServer) []any {
 	if id := cmp.Or(srv.Status.ServerID, srv.Spec.ServerID); id != "" {
-		ctx = log.IntoContext(ctx, log.FromContext(ctx).WithValues("serverId", id))
+		return []any{"serverId", id}
 	}
-	status := newStatusPatcher(r.Client, srv)
-	if !srv.DeletionTimestamp.IsZero() {
-		return r.reconcileDelete(ctx, srv, status)
-	}
-	if err := addFinalizer(ctx, r.Client, r.APIReader, srv); err != nil {
-		return ctrl.Result{}, err
-	}
-	err := r.converge(ctx, srv, status)
-	return endPass(ctx, status, r.Notify, srv, transfer.AppliedServerFields(&srv.Spec), err, r.readyMessage(srv), r.Options)
+	return nil
 }
+
+// watch adds the host key Secrets servers reference, and the deletion of the TransferUsers a
+// deleting server waits for.
+func (r *serverKind) watch(b *builder.Builder) *builder.Builder {
+	return b.WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.serversUsingSecret)).
+		Watches(&v1alpha1.TransferUser{}, handler.EnqueueRequestsFromMapFunc(serverOfUser), builder.WithPredicates(onlyDeletions))
+}
+
+func (r *serverKind) applied(srv *v1alpha1.TransferServer) []string {
+	return transfer.AppliedServerFields(&srv.Spec)
+}
+
+func (r *serverKind) readyMessage(srv *v1alpha1.TransferServer) string {
+	return fmt.Sprintf("server %s is %s and matches the spec", srv.Status.ServerID, srv.Status.State)
+}
+
+func (r *serverKind) deletingMessage(*v1alpha1.TransferServer) string { return "deleting the server" }
 
 // region returns where the server lives: the region recorded when it was created or adopted, or,
 // before that, spec.region or the operator's default region.
-func (r *TransferServerReconciler) region(srv *v1alpha1.TransferServer) string {
+func (r *serverKind) region(srv *v1alpha1.TransferServer) string {
 	return cmp.Or(recordedRegion(srv.Status.Region, srv.Status.ARN), r.AWS.Resolve(srv.Spec.Region))
 }
 
-// converge makes the AWS server match srv, one step at a time; each step may end the pass.
-func (r *TransferServerReconciler) converge(ctx context.Context, srv *v1alpha1.TransferServer, status *statusPatcher) error {
+// desire resolves the region and the server the spec describes, with its host key.
+func (r *serverKind) desire(ctx context.Context, srv *v1alpha1.TransferServer) (serverWant, error) {
 	svc, err := r.AWS.ForRegion(r.region(srv))
 	if err != nil {
-		return stalled(v1alpha1.ReasonInvalidSpec, "%v", err)
+		return serverWant{}, stalled(v1alpha1.ReasonInvalidSpec, "%v", err)
 	}
 	noteLocation(srv, "the server", recordedRegion(srv.Status.Region, srv.Status.ARN), r.AWS.Resolve(srv.Spec.Region))
 	desired, err := r.desiredServer(ctx, srv)
-	if err != nil {
-		return err
-	}
-	server, err := r.observe(ctx, srv, svc, desired, status)
-	if err != nil {
-		return err
-	}
-	recordServer(srv, server, svc.Region())
+	return serverWant{svc: svc, desired: desired}, err
+}
 
+// update makes the server match the spec, one step at a time; each step may end the pass: a
+// failed or changing state is waited for, the plan is applied, then spec.state.
+func (r *serverKind) update(ctx context.Context, srv *v1alpha1.TransferServer, want serverWant, server *transfer.Server) error {
+	recordServer(srv, server, want.svc.Region())
 	switch server.State {
 	case transfer.StateStartFailed, transfer.StateStopFailed:
 		return stalled(v1alpha1.ReasonServerFailed, "the server is in state %s; fix it in AWS (or delete it to have it recreated)", server.State)
@@ -113,43 +93,35 @@ func (r *TransferServerReconciler) converge(ctx context.Context, srv *v1alpha1.T
 		return waiting(stateReason(server.State), r.Options.pollAfter(srv), "the server is %s", strings.ToLower(server.State))
 	}
 
-	plan := transfer.PlanServer(desired, server, srv.Generation != srv.Status.ObservedGeneration)
+	plan := transfer.PlanServer(want.desired, server, srv.Generation != srv.Status.ObservedGeneration)
 	if len(plan.Immutable) > 0 {
 		return stalled(v1alpha1.ReasonInvalidSpec, "%s differs from the server in AWS and cannot be changed: create a new TransferServer", fieldList(plan.Immutable))
 	}
 	if !plan.InSync() {
-		if err := r.apply(ctx, srv, svc, server, desired, plan); err != nil {
+		if err := r.apply(ctx, srv, want, server, plan); err != nil {
 			return err
 		}
 	}
-	return r.convergeState(ctx, srv, svc, server)
+	return r.convergeState(ctx, srv, want.svc, server)
 }
 
-// apply sends the plan: tags, the update a running server takes, and the update that needs the
-// server OFFLINE, for which a running server is stopped first.
-func (r *TransferServerReconciler) apply(ctx context.Context, srv *v1alpha1.TransferServer, svc *transfer.Service, server *transfer.Server, desired transfer.DesiredServer, plan transfer.ServerPlan) error {
+// apply sends the plan (transfer.Service.ApplyServerPlan owns the order of the calls) and says
+// what it did; a server stopped for an offline-only change is waited for.
+func (r *serverKind) apply(ctx context.Context, srv *v1alpha1.TransferServer, want serverWant, server *transfer.Server, plan transfer.ServerPlan) error {
 	reason := changeEvent(srv, srv.Status.ObservedGeneration)
-	if err := svc.SetTags(ctx, server.ARN, plan.AddTags, plan.RemoveTags); err != nil {
+	stopped, err := want.svc.ApplyServerPlan(ctx, server, plan)
+	if err != nil {
 		return err
 	}
 	if hostname, ok := plan.AddTags[transfer.TagCustomHostname]; ok {
 		srv.Status.CustomHostname = hostname
 	}
-	if err := svc.UpdateServer(ctx, server.ID, plan.Update); err != nil {
-		return err
-	}
-	if !plan.OfflineUpdate.IsEmpty() && server.State == transfer.StateOnline {
+	if stopped {
 		r.Notify.normal(ctx, srv, eventStopping, "Stop", "stopping the server to apply %s, which AWS changes only while it is offline", fieldList(plan.OfflineUpdate.Fields))
-		if err := svc.StopServer(ctx, server.ID); err != nil {
-			return err
-		}
 		return waiting(v1alpha1.ReasonStopping, r.Options.PollInterval, "stopping the server to apply %s", fieldList(plan.OfflineUpdate.Fields))
 	}
-	if err := svc.UpdateServer(ctx, server.ID, plan.OfflineUpdate); err != nil {
-		return err
-	}
-	if desired.HostKeyFingerprint != "" {
-		srv.Status.HostKeyFingerprint = desired.HostKeyFingerprint
+	if want.desired.HostKeyFingerprint != "" {
+		srv.Status.HostKeyFingerprint = want.desired.HostKeyFingerprint
 	}
 	r.Notify.normal(ctx, srv, reason, "Update", "%s: %s", changeVerb(reason), fieldList(plan.Changed))
 	if plan.Deferred {
@@ -159,7 +131,7 @@ func (r *TransferServerReconciler) apply(ctx context.Context, srv *v1alpha1.Tran
 }
 
 // convergeState starts or stops the server as spec.state asks.
-func (r *TransferServerReconciler) convergeState(ctx context.Context, srv *v1alpha1.TransferServer, svc *transfer.Service, server *transfer.Server) error {
+func (r *serverKind) convergeState(ctx context.Context, srv *v1alpha1.TransferServer, svc *transfer.Service, server *transfer.Server) error {
 	want := srv.Spec.State
 	switch {
 	case want != v1alpha1.ServerOffline && server.State == transfer.StateOffline:
@@ -181,7 +153,7 @@ func (r *TransferServerReconciler) convergeState(ctx context.Context, srv *v1alp
 }
 
 // desiredServer resolves what the server should be, reading the host key from its Secret.
-func (r *TransferServerReconciler) desiredServer(ctx context.Context, srv *v1alpha1.TransferServer) (transfer.DesiredServer, error) {
+func (r *serverKind) desiredServer(ctx context.Context, srv *v1alpha1.TransferServer) (transfer.DesiredServer, error) {
 	d := transfer.DesiredServer{
 		Spec:      &srv.Spec,
 		Applied:   srv.Status.AppliedFields,
@@ -211,50 +183,54 @@ func (r *TransferServerReconciler) desiredServer(ctx context.Context, srv *v1alp
 }
 
 // observe returns the server in AWS: the one recorded in status, the one named by spec.serverId,
-// the one an earlier create whose outcome is unknown made, or a new one.
-func (r *TransferServerReconciler) observe(ctx context.Context, srv *v1alpha1.TransferServer, svc *transfer.Service, desired transfer.DesiredServer, status *statusPatcher) (*transfer.Server, error) {
+// or the one an earlier create whose outcome is unknown made. A recorded server that was deleted
+// outside the operator is forgotten, to be created again.
+func (r *serverKind) observe(ctx context.Context, srv *v1alpha1.TransferServer, want serverWant) (*transfer.Server, bool, error) {
+	svc := want.svc
 	id := cmp.Or(srv.Status.ServerID, srv.Spec.ServerID)
 	if id == "" && srv.Status.CreatePending {
 		found, err := svc.FindServerByTag(ctx, transfer.TagOwnerUID, string(srv.UID))
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		if found != "" {
 			r.Notify.normal(ctx, srv, eventAdopted, "Adopt", "found server %s, created by an earlier attempt whose response was lost", found)
 			id = found
 		}
 	}
-	if id != "" {
-		server, err := svc.DescribeServer(ctx, id)
-		switch {
-		case err == nil:
-			if owner := otherOwner(ctx, r.Client, srv, server.Tags); owner != "" {
-				return nil, ownedByAnother("server "+id, owner)
-			}
-			if srv.Status.ServerID == "" && srv.Spec.ServerID != "" {
-				r.Notify.normal(ctx, srv, eventAdopted, "Adopt", "adopted server %s in %s", id, svc.Region())
-			}
-			srv.Status.ServerID, srv.Status.Region, srv.Status.CreatePending = id, svc.Region(), false
-			return server, nil
-		case !transfer.IsNotFound(err):
-			return nil, err
-		case srv.Spec.ServerID != "":
-			return nil, stalled(v1alpha1.ReasonNotFound, "server %s named by spec.serverId does not exist in %s", id, svc.Region())
-		}
-		r.Notify.warning(ctx, srv, eventRecreating, "Create", "server %s was deleted outside the operator; creating a new one in %s", id, svc.Region())
-		srv.Status = v1alpha1.TransferServerStatus{Region: svc.Region(), Conditions: srv.Status.Conditions, ObservedGeneration: srv.Status.ObservedGeneration}
+	if id == "" {
+		return nil, false, nil
 	}
-	return nil, r.create(ctx, srv, svc, desired, status)
+	server, err := svc.DescribeServer(ctx, id)
+	switch {
+	case err == nil:
+		if owner := otherOwner(ctx, r.Client, srv, server.Tags); owner != "" {
+			return nil, false, ownedByAnother("server "+id, owner)
+		}
+		if srv.Status.ServerID == "" && srv.Spec.ServerID != "" {
+			r.Notify.normal(ctx, srv, eventAdopted, "Adopt", "adopted server %s in %s", id, svc.Region())
+		}
+		srv.Status.ServerID, srv.Status.Region, srv.Status.CreatePending = id, svc.Region(), false
+		return server, true, nil
+	case !transfer.IsNotFound(err):
+		return nil, false, err
+	case srv.Spec.ServerID != "":
+		return nil, false, stalled(v1alpha1.ReasonNotFound, "server %s named by spec.serverId does not exist in %s", id, svc.Region())
+	}
+	r.Notify.warning(ctx, srv, eventRecreating, "Create", "server %s was deleted outside the operator; creating a new one in %s", id, svc.Region())
+	srv.Status = v1alpha1.TransferServerStatus{Region: svc.Region(), Conditions: srv.Status.Conditions, ObservedGeneration: srv.Status.ObservedGeneration}
+	return nil, false, nil
 }
 
 // create creates the server. The intent (createPending and the region, nothing else: the
 // conditions are the pass's outcome) is written to status first, so that if the response is
 // lost or the operator dies before recording the ID, the next pass looks for the server by its
 // ownership tag, in that region, instead of creating a second one.
-func (r *TransferServerReconciler) create(ctx context.Context, srv *v1alpha1.TransferServer, svc *transfer.Service, desired transfer.DesiredServer, status *statusPatcher) error {
+func (r *serverKind) create(ctx context.Context, srv *v1alpha1.TransferServer, want serverWant, status *statusPatcher) (*transfer.Server, bool, error) {
+	svc, desired := want.svc, want.desired
 	srv.Status.CreatePending, srv.Status.Region = true, svc.Region()
 	if err := status.patch(ctx, srv); err != nil {
-		return err
+		return nil, false, err
 	}
 	id, err := svc.CreateServer(ctx, desired)
 	if err != nil {
@@ -262,40 +238,23 @@ func (r *TransferServerReconciler) create(ctx context.Context, srv *v1alpha1.Tra
 			// AWS refused the request: nothing was made, so there is nothing to look for.
 			srv.Status.CreatePending = false
 		}
-		return err
+		return nil, false, err
 	}
 	srv.Status.ServerID, srv.Status.CreatePending = id, false
 	srv.Status.State = transfer.StateStarting
 	srv.Status.HostKeyFingerprint = desired.HostKeyFingerprint
 	if err := status.patch(ctx, srv); err != nil {
-		return err
+		return nil, false, err
 	}
 	ctx = log.IntoContext(ctx, log.FromContext(ctx).WithValues("serverId", id))
 	r.Notify.normal(ctx, srv, eventCreated, "Create", "created server %s in %s", id, svc.Region())
-	return waiting(v1alpha1.ReasonCreating, r.Options.PollInterval, "server %s was created and is starting", id)
+	return nil, false, waiting(v1alpha1.ReasonCreating, r.Options.PollInterval, "server %s was created and is starting", id)
 }
 
-// reconcileDelete deletes the server in AWS (or leaves it, with deletionPolicy Retain) and then
-// releases the object. A server waits for the TransferUsers that use it to go first.
-func (r *TransferServerReconciler) reconcileDelete(ctx context.Context, srv *v1alpha1.TransferServer, status *statusPatcher) (ctrl.Result, error) {
-	if !controllerutil.ContainsFinalizer(srv, Finalizer) {
-		return ctrl.Result{}, nil
-	}
-	if err := markDeleting(ctx, status, srv, "deleting the server"); err != nil {
-		return ctrl.Result{}, err
-	}
-	err := r.deleteServer(ctx, srv)
-	if err == nil {
-		if err = removeFinalizer(ctx, r.Client, r.APIReader, srv); err == nil {
-			return ctrl.Result{}, nil
-		}
-	}
-	return endDeletePass(ctx, status, r.Notify, srv, err, r.Options)
-}
-
-// deleteServer deletes the server this object created or adopted, in the region it was recorded
-// in. A server whose ownership tags name another live object is left alone.
-func (r *TransferServerReconciler) deleteServer(ctx context.Context, srv *v1alpha1.TransferServer) error {
+// delete deletes the server this object created or adopted, in the region it was recorded in,
+// once the TransferUsers that use it are gone. A server whose ownership tags name another live
+// object is left alone.
+func (r *serverKind) delete(ctx context.Context, srv *v1alpha1.TransferServer) error {
 	users := &v1alpha1.TransferUserList{}
 	if err := r.Client.List(ctx, users, client.InNamespace(srv.Namespace), client.MatchingFields{indexUserServerRef: srv.Name}); err != nil {
 		return fmt.Errorf("listing the server's TransferUsers: %w", err)
@@ -343,10 +302,6 @@ func (r *TransferServerReconciler) deleteServer(ctx context.Context, srv *v1alph
 	return waiting(v1alpha1.ReasonDeleting, r.Options.pollAfter(srv), "deleting server %s", id)
 }
 
-func (r *TransferServerReconciler) readyMessage(srv *v1alpha1.TransferServer) string {
-	return fmt.Sprintf("server %s is %s and matches the spec", srv.Status.ServerID, srv.Status.State)
-}
-
 // recordServer copies what AWS reported into the status.
 func recordServer(srv *v1alpha1.TransferServer, server *transfer.Server, region string) {
 	srv.Status.ServerID = server.ID
@@ -374,7 +329,7 @@ func changeVerb(reason string) string {
 }
 
 // serversUsingSecret maps a Secret to the TransferServers whose host key it holds.
-func (r *TransferServerReconciler) serversUsingSecret(ctx context.Context, secret client.Object) []reconcile.Request {
+func (r *serverKind) serversUsingSecret(ctx context.Context, secret client.Object) []reconcile.Request {
 	servers := &v1alpha1.TransferServerList{}
 	if err := r.Client.List(ctx, servers, client.InNamespace(secret.GetNamespace()), client.MatchingFields{indexServerHostKeySecret: secret.GetName()}); err != nil {
 		log.FromContext(ctx).Error(err, "listing the TransferServers that use a Secret", "secret", secret.GetName())

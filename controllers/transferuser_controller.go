@@ -5,16 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller"
-	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -26,39 +20,48 @@ import (
 // +kubebuilder:rbac:groups=transfer.operators.dev,resources=transferusers,verbs=list;watch;patch
 // +kubebuilder:rbac:groups=transfer.operators.dev,resources=transferusers/status,verbs=patch
 
-// TransferUserReconciler makes the users of AWS Transfer Family servers match TransferUser objects.
-type TransferUserReconciler struct {
-	Client client.Client
-	// APIReader reads objects straight from the API server, for retries against a fresh read.
-	APIReader client.Reader
-	AWS       *transfer.Clients
-	Notify    notifier
-	Options   Options
+// userKind is the TransferUser kind: each object is one user of an AWS Transfer Family server.
+type userKind struct{ deps }
+
+// userWant is what a TransferUser asks for: the user, where it lives, and the service of that
+// region.
+type userWant struct {
+	svc     *transfer.Service
+	target  userTarget
+	desired transfer.DesiredUser
 }
 
-// NewTransferUserReconciler returns a reconciler that uses the manager's clients and recorder.
-func NewTransferUserReconciler(mgr ctrl.Manager, aws *transfer.Clients, opts Options) *TransferUserReconciler {
-	return &TransferUserReconciler{
-		Client:    mgr.GetClient(),
-		APIReader: mgr.GetAPIReader(),
-		AWS:       aws,
-		Notify:    notifier{recorder: mgr.GetEventRecorder("transfer-operator")},
-		Options:   opts.withDefaults(),
+// newUserReconciler returns the reconciler of TransferUsers.
+func newUserReconciler(d deps) *reconciler[*v1alpha1.TransferUser, userWant, *transfer.User] {
+	return &reconciler[*v1alpha1.TransferUser, userWant, *transfer.User]{deps: d, name: "transferuser", kind: &userKind{d}}
+}
+
+func (r *userKind) newObject() *v1alpha1.TransferUser { return &v1alpha1.TransferUser{} }
+
+func (r *userKind) logValues(usr *v1alpha1.TransferUser) []any {
+	values := []any{"userName", usr.AWSUserName()}
+	if id := cmp.Or(usr.Status.ServerID, usr.Spec.ServerID); id != "" {
+		values = append(values, "serverId", id)
 	}
+	return values
 }
 
-// SetupWithManager registers the reconciler and its watches: TransferUsers (spec changes and
-// deletions only) and the TransferServers they reference, when one appears, disappears, becomes
-// Ready or not, or is replaced by a server with another ID.
-func (r *TransferUserReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	return ctrl.NewControllerManagedBy(mgr).
-		For(&v1alpha1.TransferUser{}, builder.WithPredicates(specOrDeletionChanged)).
-		Watches(&v1alpha1.TransferServer{}, handler.EnqueueRequestsFromMapFunc(r.usersOfServer),
-			builder.WithPredicates(serverAvailabilityChanged)).
-		WithOptions(controller.Options{MaxConcurrentReconciles: r.Options.MaxConcurrentReconciles}).
-		Named("transferuser").
-		Complete(r)
+// watch adds the TransferServers users reference, when one appears, disappears, becomes Ready or
+// not, or is replaced by a server with another ID.
+func (r *userKind) watch(b *builder.Builder) *builder.Builder {
+	return b.Watches(&v1alpha1.TransferServer{}, handler.EnqueueRequestsFromMapFunc(r.usersOfServer),
+		builder.WithPredicates(serverAvailabilityChanged))
 }
+
+func (r *userKind) applied(usr *v1alpha1.TransferUser) []string {
+	return transfer.AppliedUserFields(&usr.Spec)
+}
+
+func (r *userKind) readyMessage(usr *v1alpha1.TransferUser) string {
+	return fmt.Sprintf("user %s on server %s matches the spec", usr.AWSUserName(), usr.Status.ServerID)
+}
+
+func (r *userKind) deletingMessage(*v1alpha1.TransferUser) string { return "deleting the user" }
 
 // userTarget is where a user lives in AWS.
 type userTarget struct {
@@ -67,114 +70,87 @@ type userTarget struct {
 	region    string
 }
 
-// Reconcile brings one TransferUser and its AWS user together.
-func (r *TransferUserReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	usr := &v1alpha1.TransferUser{}
-	if err := r.Client.Get(ctx, req.NamespacedName, usr); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err)
-	}
-	ctx = log.IntoContext(ctx, log.FromContext(ctx).WithValues("userName", usr.AWSUserName()))
-	status := newStatusPatcher(r.Client, usr)
-	if !usr.DeletionTimestamp.IsZero() {
-		return r.reconcileDelete(ctx, usr, status)
-	}
-	if err := addFinalizer(ctx, r.Client, r.APIReader, usr); err != nil {
-		return ctrl.Result{}, err
-	}
-	err := r.converge(ctx, usr)
-	return endPass(ctx, status, r.Notify, usr, transfer.AppliedUserFields(&usr.Spec), err,
-		fmt.Sprintf("user %s on server %s matches the spec", usr.AWSUserName(), usr.Status.ServerID), r.Options)
-}
-
-// converge makes the AWS user match usr.
-func (r *TransferUserReconciler) converge(ctx context.Context, usr *v1alpha1.TransferUser) error {
+// desire resolves the server the user lives on, which must be Ready, and the user the spec
+// describes. A user whose TransferServer was replaced by a new server leaves the old one first.
+func (r *userKind) desire(ctx context.Context, usr *v1alpha1.TransferUser) (userWant, error) {
 	if err := transfer.ValidateUserSpec(&usr.Spec); err != nil {
-		return stalled(v1alpha1.ReasonInvalidSpec, "%v", err)
+		return userWant{}, stalled(v1alpha1.ReasonInvalidSpec, "%v", err)
 	}
 	target, err := r.resolveServer(ctx, usr, true)
 	if err != nil {
-		return err
+		return userWant{}, err
 	}
-	ctx = log.IntoContext(ctx, log.FromContext(ctx).WithValues("serverId", target.serverID))
 	svc, err := r.AWS.ForRegion(target.region)
 	if err != nil {
-		return stalled(v1alpha1.ReasonInvalidSpec, "%v", err)
+		return userWant{}, stalled(v1alpha1.ReasonInvalidSpec, "%v", err)
 	}
 	if usr.Spec.ServerID != "" {
 		noteLocation(usr, "the user", recordedRegion(usr.Status.Region, usr.Status.ARN), r.AWS.Resolve(usr.Spec.Region))
 	}
 	if old := usr.Status.ServerID; old != "" && old != target.serverID {
 		if err := r.leaveReplacedServer(ctx, usr, svc, old); err != nil {
-			return err
+			return userWant{}, err
 		}
 	}
-	desired := transfer.DesiredUser{
+	return userWant{svc: svc, target: target, desired: transfer.DesiredUser{
 		Spec:      &usr.Spec,
 		ServerID:  target.serverID,
 		UserName:  usr.AWSUserName(),
 		Applied:   usr.Status.AppliedFields,
 		OwnerTags: transfer.OwnerTags("TransferUser", usr.Namespace, usr.Name, string(usr.UID)),
-	}
-	var user *transfer.User
-	if usr.Status.ServerID == "" {
-		if user, err = r.create(ctx, usr, svc, desired, target); err != nil || user == nil {
-			return err
-		}
-		return r.apply(ctx, usr, svc, desired, user)
-	}
-	user, err = svc.DescribeUser(ctx, target.serverID, desired.UserName)
-	switch {
-	case transfer.IsNotFound(err):
-		r.Notify.warning(ctx, usr, eventRecreating, "Create", "user %s was deleted outside the operator; creating it again", desired.UserName)
-		usr.Status = v1alpha1.TransferUserStatus{Conditions: usr.Status.Conditions, ObservedGeneration: usr.Status.ObservedGeneration}
-		if user, err = r.create(ctx, usr, svc, desired, target); err != nil || user == nil {
-			return err
-		}
-	case err != nil:
-		return err
-	default:
-		if owner := otherOwner(ctx, r.Client, usr, user.Tags); owner != "" {
-			return ownedByAnother(fmt.Sprintf("user %s on server %s", desired.UserName, target.serverID), owner)
-		}
-	}
-	return r.apply(ctx, usr, svc, desired, user)
+	}}, nil
 }
 
-// create creates the user with its first SSH key and imports the others, and returns nil: a
-// user it created matches the spec. If a user of that name exists, it is taken over when it
-// carries this object's UID tag (the response to an earlier create was lost), or when spec.adopt
-// is true and no other live object owns it, and returned as described, to be compared with the
-// spec.
-func (r *TransferUserReconciler) create(ctx context.Context, usr *v1alpha1.TransferUser, svc *transfer.Service, desired transfer.DesiredUser, target userTarget) (*transfer.User, error) {
-	err := svc.CreateUser(ctx, desired)
+// observe returns the user recorded in status. One deleted outside the operator is forgotten, to
+// be created again; one another live object manages is refused.
+func (r *userKind) observe(ctx context.Context, usr *v1alpha1.TransferUser, want userWant) (*transfer.User, bool, error) {
+	if usr.Status.ServerID == "" {
+		return nil, false, nil
+	}
+	user, err := want.svc.DescribeUser(ctx, want.target.serverID, want.desired.UserName)
 	switch {
-	case transfer.IsAlreadyExists(err):
-		return r.takeOver(ctx, usr, svc, desired, target)
-	case transfer.IsNotFound(err) && usr.Spec.ServerID != "":
-		return nil, stalledBy(err, v1alpha1.ReasonNotFound, "server %s named by spec.serverId does not exist in %s: %s", target.serverID, target.region, transfer.Describe(err))
+	case transfer.IsNotFound(err):
+		r.Notify.warning(ctx, usr, eventRecreating, "Create", "user %s was deleted outside the operator; creating it again", want.desired.UserName)
+		usr.Status = v1alpha1.TransferUserStatus{Conditions: usr.Status.Conditions, ObservedGeneration: usr.Status.ObservedGeneration}
+		return nil, false, nil
 	case err != nil:
-		return nil, err
+		return nil, false, err
 	}
-	r.record(usr, target, desired.UserName)
-	usr.Status.ARN = transfer.UserARN(target.serverARN, desired.UserName)
-	usr.Status.SSHPublicKeys = nil
-	keys := transfer.DesiredKeys(&usr.Spec)
-	for i, k := range keys {
-		id := ""
-		if i > 0 {
-			if id, err = svc.ImportSSHKey(ctx, target.serverID, desired.UserName, k.Material); err != nil {
-				return nil, err
-			}
+	if owner := otherOwner(ctx, r.Client, usr, user.Tags); owner != "" {
+		return nil, false, ownedByAnother(fmt.Sprintf("user %s on server %s", want.desired.UserName, want.target.serverID), owner)
+	}
+	return user, true, nil
+}
+
+// create creates the user with its SSH keys; what it made matches the spec. If a user of that
+// name exists, it is taken over when it carries this object's UID tag (the response to an
+// earlier create was lost), or when spec.adopt is true and no other live object owns it, and
+// returned as described, to be compared with the spec.
+func (r *userKind) create(ctx context.Context, usr *v1alpha1.TransferUser, want userWant, _ *statusPatcher) (*transfer.User, bool, error) {
+	svc, desired, target := want.svc, want.desired, want.target
+	created, keys, err := svc.CreateUserWithKeys(ctx, desired)
+	switch {
+	case created:
+		r.record(usr, target, desired.UserName)
+		usr.Status.ARN = transfer.UserARN(target.serverARN, desired.UserName)
+		if err != nil {
+			return nil, false, err
 		}
-		usr.Status.SSHPublicKeys = append(usr.Status.SSHPublicKeys, v1alpha1.ImportedSSHPublicKey{ID: id, Fingerprint: k.Fingerprint})
+		recordKeys(usr, keys)
+		r.Notify.normal(ctx, usr, eventCreated, "Create", "created user %s on server %s", desired.UserName, target.serverID)
+		return nil, false, nil
+	case transfer.IsAlreadyExists(err):
+		user, err := r.takeOver(ctx, usr, svc, desired, target)
+		return user, err == nil, err
+	case transfer.IsNotFound(err) && usr.Spec.ServerID != "":
+		return nil, false, stalledBy(err, v1alpha1.ReasonNotFound, "server %s named by spec.serverId does not exist in %s: %s", target.serverID, target.region, transfer.Describe(err))
 	}
-	r.Notify.normal(ctx, usr, eventCreated, "Create", "created user %s on server %s", desired.UserName, target.serverID)
-	return nil, nil
+	return nil, false, err
 }
 
 // takeOver decides whether an existing user of the desired name may be managed by usr. Its
 // place is recorded either way, so that a refused object only reads it until something changes.
-func (r *TransferUserReconciler) takeOver(ctx context.Context, usr *v1alpha1.TransferUser, svc *transfer.Service, desired transfer.DesiredUser, target userTarget) (*transfer.User, error) {
+func (r *userKind) takeOver(ctx context.Context, usr *v1alpha1.TransferUser, svc *transfer.Service, desired transfer.DesiredUser, target userTarget) (*transfer.User, error) {
 	existing, err := svc.DescribeUser(ctx, target.serverID, desired.UserName)
 	if err != nil {
 		return nil, err
@@ -198,55 +174,44 @@ func (r *TransferUserReconciler) takeOver(ctx context.Context, usr *v1alpha1.Tra
 }
 
 // record notes in status where the user lives.
-func (r *TransferUserReconciler) record(usr *v1alpha1.TransferUser, target userTarget, userName string) {
+func (r *userKind) record(usr *v1alpha1.TransferUser, target userTarget, userName string) {
 	usr.Status.ServerID, usr.Status.UserName, usr.Status.Region = target.serverID, userName, target.region
 }
 
-// apply sends what PlanUser found different and records the user in status.
-func (r *TransferUserReconciler) apply(ctx context.Context, usr *v1alpha1.TransferUser, svc *transfer.Service, desired transfer.DesiredUser, user *transfer.User) error {
-	plan := transfer.PlanUser(desired, user)
+// update sends what PlanUser found different (transfer.Service.ApplyUserPlan owns the order of
+// the calls) and records the user in status.
+func (r *userKind) update(ctx context.Context, usr *v1alpha1.TransferUser, want userWant, user *transfer.User) error {
+	plan := transfer.PlanUser(want.desired, user)
 	if len(plan.Kept) > 0 {
 		// Reported once: the pass that succeeds records the spec's fields without them.
 		r.Notify.warning(ctx, usr, eventNotCleared, "Update", "%s removed from the spec: AWS cannot clear it, so the user keeps its value in AWS",
 			fieldList(plan.Kept))
 	}
-	keys := slices.Clone(user.Keys)
+	reason := changeEvent(usr, usr.Status.ObservedGeneration)
+	keys, err := want.svc.ApplyUserPlan(ctx, user, plan)
+	if err != nil {
+		return err
+	}
 	if !plan.InSync() {
-		reason := changeEvent(usr, usr.Status.ObservedGeneration)
-		if err := svc.SetTags(ctx, user.ARN, plan.AddTags, plan.RemoveTags); err != nil {
-			return err
-		}
-		if err := svc.UpdateUser(ctx, desired.ServerID, desired.UserName, plan.Update); err != nil {
-			return err
-		}
-		for _, id := range plan.DeleteKeys {
-			if err := svc.DeleteSSHKey(ctx, desired.ServerID, desired.UserName, id); err != nil {
-				return err
-			}
-			keys = slices.DeleteFunc(keys, func(k transfer.UserKey) bool { return k.ID == id })
-		}
-		for _, material := range plan.ImportKeys {
-			id, err := svc.ImportSSHKey(ctx, desired.ServerID, desired.UserName, material)
-			if err != nil {
-				return err
-			}
-			pk, _ := transfer.ParsePublicKey(material)
-			keys = append(keys, transfer.UserKey{ID: id, PublicKey: pk})
-		}
 		r.Notify.normal(ctx, usr, reason, "Update", "%s: %s", changeVerb(reason), fieldList(plan.Changed))
 	}
-	usr.Status.ServerID, usr.Status.UserName, usr.Status.ARN = desired.ServerID, desired.UserName, user.ARN
-	usr.Status.Region = svc.Region()
+	usr.Status.ServerID, usr.Status.UserName, usr.Status.ARN = want.desired.ServerID, want.desired.UserName, user.ARN
+	usr.Status.Region = want.svc.Region()
+	recordKeys(usr, keys)
+	return nil
+}
+
+// recordKeys lists the user's SSH keys in status, by ID and fingerprint.
+func recordKeys(usr *v1alpha1.TransferUser, keys []transfer.UserKey) {
 	usr.Status.SSHPublicKeys = nil
 	for _, k := range keys {
 		usr.Status.SSHPublicKeys = append(usr.Status.SSHPublicKeys, v1alpha1.ImportedSSHPublicKey{ID: k.ID, Fingerprint: k.Fingerprint})
 	}
-	return nil
 }
 
 // leaveReplacedServer follows a TransferServer whose server was replaced: the user is deleted
 // from the old server, if that still exists, and created on the new one.
-func (r *TransferUserReconciler) leaveReplacedServer(ctx context.Context, usr *v1alpha1.TransferUser, svc *transfer.Service, oldServerID string) error {
+func (r *userKind) leaveReplacedServer(ctx context.Context, usr *v1alpha1.TransferUser, svc *transfer.Service, oldServerID string) error {
 	if err := svc.DeleteUser(ctx, oldServerID, usr.Status.UserName); err != nil {
 		return err
 	}
@@ -263,7 +228,7 @@ var errNoServer = errors.New("no server")
 // recorded for that server, which must be Ready when mustBeReady is set; or the server named by
 // spec.serverId, in the region recorded for the user or, before that, spec.region or the
 // operator's default region. Without a server the error is a waitError that wraps errNoServer.
-func (r *TransferUserReconciler) resolveServer(ctx context.Context, usr *v1alpha1.TransferUser, mustBeReady bool) (userTarget, error) {
+func (r *userKind) resolveServer(ctx context.Context, usr *v1alpha1.TransferUser, mustBeReady bool) (userTarget, error) {
 	if usr.Spec.ServerID != "" {
 		region := cmp.Or(recordedRegion(usr.Status.Region, usr.Status.ARN), r.AWS.Resolve(usr.Spec.Region))
 		return userTarget{serverID: usr.Spec.ServerID, region: region}, nil
@@ -289,43 +254,10 @@ func (r *TransferUserReconciler) resolveServer(ctx context.Context, usr *v1alpha
 	}, nil
 }
 
-// reconcileDelete deletes the user in AWS (or leaves it, with deletionPolicy Retain) and then
-// releases the object. A user or server already gone counts as deleted.
-func (r *TransferUserReconciler) reconcileDelete(ctx context.Context, usr *v1alpha1.TransferUser, status *statusPatcher) (ctrl.Result, error) {
-	if !controllerutil.ContainsFinalizer(usr, Finalizer) {
-		return ctrl.Result{}, nil
-	}
-	if refusal := ownedByAnotherAtLastPass(usr); refusal != "" {
-		// The user is another object's: release this one without touching AWS, and keep the
-		// Stalled condition that says so until the finalizer is gone.
-		r.Notify.normal(ctx, usr, eventRetained, "Delete", "left user %s in AWS: %s", usr.AWSUserName(), refusal)
-		return ctrl.Result{}, removeFinalizer(ctx, r.Client, r.APIReader, usr)
-	}
-	if err := markDeleting(ctx, status, usr, "deleting the user"); err != nil {
-		return ctrl.Result{}, err
-	}
-	err := r.deleteUser(ctx, usr)
-	if err == nil {
-		if err = removeFinalizer(ctx, r.Client, r.APIReader, usr); err == nil {
-			return ctrl.Result{}, nil
-		}
-	}
-	return endDeletePass(ctx, status, r.Notify, usr, err, r.Options)
-}
-
-// ownedByAnotherAtLastPass returns the message of the Stalled condition when the last pass found
-// the user managed by another live object, and "" otherwise.
-func ownedByAnotherAtLastPass(usr *v1alpha1.TransferUser) string {
-	if c := meta.FindStatusCondition(usr.Status.Conditions, v1alpha1.ConditionStalled); c != nil && c.Status == metav1.ConditionTrue && c.Reason == v1alpha1.ReasonOwnedByAnother {
-		return c.Message
-	}
-	return ""
-}
-
-// deleteUser deletes the user this object created or adopted, in the region it was recorded in,
+// delete deletes the user this object created or adopted, in the region it was recorded in,
 // with one call. A user whose creation was never recorded is looked at first, and deleted only
 // if it carries this object's UID tag. A user or server already gone counts as deleted.
-func (r *TransferUserReconciler) deleteUser(ctx context.Context, usr *v1alpha1.TransferUser) error {
+func (r *userKind) delete(ctx context.Context, usr *v1alpha1.TransferUser) error {
 	name := usr.AWSUserName()
 	if usr.Spec.DeletionPolicy == v1alpha1.DeletionPolicyRetain {
 		r.Notify.normal(ctx, usr, eventRetained, "Delete", "left user %s in AWS, as deletionPolicy is Retain", name)
@@ -369,7 +301,7 @@ func (r *TransferUserReconciler) deleteUser(ctx context.Context, usr *v1alpha1.T
 // never recorded (a CreateUser whose response was lost may still have made it), where it would
 // live: recorded says which. Only the certainty that there is no server to hold the user gives
 // errNoServer.
-func (r *TransferUserReconciler) recordedTarget(ctx context.Context, usr *v1alpha1.TransferUser) (target userTarget, recorded bool, err error) {
+func (r *userKind) recordedTarget(ctx context.Context, usr *v1alpha1.TransferUser) (target userTarget, recorded bool, err error) {
 	if usr.Status.ServerID != "" {
 		region := cmp.Or(recordedRegion(usr.Status.Region, usr.Status.ARN), r.AWS.Resolve(usr.Spec.Region))
 		return userTarget{serverID: usr.Status.ServerID, region: region}, true, nil
@@ -379,7 +311,7 @@ func (r *TransferUserReconciler) recordedTarget(ctx context.Context, usr *v1alph
 }
 
 // usersOfServer maps a TransferServer to the TransferUsers that reference it.
-func (r *TransferUserReconciler) usersOfServer(ctx context.Context, srv client.Object) []reconcile.Request {
+func (r *userKind) usersOfServer(ctx context.Context, srv client.Object) []reconcile.Request {
 	users := &v1alpha1.TransferUserList{}
 	if err := r.Client.List(ctx, users, client.InNamespace(srv.GetNamespace()), client.MatchingFields{indexUserServerRef: srv.GetName()}); err != nil {
 		log.FromContext(ctx).Error(err, "listing the TransferUsers of a TransferServer", "server", srv.GetName())

@@ -29,6 +29,24 @@ type fakeAPI struct {
 	untagResource func(*transfer.UntagResourceInput) (*transfer.UntagResourceOutput, error)
 	listServers   func(*transfer.ListServersInput) (*transfer.ListServersOutput, error)
 	listTags      func(*transfer.ListTagsForResourceInput) (*transfer.ListTagsForResourceOutput, error)
+	updateServer  func(*transfer.UpdateServerInput) (*transfer.UpdateServerOutput, error)
+	stopServer    func(*transfer.StopServerInput) (*transfer.StopServerOutput, error)
+	updateUser    func(*transfer.UpdateUserInput) (*transfer.UpdateUserOutput, error)
+}
+
+func (f *fakeAPI) UpdateServer(_ context.Context, in *transfer.UpdateServerInput, _ ...func(*transfer.Options)) (*transfer.UpdateServerOutput, error) {
+	f.calls = append(f.calls, "UpdateServer")
+	return f.updateServer(in)
+}
+
+func (f *fakeAPI) StopServer(_ context.Context, in *transfer.StopServerInput, _ ...func(*transfer.Options)) (*transfer.StopServerOutput, error) {
+	f.calls = append(f.calls, "StopServer")
+	return f.stopServer(in)
+}
+
+func (f *fakeAPI) UpdateUser(_ context.Context, in *transfer.UpdateUserInput, _ ...func(*transfer.Options)) (*transfer.UpdateUserOutput, error) {
+	f.calls = append(f.calls, "UpdateUser")
+	return f.updateUser(in)
 }
 
 func (f *fakeAPI) DescribeUser(_ context.Context, in *transfer.DescribeUserInput, _ ...func(*transfer.Options)) (*transfer.DescribeUserOutput, error) {
