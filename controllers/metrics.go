@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
@@ -18,7 +19,7 @@ import (
 
 // objectsDesc describes transfer_operator_objects (docs/metrics.md).
 var objectsDesc = prometheus.NewDesc("transfer_operator_objects",
-	"TransferServer and TransferUser objects the operator watches, by kind and by the status of their Ready condition (True, False, or Unknown when it has none yet).",
+	"TransferServer, TransferUser and TransferAccess objects the operator watches, by kind and by the status of their Ready condition (True, False, or Unknown when it has none yet).",
 	[]string{"kind", "ready"}, nil)
 
 // readyStates are the values of the ready label, all reported, zeros included.
@@ -56,32 +57,37 @@ func (c *objectsCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
 	defer cancel()
-	servers, users := &v1alpha1.TransferServerList{}, &v1alpha1.TransferUserList{}
-	if err := c.reader.List(ctx, servers, client.UnsafeDisableDeepCopy); err != nil {
-		logListError(err, "TransferServer")
-	} else {
-		report(ch, "TransferServer", countByReady(servers.Items))
-	}
-	if err := c.reader.List(ctx, users, client.UnsafeDisableDeepCopy); err != nil {
-		logListError(err, "TransferUser")
-	} else {
-		report(ch, "TransferUser", countByReady(users.Items))
+	for _, k := range countedKinds {
+		list := k.newList()
+		if err := c.reader.List(ctx, list, client.UnsafeDisableDeepCopy); err != nil {
+			logListError(err, k.kind)
+			continue
+		}
+		report(ch, k.kind, countByReady(list))
 	}
 }
 
-// countByReady counts objects by the status of their Ready condition.
-func countByReady[T any, PT interface {
-	*T
-	conditionsObject
-}](items []T) map[metav1.ConditionStatus]int {
+// countedKinds are the kinds transfer_operator_objects counts.
+var countedKinds = []struct {
+	kind    string
+	newList func() client.ObjectList
+}{
+	{"TransferServer", func() client.ObjectList { return &v1alpha1.TransferServerList{} }},
+	{"TransferUser", func() client.ObjectList { return &v1alpha1.TransferUserList{} }},
+	{"TransferAccess", func() client.ObjectList { return &v1alpha1.TransferAccessList{} }},
+}
+
+// countByReady counts the objects of list by the status of their Ready condition.
+func countByReady(list client.ObjectList) map[metav1.ConditionStatus]int {
 	counts := map[metav1.ConditionStatus]int{}
-	for i := range items {
+	_ = meta.EachListItem(list, func(o runtime.Object) error {
 		status := metav1.ConditionUnknown
-		if c := meta.FindStatusCondition(PT(&items[i]).GetConditions(), v1alpha1.ConditionReady); c != nil {
+		if c := meta.FindStatusCondition(o.(conditionsObject).GetConditions(), v1alpha1.ConditionReady); c != nil {
 			status = c.Status
 		}
 		counts[status]++
-	}
+		return nil
+	})
 	return counts
 }
 

@@ -19,10 +19,14 @@ const (
 	indexUserServerRef = "spec.serverRef.name"
 	// indexServerHostKeySecret indexes TransferServers by spec.hostKeySecretRef.name.
 	indexServerHostKeySecret = "spec.hostKeySecretRef.name"
+	// indexAccessServerRef indexes TransferAccesses by spec.serverRef.name.
+	indexAccessServerRef = "spec.serverRef.name"
+	// indexAccessInAWS indexes TransferAccesses by the access they recorded (accessKey).
+	indexAccessInAWS = "status.access"
 )
 
-// Setup registers the cache indexes, both reconcilers and the transfer_operator_objects metric
-// with the manager.
+// Setup registers the cache indexes, the reconcilers and the transfer_operator_objects metric
+// with the manager. TransferAccesses, which live on a server as users do, take the users' options.
 func Setup(ctx context.Context, mgr manager.Manager, aws *transfer.Clients, servers, users Options) error {
 	if err := setupIndexes(ctx, mgr); err != nil {
 		return err
@@ -32,6 +36,9 @@ func Setup(ctx context.Context, mgr manager.Manager, aws *transfer.Clients, serv
 	}
 	if err := newUserReconciler(newDeps(mgr, aws, users)).setup(mgr); err != nil {
 		return fmt.Errorf("setting up the TransferUser controller: %w", err)
+	}
+	if err := newAccessReconciler(newDeps(mgr, aws, users)).setup(mgr); err != nil {
+		return fmt.Errorf("setting up the TransferAccess controller: %w", err)
 	}
 	if err := registerObjectsCollector(mgr); err != nil {
 		return fmt.Errorf("registering the objects metric: %w", err)
@@ -49,6 +56,18 @@ func setupIndexes(ctx context.Context, mgr manager.Manager) error {
 			}
 			return nil
 		}),
+		indexer.IndexField(ctx, &v1alpha1.TransferAccess{}, indexAccessServerRef, func(o client.Object) []string {
+			if ref := o.(*v1alpha1.TransferAccess).Spec.ServerRef; ref != nil {
+				return []string{ref.Name}
+			}
+			return nil
+		}),
+		indexer.IndexField(ctx, &v1alpha1.TransferAccess{}, indexAccessInAWS, func(o client.Object) []string {
+			if s := o.(*v1alpha1.TransferAccess).Status; s.ServerID != "" {
+				return []string{accessKey(s.Region, s.ServerID, s.ExternalID)}
+			}
+			return nil
+		}),
 		indexer.IndexField(ctx, &v1alpha1.TransferServer{}, indexServerHostKeySecret, func(o client.Object) []string {
 			if ref := o.(*v1alpha1.TransferServer).Spec.HostKeySecretRef; ref != nil {
 				return []string{ref.Name}
@@ -60,7 +79,15 @@ func setupIndexes(ctx context.Context, mgr manager.Manager) error {
 
 // serverOfUser maps a TransferUser to the TransferServer it references.
 func serverOfUser(_ context.Context, o client.Object) []reconcile.Request {
-	ref := o.(*v1alpha1.TransferUser).Spec.ServerRef
+	return serverRequest(o, o.(*v1alpha1.TransferUser).Spec.ServerRef)
+}
+
+// serverOfAccess maps a TransferAccess to the TransferServer it references.
+func serverOfAccess(_ context.Context, o client.Object) []reconcile.Request {
+	return serverRequest(o, o.(*v1alpha1.TransferAccess).Spec.ServerRef)
+}
+
+func serverRequest(o client.Object, ref *v1alpha1.LocalObjectReference) []reconcile.Request {
 	if ref == nil {
 		return nil
 	}

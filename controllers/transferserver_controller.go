@@ -48,11 +48,12 @@ func (r *serverKind) logValues(srv *v1alpha1.TransferServer) []any {
 	return nil
 }
 
-// watch adds the host key Secrets servers reference, and the deletion of the TransferUsers a
-// deleting server waits for.
+// watch adds the host key Secrets servers reference, and the deletion of the TransferUsers and
+// TransferAccesses a deleting server waits for.
 func (r *serverKind) watch(b *builder.Builder) *builder.Builder {
 	return b.WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.serversUsingSecret)).
-		Watches(&v1alpha1.TransferUser{}, handler.EnqueueRequestsFromMapFunc(serverOfUser), builder.WithPredicates(onlyDeletions))
+		Watches(&v1alpha1.TransferUser{}, handler.EnqueueRequestsFromMapFunc(serverOfUser), builder.WithPredicates(onlyDeletions)).
+		Watches(&v1alpha1.TransferAccess{}, handler.EnqueueRequestsFromMapFunc(serverOfAccess), builder.WithPredicates(onlyDeletions))
 }
 
 func (r *serverKind) applied(srv *v1alpha1.TransferServer) []string {
@@ -252,7 +253,7 @@ func (r *serverKind) create(ctx context.Context, srv *v1alpha1.TransferServer, w
 }
 
 // delete deletes the server this object created or adopted, in the region it was recorded in,
-// once the TransferUsers that use it are gone. A server whose ownership tags name another live
+// once the TransferUsers and TransferAccesses that use it are gone. A server whose ownership tags name another live
 // object is left alone.
 func (r *serverKind) delete(ctx context.Context, srv *v1alpha1.TransferServer) error {
 	users := &v1alpha1.TransferUserList{}
@@ -262,6 +263,14 @@ func (r *serverKind) delete(ctx context.Context, srv *v1alpha1.TransferServer) e
 	if n := len(users.Items); n > 0 {
 		return waiting(v1alpha1.ReasonWaitingForUsers, r.Options.Resync,
 			"deleting: waiting for %d TransferUser(s) that use this server to be deleted first, such as %s", n, users.Items[0].Name)
+	}
+	accesses := &v1alpha1.TransferAccessList{}
+	if err := r.Client.List(ctx, accesses, client.InNamespace(srv.Namespace), client.MatchingFields{indexAccessServerRef: srv.Name}); err != nil {
+		return fmt.Errorf("listing the server's TransferAccesses: %w", err)
+	}
+	if n := len(accesses.Items); n > 0 {
+		return waiting(v1alpha1.ReasonWaitingForUsers, r.Options.Resync,
+			"deleting: waiting for %d TransferAccess(es) that use this server to be deleted first, such as %s", n, accesses.Items[0].Name)
 	}
 	if srv.Spec.DeletionPolicy == v1alpha1.DeletionPolicyRetain {
 		r.Notify.normal(ctx, srv, eventRetained, "Delete", "left server %s in AWS, as deletionPolicy is Retain", srv.Status.ServerID)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
@@ -27,7 +26,7 @@ type userKind struct{ deps }
 // region.
 type userWant struct {
 	svc     *transfer.Service
-	target  userTarget
+	target  serverTarget
 	desired transfer.DesiredUser
 }
 
@@ -63,20 +62,13 @@ func (r *userKind) readyMessage(usr *v1alpha1.TransferUser) string {
 
 func (r *userKind) deletingMessage(*v1alpha1.TransferUser) string { return "deleting the user" }
 
-// userTarget is where a user lives in AWS.
-type userTarget struct {
-	serverID  string
-	serverARN string
-	region    string
-}
-
 // desire resolves the server the user lives on, which must be Ready, and the user the spec
 // describes. A user whose TransferServer was replaced by a new server leaves the old one first.
 func (r *userKind) desire(ctx context.Context, usr *v1alpha1.TransferUser) (userWant, error) {
 	if err := transfer.ValidateUserSpec(&usr.Spec); err != nil {
 		return userWant{}, stalled(v1alpha1.ReasonInvalidSpec, "%v", err)
 	}
-	target, err := r.resolveServer(ctx, usr, true)
+	target, err := r.resolveServer(ctx, userPlace(usr), true)
 	if err != nil {
 		return userWant{}, err
 	}
@@ -150,7 +142,7 @@ func (r *userKind) create(ctx context.Context, usr *v1alpha1.TransferUser, want 
 
 // takeOver decides whether an existing user of the desired name may be managed by usr. Its
 // place is recorded either way, so that a refused object only reads it until something changes.
-func (r *userKind) takeOver(ctx context.Context, usr *v1alpha1.TransferUser, svc *transfer.Service, desired transfer.DesiredUser, target userTarget) (*transfer.User, error) {
+func (r *userKind) takeOver(ctx context.Context, usr *v1alpha1.TransferUser, svc *transfer.Service, desired transfer.DesiredUser, target serverTarget) (*transfer.User, error) {
 	existing, err := svc.DescribeUser(ctx, target.serverID, desired.UserName)
 	if err != nil {
 		return nil, err
@@ -174,7 +166,7 @@ func (r *userKind) takeOver(ctx context.Context, usr *v1alpha1.TransferUser, svc
 }
 
 // record notes in status where the user lives.
-func (r *userKind) record(usr *v1alpha1.TransferUser, target userTarget, userName string) {
+func (r *userKind) record(usr *v1alpha1.TransferUser, target serverTarget, userName string) {
 	usr.Status.ServerID, usr.Status.UserName, usr.Status.Region = target.serverID, userName, target.region
 }
 
@@ -218,40 +210,6 @@ func (r *userKind) leaveReplacedServer(ctx context.Context, usr *v1alpha1.Transf
 	r.Notify.normal(ctx, usr, eventServerReplaced, "Create", "server %s was replaced; moving user %s to the new server", oldServerID, usr.AWSUserName())
 	usr.Status = v1alpha1.TransferUserStatus{Conditions: usr.Status.Conditions, ObservedGeneration: usr.Status.ObservedGeneration}
 	return nil
-}
-
-// errNoServer says that the user has no server to live on: its TransferServer does not exist or
-// has no server in AWS yet.
-var errNoServer = errors.New("no server")
-
-// resolveServer finds where the user lives: the server of its TransferServer, in the region
-// recorded for that server, which must be Ready when mustBeReady is set; or the server named by
-// spec.serverId, in the region recorded for the user or, before that, spec.region or the
-// operator's default region. Without a server the error is a waitError that wraps errNoServer.
-func (r *userKind) resolveServer(ctx context.Context, usr *v1alpha1.TransferUser, mustBeReady bool) (userTarget, error) {
-	if usr.Spec.ServerID != "" {
-		region := cmp.Or(recordedRegion(usr.Status.Region, usr.Status.ARN), r.AWS.Resolve(usr.Spec.Region))
-		return userTarget{serverID: usr.Spec.ServerID, region: region}, nil
-	}
-	name := usr.Spec.ServerRef.Name
-	srv := &v1alpha1.TransferServer{}
-	if err := r.Client.Get(ctx, client.ObjectKey{Namespace: usr.Namespace, Name: name}, srv); err != nil {
-		if apierrors.IsNotFound(err) {
-			return userTarget{}, waitingFor(errNoServer, v1alpha1.ReasonServerNotReady, r.Options.Resync, "waiting for TransferServer %s, which does not exist", name)
-		}
-		return userTarget{}, fmt.Errorf("reading TransferServer %s: %w", name, err)
-	}
-	if srv.Status.ServerID == "" {
-		return userTarget{}, waitingFor(errNoServer, v1alpha1.ReasonServerNotReady, r.Options.Resync, "waiting for TransferServer %s to be Ready", name)
-	}
-	if mustBeReady && !isReady(srv) {
-		return userTarget{}, waiting(v1alpha1.ReasonServerNotReady, r.Options.Resync, "waiting for TransferServer %s to be Ready", name)
-	}
-	return userTarget{
-		serverID:  srv.Status.ServerID,
-		serverARN: srv.Status.ARN,
-		region:    cmp.Or(recordedRegion(srv.Status.Region, srv.Status.ARN), r.AWS.Resolve(srv.Spec.Region)),
-	}, nil
 }
 
 // delete deletes the user this object created or adopted, in the region it was recorded in,
@@ -301,13 +259,21 @@ func (r *userKind) delete(ctx context.Context, usr *v1alpha1.TransferUser) error
 // never recorded (a CreateUser whose response was lost may still have made it), where it would
 // live: recorded says which. Only the certainty that there is no server to hold the user gives
 // errNoServer.
-func (r *userKind) recordedTarget(ctx context.Context, usr *v1alpha1.TransferUser) (target userTarget, recorded bool, err error) {
+func (r *userKind) recordedTarget(ctx context.Context, usr *v1alpha1.TransferUser) (target serverTarget, recorded bool, err error) {
 	if usr.Status.ServerID != "" {
 		region := cmp.Or(recordedRegion(usr.Status.Region, usr.Status.ARN), r.AWS.Resolve(usr.Spec.Region))
-		return userTarget{serverID: usr.Status.ServerID, region: region}, true, nil
+		return serverTarget{serverID: usr.Status.ServerID, region: region}, true, nil
 	}
-	target, err = r.resolveServer(ctx, usr, false)
+	target, err = r.resolveServer(ctx, userPlace(usr), false)
 	return target, false, err
+}
+
+// userPlace says where usr lives.
+func userPlace(usr *v1alpha1.TransferUser) serverPlace {
+	return serverPlace{
+		namespace: usr.Namespace, ref: usr.Spec.ServerRef, serverID: usr.Spec.ServerID,
+		specRegion: usr.Spec.Region, recordedRegion: recordedRegion(usr.Status.Region, usr.Status.ARN),
+	}
 }
 
 // usersOfServer maps a TransferServer to the TransferUsers that reference it.

@@ -83,7 +83,8 @@ const (
 	ReasonStarting = "Starting"
 	// ReasonDeleting: the AWS resource is being deleted.
 	ReasonDeleting = "Deleting"
-	// ReasonWaitingForUsers: deletion waits for the server's TransferUsers to be deleted first.
+	// ReasonWaitingForUsers: deletion waits for the server's TransferUsers and TransferAccesses to be
+	// deleted first.
 	ReasonWaitingForUsers = "WaitingForUsers"
 	// ReasonServerNotReady: the user's TransferServer is missing or not Ready.
 	ReasonServerNotReady = "ServerNotReady"

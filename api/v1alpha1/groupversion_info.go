@@ -1,5 +1,6 @@
-// Package v1alpha1 contains the transfer.operators.dev/v1alpha1 API: TransferServer and
-// TransferUser, the declarative form of AWS Transfer Family servers and their users.
+// Package v1alpha1 contains the transfer.operators.dev/v1alpha1 API: the declarative form of
+// AWS Transfer Family servers (TransferServer), their users (TransferUser) and the access of
+// directory groups to them (TransferAccess).
 // +kubebuilder:object:generate=true
 // +groupName=transfer.operators.dev
 package v1alpha1
@@ -25,6 +26,7 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 	scheme.AddKnownTypes(GroupVersion,
 		&TransferServer{}, &TransferServerList{},
 		&TransferUser{}, &TransferUserList{},
+		&TransferAccess{}, &TransferAccessList{},
 	)
 	metav1.AddToGroupVersion(scheme, GroupVersion)
 	return nil

@@ -31,7 +31,7 @@ func BenchmarkUserOperations(b *testing.B) {
 			serverID := out.(serverIDOutput).ServerID
 			name := func(i int) string { return fmt.Sprintf("user%07d", i) }
 			for i := range users {
-				in := &createUserInput{userSettingsInput: userSettingsInput{ServerID: serverID, UserName: name(i), Role: aws.String("arn:aws:iam::111122223333:role/r")}}
+				in := &createUserInput{userSettingsInput: userSettingsInput{ServerID: serverID, UserName: name(i), homeSettingsInput: homeSettingsInput{Role: aws.String("arn:aws:iam::111122223333:role/r")}}}
 				if _, err := srv.createUser(region, in); err != nil {
 					b.Fatal(err)
 				}

@@ -22,6 +22,11 @@ func (e *Emulator) Snapshot() Snapshot {
 			for _, userName := range s.userOrder.After("", math.MaxInt) {
 				ss.Users = append(ss.Users, s.users[userName].clone())
 			}
+			for _, id := range s.accessOrder.After("", math.MaxInt) {
+				a := *s.accesses[id]
+				a.HomeSettings = a.HomeSettings.clone()
+				ss.Accesses = append(ss.Accesses, a)
+			}
 			rs.Servers = append(rs.Servers, ss)
 		}
 		snap.Regions[name] = rs

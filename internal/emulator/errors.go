@@ -33,6 +33,7 @@ const (
 	codeNamespaceCoralService  = "com.amazon.coral.service#"
 	resourceTypeServer         = "Server"
 	resourceTypeUser           = "User"
+	resourceTypeAccess         = "Access"
 	resourceTypeSSHPublicKey   = "SshPublicKey"
 	throttlingRetryAfterSecond = "1"
 )

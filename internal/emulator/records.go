@@ -132,32 +132,53 @@ type SSHPublicKey struct {
 	DateImported     time.Time
 }
 
-// UserRecord is everything the emulator stores about a user.
-type UserRecord struct {
-	ServerID              string `json:"ServerId"`
-	UserName              string
-	Arn                   string
+// HomeSettings are what a user, or the members of a directory group given
+// access, get on a server: a role, a home directory, a session policy and a
+// POSIX identity.
+type HomeSettings struct {
 	HomeDirectory         string                  `json:",omitempty"`
 	HomeDirectoryType     string                  `json:",omitempty"`
 	HomeDirectoryMappings []HomeDirectoryMapEntry `json:",omitempty"`
 	Policy                string                  `json:",omitempty"`
 	PosixProfile          *PosixProfile           `json:",omitempty"`
 	Role                  string
-	SSHPublicKeys         []SSHPublicKey `json:"SshPublicKeys,omitempty"`
-	Tags                  []Tag          `json:",omitempty"`
+}
+
+func (h HomeSettings) clone() HomeSettings {
+	c := h
+	c.HomeDirectoryMappings = slices.Clone(h.HomeDirectoryMappings)
+	if h.PosixProfile != nil {
+		p := *h.PosixProfile
+		p.SecondaryGIDs = slices.Clone(p.SecondaryGIDs)
+		c.PosixProfile = &p
+	}
+	return c
+}
+
+// UserRecord is everything the emulator stores about a user.
+type UserRecord struct {
+	ServerID string `json:"ServerId"`
+	UserName string
+	Arn      string
+	HomeSettings
+	SSHPublicKeys []SSHPublicKey `json:"SshPublicKeys,omitempty"`
+	Tags          []Tag          `json:",omitempty"`
 }
 
 func (u UserRecord) clone() UserRecord {
 	c := u
-	c.HomeDirectoryMappings = slices.Clone(u.HomeDirectoryMappings)
-	if u.PosixProfile != nil {
-		p := *u.PosixProfile
-		p.SecondaryGIDs = slices.Clone(p.SecondaryGIDs)
-		c.PosixProfile = &p
-	}
+	c.HomeSettings = u.HomeSettings.clone()
 	c.SSHPublicKeys = slices.Clone(u.SSHPublicKeys)
 	c.Tags = slices.Clone(u.Tags)
 	return c
+}
+
+// AccessRecord is everything the emulator stores about the access of a
+// directory group to a server, which its ExternalId (the group's SID) names.
+type AccessRecord struct {
+	ServerID   string `json:"ServerId"`
+	ExternalID string `json:"ExternalId"`
+	HomeSettings
 }
 
 // Snapshot is a copy of every resource the emulator holds, by region.
@@ -170,10 +191,12 @@ type RegionSnapshot struct {
 	Servers []ServerSnapshot
 }
 
-// ServerSnapshot is a server with its users, ordered by UserName.
+// ServerSnapshot is a server with its users, ordered by UserName, and its
+// accesses, ordered by ExternalId.
 type ServerSnapshot struct {
 	ServerRecord
-	Users []UserRecord
+	Users    []UserRecord
+	Accesses []AccessRecord `json:",omitempty"`
 }
 
 // Server returns the snapshot of a server, or false when region has no such
@@ -195,4 +218,15 @@ func (s ServerSnapshot) User(userName string) (UserRecord, bool) {
 		}
 	}
 	return UserRecord{}, false
+}
+
+// Access returns the snapshot of the access of the group externalID, or false
+// when there is no such access.
+func (s ServerSnapshot) Access(externalID string) (AccessRecord, bool) {
+	for _, a := range s.Accesses {
+		if a.ExternalID == externalID {
+			return a, true
+		}
+	}
+	return AccessRecord{}, false
 }

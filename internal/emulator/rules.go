@@ -315,7 +315,7 @@ func checkPassiveIP(s *ServerRecord) error {
 // and HomeDirectoryType ("If HomeDirectoryType is LOGICAL, you must provide
 // mappings, using the HomeDirectoryMappings parameter"). mappingsGiven says
 // whether the request itself carries mappings.
-func checkHomeDirectory(u *UserRecord, mappingsGiven bool) error {
+func checkHomeDirectory(u *HomeSettings, mappingsGiven bool) error {
 	if mappingsGiven && u.HomeDirectoryType != homeDirectoryLogical {
 		return errInvalidRequest("HomeDirectoryMappings can be set only when HomeDirectoryType is LOGICAL (HomeDirectoryType is %s)", u.HomeDirectoryType)
 	}

@@ -19,6 +19,9 @@ type serverState struct {
 	rec       ServerRecord
 	users     map[string]*UserRecord
 	userOrder orderedSet
+	// accesses are the server's accesses by ExternalId.
+	accesses    map[string]*AccessRecord
+	accessOrder orderedSet
 	// transitionAt is when a STARTING or STOPPING state completes.
 	transitionAt time.Time
 	// failTransition makes the next transition end in START_FAILED or
@@ -256,7 +259,7 @@ func (e *Emulator) createServer(regionName string, in *createServerInput) (any, 
 		rec.HostKeyFingerprint = generatedHostKeyFingerprint(seed)
 	}
 	e.completeServerLocked(&rec)
-	s := &serverState{rec: rec, users: map[string]*UserRecord{}}
+	s := &serverState{rec: rec, users: map[string]*UserRecord{}, accesses: map[string]*AccessRecord{}}
 	e.beginTransitionLocked(s, StateStarting)
 	r.servers[id] = s
 	r.order.Insert(id)

@@ -18,30 +18,36 @@ func (e *Emulator) userLocked(regionName, serverID, userName string) (*serverSta
 	return s, u, nil
 }
 
-// applyUserSettings applies the members of a CreateUser or UpdateUser
-// request to u and checks the result. Mapping targets are stored with
-// ${Transfer:UserName} expanded and a mapping without a type as DIRECTORY; a
-// user whose HomeDirectoryType becomes PATH loses its mappings.
-func applyUserSettings(u *UserRecord, in *userSettingsInput) error {
-	setString(&u.HomeDirectory, in.HomeDirectory)
-	setString(&u.HomeDirectoryType, in.HomeDirectoryType)
+// applyHomeSettings applies the members of a CreateUser, UpdateUser,
+// CreateAccess or UpdateAccess request to h and checks the result. Mapping
+// targets of a user are stored with ${Transfer:UserName} expanded to
+// userName (an access, userName "", names no one user) and a mapping without
+// a type as DIRECTORY; settings whose HomeDirectoryType becomes PATH lose
+// their mappings.
+func applyHomeSettings(h *HomeSettings, in *homeSettingsInput, userName string) error {
+	setString(&h.HomeDirectory, in.HomeDirectory)
+	setString(&h.HomeDirectoryType, in.HomeDirectoryType)
 	if in.HomeDirectoryMappings != nil {
-		u.HomeDirectoryMappings = withDefaultMapType(expandUserName(in.HomeDirectoryMappings, u.UserName))
+		mappings := slices.Clone(in.HomeDirectoryMappings)
+		if userName != "" {
+			mappings = expandUserName(mappings, userName)
+		}
+		h.HomeDirectoryMappings = withDefaultMapType(mappings)
 	}
-	if u.HomeDirectoryType == homeDirectoryPath && in.HomeDirectoryMappings == nil {
-		u.HomeDirectoryMappings = nil
+	if h.HomeDirectoryType == homeDirectoryPath && in.HomeDirectoryMappings == nil {
+		h.HomeDirectoryMappings = nil
 	}
-	setString(&u.Policy, in.Policy)
+	setString(&h.Policy, in.Policy)
 	if in.PosixProfile != nil {
 		p := *in.PosixProfile
 		p.SecondaryGIDs = slices.Clone(p.SecondaryGIDs)
-		u.PosixProfile = &p
+		h.PosixProfile = &p
 	}
-	setString(&u.Role, in.Role)
-	if err := checkHomeDirectory(u, in.HomeDirectoryMappings != nil); err != nil {
+	setString(&h.Role, in.Role)
+	if err := checkHomeDirectory(h, in.HomeDirectoryMappings != nil); err != nil {
 		return err
 	}
-	return checkPolicy(u.Policy)
+	return checkPolicy(h.Policy)
 }
 
 // withDefaultMapType gives the mappings without a type the type AWS gives them
@@ -62,8 +68,8 @@ func withDefaultMapType(mappings []HomeDirectoryMapEntry) []HomeDirectoryMapEntr
 // username must be unique on your server"), so a second one is
 // ResourceExistsException, which the model lists for CreateUser.
 func (e *Emulator) createUser(regionName string, in *createUserInput) (any, error) {
-	u := UserRecord{ServerID: in.ServerID, UserName: in.UserName, HomeDirectoryType: defaultHomeDirectoryType}
-	if err := applyUserSettings(&u, &in.userSettingsInput); err != nil {
+	u := UserRecord{ServerID: in.ServerID, UserName: in.UserName, HomeSettings: HomeSettings{HomeDirectoryType: defaultHomeDirectoryType}}
+	if err := applyHomeSettings(&u.HomeSettings, &in.homeSettingsInput, u.UserName); err != nil {
 		return nil, err
 	}
 	var keyBody string
@@ -135,7 +141,7 @@ func (e *Emulator) updateUser(regionName string, in *userSettingsInput) (any, er
 		return nil, err
 	}
 	next := u.clone()
-	if err := applyUserSettings(&next, in); err != nil {
+	if err := applyHomeSettings(&next.HomeSettings, &in.homeSettingsInput, next.UserName); err != nil {
 		return nil, err
 	}
 	s.users[next.UserName] = &next

@@ -83,15 +83,39 @@ type listUsersInput struct {
 	ServerID string `json:"ServerId"`
 }
 
-type userSettingsInput struct {
+// homeSettingsInput are the members of HomeSettings in a request; a member
+// left out is left as it is.
+type homeSettingsInput struct {
 	HomeDirectory         *string
 	HomeDirectoryType     *string
 	HomeDirectoryMappings []HomeDirectoryMapEntry
 	Policy                *string
 	PosixProfile          *PosixProfile
 	Role                  *string
-	ServerID              string `json:"ServerId"`
-	UserName              string
+}
+
+type userSettingsInput struct {
+	homeSettingsInput
+	ServerID string `json:"ServerId"`
+	UserName string
+}
+
+// accessSettingsInput is the body of CreateAccess and UpdateAccess.
+type accessSettingsInput struct {
+	homeSettingsInput
+	ServerID   string `json:"ServerId"`
+	ExternalID string `json:"ExternalId"`
+}
+
+// accessIDInput is the body of DescribeAccess and DeleteAccess.
+type accessIDInput struct {
+	ServerID   string `json:"ServerId"`
+	ExternalID string `json:"ExternalId"`
+}
+
+type listAccessesInput struct {
+	listInput
+	ServerID string `json:"ServerId"`
 }
 
 type createUserInput struct {
@@ -230,6 +254,39 @@ type listUsersOutput struct {
 	NextToken string `json:",omitempty"`
 	ServerID  string `json:"ServerId"`
 	Users     []listedUser
+}
+
+type accessIDOutput struct {
+	ServerID   string `json:"ServerId"`
+	ExternalID string `json:"ExternalId"`
+}
+
+type describedAccess struct {
+	ExternalID            string                  `json:"ExternalId"`
+	HomeDirectory         string                  `json:",omitempty"`
+	HomeDirectoryMappings []HomeDirectoryMapEntry `json:",omitempty"`
+	HomeDirectoryType     string
+	Policy                string        `json:",omitempty"`
+	PosixProfile          *PosixProfile `json:",omitempty"`
+	Role                  string
+}
+
+type describeAccessOutput struct {
+	ServerID string `json:"ServerId"`
+	Access   describedAccess
+}
+
+type listedAccess struct {
+	ExternalID        string `json:"ExternalId"`
+	HomeDirectory     string `json:",omitempty"`
+	HomeDirectoryType string
+	Role              string
+}
+
+type listAccessesOutput struct {
+	NextToken string `json:",omitempty"`
+	ServerID  string `json:"ServerId"`
+	Accesses  []listedAccess
 }
 
 type listTagsOutput struct {

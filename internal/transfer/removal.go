@@ -28,7 +28,7 @@ type clearableField[Spec, Described, Input any] struct {
 
 type clearableServerField = clearableField[v1alpha1.TransferServerSpec, types.DescribedServer, transfer.UpdateServerInput]
 
-type clearableUserField = clearableField[v1alpha1.TransferUserSpec, types.DescribedUser, transfer.UpdateUserInput]
+type clearableHomeField = clearableField[homeSettings, observedHome, homeUpdate]
 
 var clearableServerFields = []clearableServerField{
 	{
@@ -77,38 +77,41 @@ var clearableServerFields = []clearableServerField{
 	},
 }
 
-var clearableUserFields = []clearableUserField{
+// clearableHomeFields are the clearable fields of users and accesses: UpdateUser and
+// UpdateAccess take the same members.
+var clearableHomeFields = []clearableHomeField{
 	{
-		// Service model UpdateUserRequest.Policy: min 0; SDK DescribedUser reports no Policy for a
-		// user without one.
+		// Service model UpdateUserRequest.Policy and UpdateAccessRequest.Policy: min 0; SDK
+		// DescribedUser and DescribedAccess report no Policy where there is none.
 		name:  "policy",
-		set:   func(s *v1alpha1.TransferUserSpec) bool { return s.Policy != "" },
-		inAWS: func(o *types.DescribedUser) bool { return aws.ToString(o.Policy) != "" },
-		clear: func(in *transfer.UpdateUserInput) { in.Policy = aws.String("") },
+		set:   func(s *homeSettings) bool { return s.Policy != "" },
+		inAWS: func(o *observedHome) bool { return aws.ToString(o.Policy) != "" },
+		clear: func(in *homeUpdate) { in.Policy = aws.String("") },
 	},
 	{
-		// Service model UpdateUserRequest.HomeDirectory: pattern "(|/.*)", min 0.
+		// Service model UpdateUserRequest.HomeDirectory and UpdateAccessRequest.HomeDirectory:
+		// pattern "(|/.*)", min 0.
 		name:  "homeDirectory",
-		set:   func(s *v1alpha1.TransferUserSpec) bool { return s.HomeDirectory != "" },
-		inAWS: func(o *types.DescribedUser) bool { return aws.ToString(o.HomeDirectory) != "" },
-		clear: func(in *transfer.UpdateUserInput) { in.HomeDirectory = aws.String("") },
+		set:   func(s *homeSettings) bool { return s.HomeDirectory != "" },
+		inAWS: func(o *observedHome) bool { return aws.ToString(o.HomeDirectory) != "" },
+		clear: func(in *homeUpdate) { in.HomeDirectory = aws.String("") },
 	},
 }
 
-// keptUserFields are user fields AWS cannot clear; they are recorded like the clearable ones, so
-// that their removal from the spec is reported once (UserPlan.Kept) instead of being tried.
-var keptUserFields = []clearableUserField{
+// keptHomeFields are fields of users and accesses AWS cannot clear; they are recorded like the
+// clearable ones, so that their removal from the spec is reported once instead of being tried.
+var keptHomeFields = []clearableHomeField{
 	{
 		// SDK PosixProfile: Uid and Gid: "This member is required"; no source documents a way to
-		// remove a user's POSIX profile.
+		// remove a POSIX profile.
 		name: "posixProfile",
-		set:  func(s *v1alpha1.TransferUserSpec) bool { return s.PosixProfile != nil },
+		set:  func(s *homeSettings) bool { return s.PosixProfile != nil },
 	},
 	{
-		// Service model UpdateUserRequest.HomeDirectoryMappings: min 1, so an update cannot
-		// empty them.
+		// Service model HomeDirectoryMappings of UpdateUserRequest and UpdateAccessRequest: min 1,
+		// so an update cannot empty them.
 		name: "homeDirectoryMappings",
-		set:  func(s *v1alpha1.TransferUserSpec) bool { return s.HomeDirectoryMappings != nil },
+		set:  func(s *homeSettings) bool { return s.HomeDirectoryMappings != nil },
 	},
 }
 
@@ -118,10 +121,10 @@ func AppliedServerFields(s *v1alpha1.TransferServerSpec) []string {
 	return appliedFields(clearableServerFields, s)
 }
 
-// AppliedUserFields returns the clearable fields and those AWS cannot clear (keptUserFields) that
+// AppliedUserFields returns the clearable fields and those AWS cannot clear (keptHomeFields) that
 // s sets, in a fixed order: what a successful pass records in status.appliedFields.
 func AppliedUserFields(s *v1alpha1.TransferUserSpec) []string {
-	return append(appliedFields(clearableUserFields, s), appliedFields(keptUserFields, s)...)
+	return appliedHomeFields(userHome(s))
 }
 
 func appliedFields[Spec, Described, Input any](fields []clearableField[Spec, Described, Input], s *Spec) []string {

@@ -195,18 +195,10 @@ type UserPlan struct {
 func (p UserPlan) InSync() bool { return len(p.Changed) == 0 }
 
 // UserUpdate is one UpdateUser request and the spec fields it carries.
-type UserUpdate struct {
-	Fields []string
-	input  transfer.UpdateUserInput
-}
+type UserUpdate struct{ homeUpdate }
 
 // IsEmpty reports whether the update carries no field.
 func (u UserUpdate) IsEmpty() bool { return len(u.Fields) == 0 }
-
-func (u *UserUpdate) add(field string, set func(*transfer.UpdateUserInput)) {
-	u.Fields = append(u.Fields, field)
-	set(&u.input)
-}
 
 // PlanUser compares a DesiredUser with the described user and returns what to send. It is pure.
 // Only fields the spec sets are compared, a mapping's type included; a field AWS does not report
@@ -217,34 +209,9 @@ func (u *UserUpdate) add(field string, set func(*transfer.UpdateUserInput)) {
 // lists, that the spec no longer sets and that AWS still reports is cleared; one AWS cannot clear
 // is only listed in Kept.
 func PlanUser(d DesiredUser, observed *User) UserPlan {
-	s, o := d.Spec, &observed.described
+	s := d.Spec
 	var p UserPlan
-	u := &p.Update
-
-	if s.Role != aws.ToString(o.Role) {
-		u.add("role", func(in *transfer.UpdateUserInput) { in.Role = aws.String(s.Role) })
-	}
-	if s.HomeDirectoryType != "" && s.HomeDirectoryType != cmp.Or(string(o.HomeDirectoryType), defaultHomeDirectoryType) {
-		u.add("homeDirectoryType", func(in *transfer.UpdateUserInput) {
-			in.HomeDirectoryType = types.HomeDirectoryType(s.HomeDirectoryType)
-		})
-	}
-	if s.HomeDirectory != "" && !samePath(s.HomeDirectory, aws.ToString(o.HomeDirectory), d.UserName) {
-		u.add("homeDirectory", func(in *transfer.UpdateUserInput) { in.HomeDirectory = aws.String(s.HomeDirectory) })
-	}
-	if s.HomeDirectoryMappings != nil && !sameMappings(s.HomeDirectoryMappings, o.HomeDirectoryMappings, d.UserName) {
-		u.add("homeDirectoryMappings", func(in *transfer.UpdateUserInput) {
-			in.HomeDirectoryMappings = homeDirectoryMappings(s.HomeDirectoryMappings)
-		})
-	}
-	if s.Policy != "" && !sameJSON(s.Policy, aws.ToString(o.Policy)) {
-		u.add("policy", func(in *transfer.UpdateUserInput) { in.Policy = aws.String(s.Policy) })
-	}
-	if s.PosixProfile != nil && !samePosixProfile(s.PosixProfile, o.PosixProfile) {
-		u.add("posixProfile", func(in *transfer.UpdateUserInput) { in.PosixProfile = posixProfile(s.PosixProfile) })
-	}
-	removedFields(clearableUserFields, d.Applied, s, o, u.add)
-	p.Kept = keptFields(keptUserFields, d.Applied, s)
+	p.Update.homeUpdate, p.Kept = planHome(userHome(s), describedUserHome(&observed.described), d.Applied, d.UserName)
 
 	if s.SSHPublicKeys != nil {
 		want := DesiredKeys(s)
@@ -267,17 +234,39 @@ func PlanUser(d DesiredUser, observed *User) UserPlan {
 	if len(p.AddTags) > 0 || len(p.RemoveTags) > 0 {
 		p.Changed = append(p.Changed, "tags")
 	}
-	p.Changed = append(p.Changed, u.Fields...)
+	p.Changed = append(p.Changed, p.Update.Fields...)
 	slices.Sort(p.Changed)
 	return p
 }
 
 // updateUserInput returns the UpdateUser request of u for the user.
 func (u UserUpdate) updateUserInput(serverID, userName string) *transfer.UpdateUserInput {
-	in := u.input
-	in.ServerId = aws.String(serverID)
-	in.UserName = aws.String(userName)
-	return &in
+	return &transfer.UpdateUserInput{
+		ServerId:              aws.String(serverID),
+		UserName:              aws.String(userName),
+		Role:                  u.Role,
+		HomeDirectoryType:     u.HomeDirectoryType,
+		HomeDirectory:         u.HomeDirectory,
+		HomeDirectoryMappings: u.HomeDirectoryMappings,
+		Policy:                u.Policy,
+		PosixProfile:          u.PosixProfile,
+	}
+}
+
+// userHome returns the home settings of a TransferUser's spec.
+func userHome(s *v1alpha1.TransferUserSpec) homeSettings {
+	return homeSettings{
+		Role: s.Role, HomeDirectoryType: s.HomeDirectoryType, HomeDirectory: s.HomeDirectory,
+		HomeDirectoryMappings: s.HomeDirectoryMappings, Policy: s.Policy, PosixProfile: s.PosixProfile,
+	}
+}
+
+// describedUserHome returns the home settings DescribeUser reported.
+func describedUserHome(o *types.DescribedUser) observedHome {
+	return observedHome{
+		Role: o.Role, HomeDirectoryType: o.HomeDirectoryType, HomeDirectory: o.HomeDirectory,
+		HomeDirectoryMappings: o.HomeDirectoryMappings, Policy: o.Policy, PosixProfile: o.PosixProfile,
+	}
 }
 
 // samePath compares a spec path with the one AWS reports, which may have ${Transfer:UserName}

@@ -1,0 +1,264 @@
+package controllers
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	"github.com/transfer-operator/transfer-operator/api/v1alpha1"
+	"github.com/transfer-operator/transfer-operator/internal/transfer"
+)
+
+// +kubebuilder:rbac:groups=transfer.operators.dev,resources=transferaccesses,verbs=list;watch;patch
+// +kubebuilder:rbac:groups=transfer.operators.dev,resources=transferaccesses/status,verbs=patch
+
+// accessKind is the TransferAccess kind: each object is the access of one directory group to a
+// server whose users are in AWS Directory Service.
+//
+// AWS keeps no tags on accesses, so what is whose is told by status instead: an access is this
+// object's once its status records it (serverId and externalId), or when an access of the group
+// appears on the server named by status.createPending, written before CreateAccess is sent. Of
+// two objects that recorded the same access, the older one owns it.
+type accessKind struct{ deps }
+
+// accessWant is what a TransferAccess asks for: the access, where it lives, and the service of
+// that region.
+type accessWant struct {
+	svc     *transfer.Service
+	target  serverTarget
+	desired transfer.DesiredAccess
+}
+
+// newAccessReconciler returns the reconciler of TransferAccesses.
+func newAccessReconciler(d deps) *reconciler[*v1alpha1.TransferAccess, accessWant, *transfer.Access] {
+	return &reconciler[*v1alpha1.TransferAccess, accessWant, *transfer.Access]{deps: d, name: "transferaccess", kind: &accessKind{d}}
+}
+
+func (r *accessKind) newObject() *v1alpha1.TransferAccess { return &v1alpha1.TransferAccess{} }
+
+func (r *accessKind) logValues(acc *v1alpha1.TransferAccess) []any {
+	values := []any{"externalId", acc.Spec.ExternalID}
+	if id := cmp.Or(acc.Status.ServerID, acc.Spec.ServerID); id != "" {
+		values = append(values, "serverId", id)
+	}
+	return values
+}
+
+// watch adds the TransferServers accesses reference, when one appears, disappears, becomes Ready
+// or not, or is replaced by a server with another ID.
+func (r *accessKind) watch(b *builder.Builder) *builder.Builder {
+	return b.Watches(&v1alpha1.TransferServer{}, handler.EnqueueRequestsFromMapFunc(r.accessesOfServer),
+		builder.WithPredicates(serverAvailabilityChanged))
+}
+
+func (r *accessKind) applied(acc *v1alpha1.TransferAccess) []string {
+	return transfer.AppliedAccessFields(&acc.Spec)
+}
+
+func (r *accessKind) readyMessage(acc *v1alpha1.TransferAccess) string {
+	return fmt.Sprintf("the access of %s to server %s matches the spec", acc.Spec.ExternalID, acc.Status.ServerID)
+}
+
+func (r *accessKind) deletingMessage(*v1alpha1.TransferAccess) string { return "deleting the access" }
+
+// accessPlace says where acc lives.
+func accessPlace(acc *v1alpha1.TransferAccess) serverPlace {
+	return serverPlace{
+		namespace: acc.Namespace, ref: acc.Spec.ServerRef, serverID: acc.Spec.ServerID,
+		specRegion: acc.Spec.Region, recordedRegion: acc.Status.Region,
+	}
+}
+
+// desire resolves the server the access is on, which must be Ready, and the access the spec
+// describes. An access whose TransferServer was replaced by a new server leaves the old one first.
+func (r *accessKind) desire(ctx context.Context, acc *v1alpha1.TransferAccess) (accessWant, error) {
+	if err := transfer.ValidateAccessSpec(&acc.Spec); err != nil {
+		return accessWant{}, stalled(v1alpha1.ReasonInvalidSpec, "%v", err)
+	}
+	target, err := r.resolveServer(ctx, accessPlace(acc), true)
+	if err != nil {
+		return accessWant{}, err
+	}
+	svc, err := r.AWS.ForRegion(target.region)
+	if err != nil {
+		return accessWant{}, stalled(v1alpha1.ReasonInvalidSpec, "%v", err)
+	}
+	if acc.Spec.ServerID != "" {
+		noteLocation(acc, "the access", acc.Status.Region, r.AWS.Resolve(acc.Spec.Region))
+	}
+	if old := acc.Status.ServerID; old != "" && old != target.serverID {
+		if err := svc.DeleteAccess(ctx, old, acc.Status.ExternalID); err != nil {
+			return accessWant{}, err
+		}
+		r.Notify.normal(ctx, acc, eventServerReplaced, "Create", "server %s was replaced; moving the access of %s to the new server", old, acc.Spec.ExternalID)
+		acc.Status = v1alpha1.TransferAccessStatus{Conditions: acc.Status.Conditions, ObservedGeneration: acc.Status.ObservedGeneration}
+	}
+	return accessWant{svc: svc, target: target, desired: transfer.DesiredAccess{
+		Spec: &acc.Spec, ServerID: target.serverID, Applied: acc.Status.AppliedFields,
+	}}, nil
+}
+
+// observe returns the access this object recorded, or the one an earlier create whose response
+// was lost made. An access of the group that was there before this object is taken over only
+// with spec.adopt and when no other TransferAccess owns it. A recorded access deleted outside the
+// operator is forgotten, to be created again.
+func (r *accessKind) observe(ctx context.Context, acc *v1alpha1.TransferAccess, want accessWant) (*transfer.Access, bool, error) {
+	serverID, externalID := want.target.serverID, acc.Spec.ExternalID
+	access, err := want.svc.DescribeAccess(ctx, serverID, externalID)
+	recorded := acc.Status.ServerID == serverID
+	switch {
+	case transfer.IsNotFound(err):
+		if recorded {
+			r.Notify.warning(ctx, acc, eventRecreating, "Create", "the access of %s was deleted outside the operator; creating it again", externalID)
+			acc.Status = v1alpha1.TransferAccessStatus{Conditions: acc.Status.Conditions, ObservedGeneration: acc.Status.ObservedGeneration}
+		}
+		// DescribeAccess does not tell a missing server from a missing access; CreateAccess will.
+		return nil, false, nil
+	case err != nil:
+		return nil, false, err
+	}
+	what := fmt.Sprintf("the access of %s to server %s", externalID, serverID)
+	owner, err := r.otherAccessOwner(ctx, acc, want.target.region, serverID)
+	if err != nil {
+		return nil, false, err
+	}
+	if owner != "" {
+		return nil, false, ownedByAnother(what, owner)
+	}
+	switch {
+	case recorded:
+	case acc.Status.CreatePending == serverID:
+		r.Notify.normal(ctx, acc, eventAdopted, "Adopt", "found %s, created by an earlier attempt whose response was lost", what)
+	case acc.Spec.Adopt:
+		r.Notify.normal(ctx, acc, eventAdopted, "Adopt", "adopted the existing %s", what)
+	default:
+		return nil, false, stalled(v1alpha1.ReasonAlreadyExists,
+			"%s already exists and was not created by this TransferAccess: set spec.adopt: true to manage it", what)
+	}
+	r.record(acc, want.target)
+	return access, true, nil
+}
+
+// create creates the access. The server it is being created on is written to status first
+// (createPending), so that an access found there on the next pass, after a lost response or a
+// crash, is known to be this object's. An access that exists when CreateAccess answers, though
+// observe found none a moment before, was made by this request (the SDK retried it after a lost
+// response).
+func (r *accessKind) create(ctx context.Context, acc *v1alpha1.TransferAccess, want accessWant, status *statusPatcher) (*transfer.Access, bool, error) {
+	target := want.target
+	acc.Status.CreatePending, acc.Status.Region = target.serverID, target.region
+	if err := status.patch(ctx, acc); err != nil {
+		return nil, false, err
+	}
+	err := want.svc.CreateAccess(ctx, want.desired)
+	switch {
+	case err == nil, transfer.IsAlreadyExists(err):
+	case transfer.IsNotFound(err) && acc.Spec.ServerID != "":
+		acc.Status.CreatePending = ""
+		return nil, false, stalledBy(err, v1alpha1.ReasonNotFound, "server %s named by spec.serverId does not exist in %s: %s", target.serverID, target.region, transfer.Describe(err))
+	default:
+		if transfer.Classify(err).Terminal() {
+			// AWS refused the request: nothing was made, so there is nothing to look for.
+			acc.Status.CreatePending = ""
+		}
+		return nil, false, err
+	}
+	r.record(acc, target)
+	r.Notify.normal(ctx, acc, eventCreated, "Create", "created the access of %s to server %s", acc.Spec.ExternalID, target.serverID)
+	return nil, false, nil
+}
+
+// record notes in status where the access lives.
+func (r *accessKind) record(acc *v1alpha1.TransferAccess, target serverTarget) {
+	acc.Status.ServerID, acc.Status.ExternalID, acc.Status.Region = target.serverID, acc.Spec.ExternalID, target.region
+	acc.Status.CreatePending = ""
+}
+
+// update sends what PlanAccess found different and records the access in status.
+func (r *accessKind) update(ctx context.Context, acc *v1alpha1.TransferAccess, want accessWant, access *transfer.Access) error {
+	plan := transfer.PlanAccess(want.desired, access)
+	if len(plan.Kept) > 0 {
+		r.Notify.warning(ctx, acc, eventNotCleared, "Update", "%s removed from the spec: AWS cannot clear it, so the access keeps its value in AWS",
+			fieldList(plan.Kept))
+	}
+	if plan.InSync() {
+		return nil
+	}
+	reason := changeEvent(acc, acc.Status.ObservedGeneration)
+	if err := want.svc.ApplyAccessPlan(ctx, access, plan); err != nil {
+		return err
+	}
+	r.Notify.normal(ctx, acc, reason, "Update", "%s: %s", changeVerb(reason), fieldList(plan.Changed))
+	return nil
+}
+
+// delete deletes the access this object created or adopted, in the region it was recorded in,
+// or the one a create whose response was lost may have made. An access or server already gone
+// counts as deleted.
+func (r *accessKind) delete(ctx context.Context, acc *v1alpha1.TransferAccess) error {
+	if acc.Spec.DeletionPolicy == v1alpha1.DeletionPolicyRetain {
+		r.Notify.normal(ctx, acc, eventRetained, "Delete", "left the access of %s in AWS, as deletionPolicy is Retain", acc.Spec.ExternalID)
+		return nil
+	}
+	serverID := cmp.Or(acc.Status.ServerID, acc.Status.CreatePending)
+	if serverID == "" {
+		// Nothing was created or adopted.
+		return nil
+	}
+	svc, err := r.AWS.ForRegion(cmp.Or(acc.Status.Region, r.AWS.Resolve(acc.Spec.Region)))
+	if err != nil {
+		return err
+	}
+	externalID := cmp.Or(acc.Status.ExternalID, acc.Spec.ExternalID)
+	if err := svc.DeleteAccess(ctx, serverID, externalID); err != nil {
+		return err
+	}
+	r.Notify.normal(ctx, acc, eventDeleted, "Delete", "deleted the access of %s to server %s", externalID, serverID)
+	return nil
+}
+
+// otherAccessOwner returns the TransferAccess, other than acc, that recorded the access of acc's
+// group on serverID before acc was created, as "TransferAccess team-a/partners", or "".
+func (r *accessKind) otherAccessOwner(ctx context.Context, acc *v1alpha1.TransferAccess, region, serverID string) (string, error) {
+	others := &v1alpha1.TransferAccessList{}
+	if err := r.Client.List(ctx, others, client.MatchingFields{indexAccessInAWS: accessKey(region, serverID, acc.Spec.ExternalID)}); err != nil {
+		return "", fmt.Errorf("listing the TransferAccesses of the group: %w", err)
+	}
+	for _, o := range others.Items {
+		if o.UID != acc.UID && olderThan(&o, acc) {
+			return fmt.Sprintf("TransferAccess %s/%s", o.Namespace, o.Name), nil
+		}
+	}
+	return "", nil
+}
+
+// olderThan orders objects by creation, then by namespace and name: of two objects that claim
+// one resource, the first in this order owns it, whichever the operator looks at first.
+func olderThan(a, b client.Object) bool {
+	ta, tb := a.GetCreationTimestamp(), b.GetCreationTimestamp()
+	if !ta.Equal(&tb) {
+		return ta.Before(&tb)
+	}
+	return a.GetNamespace()+"/"+a.GetName() < b.GetNamespace()+"/"+b.GetName()
+}
+
+// accessKey is the key of the indexAccessInAWS index: where an access lives.
+func accessKey(region, serverID, externalID string) string {
+	return region + "/" + serverID + "/" + externalID
+}
+
+// accessesOfServer maps a TransferServer to the TransferAccesses that reference it.
+func (r *accessKind) accessesOfServer(ctx context.Context, srv client.Object) []reconcile.Request {
+	accesses := &v1alpha1.TransferAccessList{}
+	if err := r.Client.List(ctx, accesses, client.InNamespace(srv.GetNamespace()), client.MatchingFields{indexAccessServerRef: srv.GetName()}); err != nil {
+		log.FromContext(ctx).Error(err, "listing the TransferAccesses of a TransferServer", "server", srv.GetName())
+		return nil
+	}
+	return requestsFor(accesses.Items)
+}

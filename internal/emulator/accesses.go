@@ -1,0 +1,131 @@
+package emulator
+
+// Accesses let the members of a directory group in (SDK CreateAccess: "Used
+// by administrators to choose which groups in the directory should have
+// access to upload and download files over the enabled protocols using
+// Transfer Family"). A server holds one access per ExternalId, the group's
+// SID. The SDK and the model say nothing of which identity providers take
+// accesses; the user guide's "Working with AWS Directory Service" is the only
+// place they are described, so the emulator takes them on
+// AWS_DIRECTORY_SERVICE servers only, the way it takes users on
+// SERVICE_MANAGED servers only.
+
+// accessLocked returns a server and one of its accesses, or
+// ResourceNotFoundException for either; e.mu must be held.
+func (e *Emulator) accessLocked(regionName, serverID, externalID string) (*serverState, *AccessRecord, error) {
+	s, err := e.serverLocked(regionName, serverID)
+	if err != nil {
+		return nil, nil, err
+	}
+	a := s.accesses[externalID]
+	if a == nil {
+		return nil, nil, errNotFound(resourceTypeAccess, externalID, "Unknown access")
+	}
+	return s, a, nil
+}
+
+// createAccess: a second access for the same ExternalId is
+// ResourceExistsException, which the model lists for CreateAccess. The home
+// directory type defaults to PATH, as for users (SDK DescribedAccess
+// HomeDirectoryType: "If you set it to PATH ...").
+func (e *Emulator) createAccess(regionName string, in *accessSettingsInput) (any, error) {
+	a := AccessRecord{ServerID: in.ServerID, ExternalID: in.ExternalID, HomeSettings: HomeSettings{HomeDirectoryType: defaultHomeDirectoryType}}
+	if err := applyHomeSettings(&a.HomeSettings, &in.homeSettingsInput, ""); err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s, err := e.serverLocked(regionName, in.ServerID)
+	if err != nil {
+		return nil, err
+	}
+	if s.rec.IdentityProviderType != idpDirectoryService {
+		return nil, errInvalidRequest("Accesses can only be created on a server whose IdentityProviderType is AWS_DIRECTORY_SERVICE; server %s uses %s",
+			s.rec.ServerID, s.rec.IdentityProviderType)
+	}
+	if s.accesses[a.ExternalID] != nil {
+		return nil, errExists(resourceTypeAccess, a.ExternalID, "Access already exists")
+	}
+	s.accesses[a.ExternalID] = &a
+	s.accessOrder.Insert(a.ExternalID)
+	return accessIDOutput{ServerID: a.ServerID, ExternalID: a.ExternalID}, nil
+}
+
+func (e *Emulator) describeAccess(regionName string, in *accessIDInput) (any, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	_, a, err := e.accessLocked(regionName, in.ServerID, in.ExternalID)
+	if err != nil {
+		return nil, err
+	}
+	c := a.HomeSettings.clone()
+	return describeAccessOutput{ServerID: a.ServerID, Access: describedAccess{
+		ExternalID:            a.ExternalID,
+		HomeDirectory:         c.HomeDirectory,
+		HomeDirectoryMappings: c.HomeDirectoryMappings,
+		HomeDirectoryType:     c.HomeDirectoryType,
+		Policy:                c.Policy,
+		PosixProfile:          c.PosixProfile,
+		Role:                  c.Role,
+	}}, nil
+}
+
+func (e *Emulator) updateAccess(regionName string, in *accessSettingsInput) (any, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s, a, err := e.accessLocked(regionName, in.ServerID, in.ExternalID)
+	if err != nil {
+		return nil, err
+	}
+	next := *a
+	next.HomeSettings = a.HomeSettings.clone()
+	if err := applyHomeSettings(&next.HomeSettings, &in.homeSettingsInput, ""); err != nil {
+		return nil, err
+	}
+	s.accesses[next.ExternalID] = &next
+	return accessIDOutput{ServerID: next.ServerID, ExternalID: next.ExternalID}, nil
+}
+
+func (e *Emulator) deleteAccess(regionName string, in *accessIDInput) (any, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s, _, err := e.accessLocked(regionName, in.ServerID, in.ExternalID)
+	if err != nil {
+		return nil, err
+	}
+	delete(s.accesses, in.ExternalID)
+	s.accessOrder.Delete(in.ExternalID)
+	return nil, nil
+}
+
+// listAccesses pages through a server's accesses in ExternalId order.
+func (e *Emulator) listAccesses(regionName string, in *listAccessesInput) (any, error) {
+	const op = "ListAccesses"
+	after, err := e.decodeToken(in.NextToken, op, in.ServerID)
+	if err != nil {
+		return nil, err
+	}
+	size := pageSize(in.listInput)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s, err := e.serverLocked(regionName, in.ServerID)
+	if err != nil {
+		return nil, err
+	}
+	ids := s.accessOrder.After(after, size+1)
+	out := listAccessesOutput{ServerID: in.ServerID, Accesses: make([]listedAccess, 0, min(len(ids), size))}
+	if len(ids) > size {
+		ids = ids[:size]
+		out.NextToken = e.encodeToken(pageToken{Op: op, Scope: in.ServerID, After: ids[len(ids)-1]})
+	}
+	for _, id := range ids {
+		a := s.accesses[id]
+		out.Accesses = append(out.Accesses, listedAccess{
+			ExternalID:        a.ExternalID,
+			HomeDirectory:     a.HomeDirectory,
+			HomeDirectoryType: a.HomeDirectoryType,
+			Role:              a.Role,
+		})
+	}
+	return out, nil
+}
