@@ -45,26 +45,28 @@ type health struct {
 	Message string
 }
 
-// healthScript returns the Argo CD health check of docs/argocd for kind.
-func healthScript(t *testing.T, kind string) string {
+// healthScript returns the Argo CD health check of docs/argocd, the same for every kind.
+func healthScript(t *testing.T) string {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "docs", "argocd", strings.ToLower(kind)+".lua"))
+	data, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "docs", "argocd", "health.lua"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return string(data)
 }
 
-// argoHealth runs the health check of obj's kind on obj in a Lua VM set up as Argo CD sets up
-// the VM of an argocd-cm health script (util/lua/lua.go): no standard library but package, base
-// and table, the object as the global obj converted as Argo CD converts it, a one-second limit,
-// and the returned table checked for a valid status.
+// argoHealth runs the health check on obj, an object of kind, in a Lua VM set up as Argo CD sets
+// up the VM of an argocd-cm health script (util/lua/lua.go): no standard library but package,
+// base and table, the object as the global obj converted as Argo CD converts it (with its kind,
+// which Argo CD's live objects always carry), a one-second limit, and the returned table checked
+// for a valid status.
 func argoHealth(t *testing.T, kind string, obj client.Object) health {
 	t.Helper()
 	u, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
 	if err != nil {
 		t.Fatal(err)
 	}
+	u["apiVersion"], u["kind"] = v1alpha1.GroupVersion.String(), kind
 	l := lua.NewState(lua.Options{SkipOpenLibs: true})
 	defer l.Close()
 	for name, open := range map[string]lua.LGFunction{lua.LoadLibName: lua.OpenPackage, lua.BaseLibName: lua.OpenBase, lua.TabLibName: lua.OpenTable} {
@@ -76,7 +78,7 @@ func argoHealth(t *testing.T, kind string, obj client.Object) health {
 	defer cancel()
 	l.SetContext(ctx)
 	l.SetGlobal("obj", luaValue(l, u))
-	if err := l.DoString(healthScript(t, kind)); err != nil {
+	if err := l.DoString(healthScript(t)); err != nil {
 		t.Fatalf("the %s health check failed on %s: %v", kind, obj.GetName(), err)
 	}
 	ret, ok := l.Get(-1).(*lua.LTable)
@@ -164,6 +166,11 @@ func TestArgoCDHealthReadyAndWaiting(t *testing.T) {
 	waitCondition(t, waiting, v1alpha1.ConditionReconciling, v1alpha1.ReasonServerNotReady)
 	expectStatus(t, "TransferUser", waiting, progressing, status.InProgressStatus, "ServerNotReady: waiting for TransferServer missing")
 
+	access := newAccess(ns, "partners", "missing", groupSID, nil)
+	create(t, access)
+	waitCondition(t, access, v1alpha1.ConditionReconciling, v1alpha1.ReasonServerNotReady)
+	expectStatus(t, "TransferAccess", access, progressing, status.InProgressStatus, "ServerNotReady: waiting for TransferServer missing")
+
 	// Between a spec change and the operator's first status write, the status still says Ready
 	// for the previous generation: that is not Healthy yet.
 	for _, obj := range []conditioned{srv, usr} {
@@ -176,8 +183,8 @@ func TestArgoCDHealthReadyAndWaiting(t *testing.T) {
 	// Just applied, before the operator wrote any status.
 	fresh := srv.DeepCopy()
 	fresh.Status = v1alpha1.TransferServerStatus{}
-	if h := argoHealth(t, "TransferServer", fresh); h.Status != progressing {
-		t.Errorf("a TransferServer without status: got %s %q, want Progressing", h.Status, h.Message)
+	if h := argoHealth(t, "TransferServer", fresh); h.Status != progressing || !strings.Contains(h.Message, "TransferServer") {
+		t.Errorf("a TransferServer without status: got %s %q, want Progressing, naming the kind", h.Status, h.Message)
 	}
 }
 
@@ -248,10 +255,10 @@ func TestArgoCDHealthSnippetMatchesScripts(t *testing.T) {
 	if cm.Kind != "ConfigMap" || cm.Metadata.Name != "argocd-cm" {
 		t.Fatalf("docs/argocd/README.md has no argocd-cm ConfigMap snippet")
 	}
-	for _, kind := range []string{"TransferServer", "TransferUser"} {
+	for _, kind := range []string{"TransferServer", "TransferUser", "TransferAccess"} {
 		key := "resource.customizations.health.transfer.operators.dev_" + kind
-		if got, want := cm.Data[key], healthScript(t, kind); got != want {
-			t.Errorf("the snippet's %s differs from docs/argocd/%s.lua", key, strings.ToLower(kind))
+		if got, want := cm.Data[key], healthScript(t); got != want {
+			t.Errorf("the snippet's %s differs from docs/argocd/health.lua", key)
 		}
 	}
 }

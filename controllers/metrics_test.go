@@ -147,15 +147,18 @@ func settledObjectCounts(t *testing.T) map[[2]string]float64 {
 	t.Helper()
 	var counts map[[2]string]float64
 	NewWithT(t).Eventually(func(g Gomega) {
-		servers, users := &v1alpha1.TransferServerList{}, &v1alpha1.TransferUserList{}
+		servers, users, accesses := &v1alpha1.TransferServerList{}, &v1alpha1.TransferUserList{}, &v1alpha1.TransferAccessList{}
 		g.Expect(k8s.List(context.Background(), servers)).To(Succeed())
 		g.Expect(k8s.List(context.Background(), users)).To(Succeed())
+		g.Expect(k8s.List(context.Background(), accesses)).To(Succeed())
 		counts = objectCounts(g)
 		perKind := map[string]float64{}
 		for k, n := range counts {
 			perKind[k[0]] += n
 		}
-		g.Expect(perKind).To(Equal(map[string]float64{"TransferServer": float64(len(servers.Items)), "TransferUser": float64(len(users.Items))}))
+		g.Expect(perKind).To(Equal(map[string]float64{
+			"TransferServer": float64(len(servers.Items)), "TransferUser": float64(len(users.Items)), "TransferAccess": float64(len(accesses.Items)),
+		}))
 	}).WithTimeout(timeout).Should(Succeed())
 	return counts
 }
@@ -167,7 +170,7 @@ func TestMetricsObjectsGauge(t *testing.T) {
 	g := NewWithT(t)
 	ns := newNamespace(t)
 	before := settledObjectCounts(t)
-	for _, kind := range []string{"TransferServer", "TransferUser"} {
+	for _, kind := range []string{"TransferServer", "TransferUser", "TransferAccess"} {
 		for _, ready := range []string{"True", "False", "Unknown"} {
 			g.Expect(before).To(HaveKey([2]string{kind, ready}))
 		}
@@ -185,14 +188,20 @@ func TestMetricsObjectsGauge(t *testing.T) {
 	waiting := newUser(ns, "waiting", "missing", nil)
 	create(t, waiting)
 	waitCondition(t, waiting, v1alpha1.ConditionReconciling, v1alpha1.ReasonServerNotReady)
+	access := newAccess(ns, "partners", "missing", groupSID, nil)
+	create(t, access)
+	waitCondition(t, access, v1alpha1.ConditionReconciling, v1alpha1.ReasonServerNotReady)
 	expectCounts(map[[2]string]float64{
-		{"TransferServer", "True"}: 1,
-		{"TransferUser", "True"}:   1,
-		{"TransferUser", "False"}:  1,
+		{"TransferServer", "True"}:  1,
+		{"TransferUser", "True"}:    1,
+		{"TransferUser", "False"}:   1,
+		{"TransferAccess", "False"}: 1,
 	})
 
 	g.Expect(k8s.Delete(context.Background(), waiting)).To(Succeed())
+	g.Expect(k8s.Delete(context.Background(), access)).To(Succeed())
 	waitGone(t, waiting)
+	waitGone(t, access)
 	expectCounts(map[[2]string]float64{
 		{"TransferServer", "True"}: 1,
 		{"TransferUser", "True"}:   1,

@@ -98,6 +98,19 @@ func user(name string, mutate func(*v1alpha1.TransferUserSpec)) *v1alpha1.Transf
 	return u
 }
 
+func access(name string, mutate func(*v1alpha1.TransferAccessSpec)) *v1alpha1.TransferAccess {
+	a := &v1alpha1.TransferAccess{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace},
+		Spec: v1alpha1.TransferAccessSpec{
+			ServerRef: &v1alpha1.LocalObjectReference{Name: "srv"}, ExternalID: "S-1-5-21-1004336348-1177238915-682003330-512", Role: role,
+		},
+	}
+	if mutate != nil {
+		mutate(&a.Spec)
+	}
+	return a
+}
+
 func TestValidObjectsAreAccepted(t *testing.T) {
 	ctx := context.Background()
 	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
@@ -152,6 +165,15 @@ func TestValidObjectsAreAccepted(t *testing.T) {
 		}),
 		user("rsa-and-ecdsa-keys", func(u *v1alpha1.TransferUserSpec) {
 			u.SSHPublicKeys = []v1alpha1.SSHPublicKey{publicKeyLine(t, rsaKey.Public()), publicKeyLine(t, ecKey.Public())}
+		}),
+		access("partners", func(a *v1alpha1.TransferAccessSpec) {
+			a.HomeDirectoryType = "LOGICAL"
+			a.HomeDirectoryMappings = []v1alpha1.HomeDirectoryMapEntry{{Entry: "/", Target: "/bucket/partners"}}
+			a.Policy = `{"Version": "2012-10-17", "Statement": []}`
+			a.PosixProfile = &v1alpha1.PosixProfile{UID: 1000, GID: 1000}
+		}),
+		access("unmanaged-server", func(a *v1alpha1.TransferAccessSpec) {
+			a.ServerRef, a.ServerID, a.Region = nil, "s-0123456789abcdef0", "eu-west-1"
 		}),
 	} {
 		if err := k8s.Create(ctx, obj); err != nil {
@@ -319,6 +341,16 @@ func TestInvalidObjectsAreRefused(t *testing.T) {
 		}), `spec.sshPublicKeys[1]: Invalid value: "` + dsaKey + `": AWS accepts only ssh-rsa, ssh-ed25519`},
 		{"LOGICAL without mappings", user("bob", func(u *v1alpha1.TransferUserSpec) { u.HomeDirectoryType = "LOGICAL" }),
 			"homeDirectoryType LOGICAL needs homeDirectoryMappings"},
+		{"access: external ID is not a SID", access("grp", func(a *v1alpha1.TransferAccessSpec) { a.ExternalID = "partners" }), "spec.externalId"},
+		{"access: no external ID", access("grp", func(a *v1alpha1.TransferAccessSpec) { a.ExternalID = "" }), "spec.externalId"},
+		{"access: both server fields", access("grp", func(a *v1alpha1.TransferAccessSpec) { a.ServerID = "s-0123456789abcdef0" }),
+			"set exactly one of serverRef"},
+		{"access: mappings without LOGICAL", access("grp", func(a *v1alpha1.TransferAccessSpec) {
+			a.HomeDirectoryMappings = []v1alpha1.HomeDirectoryMapEntry{{Entry: "/", Target: "/bucket"}}
+		}), "homeDirectoryMappings need homeDirectoryType LOGICAL"},
+		{"access: LOGICAL without mappings", access("grp", func(a *v1alpha1.TransferAccessSpec) { a.HomeDirectoryType = "LOGICAL" }),
+			"homeDirectoryType LOGICAL needs homeDirectoryMappings"},
+		{"access: bad role", access("grp", func(a *v1alpha1.TransferAccessSpec) { a.Role = "admin" }), "spec.role"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := k8s.Create(context.Background(), tc.obj)
@@ -339,11 +371,12 @@ func TestImmutableFields(t *testing.T) {
 	ctx := context.Background()
 	srv := server("immutable", func(s *v1alpha1.TransferServerSpec) { s.Domain = "S3"; s.ServerID = "s-0123456789abcdef0" })
 	usr := user("immutable", func(u *v1alpha1.TransferUserSpec) { u.UserName = "carol" })
+	acc := access("immutable", nil)
 	vpc := server("immutable-vpc", func(s *v1alpha1.TransferServerSpec) {
 		s.EndpointType = "VPC"
 		s.EndpointDetails = &v1alpha1.EndpointDetails{VpcID: "vpc-0abc", SubnetIDs: []string{"subnet-1"}}
 	})
-	for _, obj := range []client.Object{srv, usr, vpc} {
+	for _, obj := range []client.Object{srv, usr, vpc, acc} {
 		if err := k8s.Create(ctx, obj); err != nil {
 			t.Fatalf("creating %s: %v", obj.GetName(), err)
 		}
@@ -361,6 +394,8 @@ func TestImmutableFields(t *testing.T) {
 		{"userName changed", usr, func() { usr.Spec.UserName = "dave" }, "userName is immutable"},
 		{"serverRef changed", usr, func() { usr.Spec.ServerRef.Name = "other" }, "serverRef is immutable"},
 		{"vpcId changed", vpc, func() { vpc.Spec.EndpointDetails.VpcID = "vpc-0def" }, "endpointDetails.vpcId cannot change"},
+		{"access externalId changed", acc, func() { acc.Spec.ExternalID = "S-1-5-21-1" }, "externalId is immutable"},
+		{"access serverRef changed", acc, func() { acc.Spec.ServerRef.Name = "other" }, "serverRef is immutable"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if err := k8s.Get(ctx, client.ObjectKeyFromObject(tc.obj), tc.obj); err != nil {

@@ -86,7 +86,7 @@ const (
 	// ReasonWaitingForUsers: deletion waits for the server's TransferUsers and TransferAccesses to be
 	// deleted first.
 	ReasonWaitingForUsers = "WaitingForUsers"
-	// ReasonServerNotReady: the user's TransferServer is missing or not Ready.
+	// ReasonServerNotReady: the TransferServer of a user or an access is missing or not Ready.
 	ReasonServerNotReady = "ServerNotReady"
 	// ReasonAlreadyExists: a user of that name exists and was not created by this object.
 	ReasonAlreadyExists = "AlreadyExists"

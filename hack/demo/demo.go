@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -256,13 +257,11 @@ func (d *demo) createSamples(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	servers, users := countKinds(objs)
-	snapServers, snapUsers := emulatorCounts(d.emu.Snapshot())
-	if snapServers != servers || snapUsers != users {
-		return 0, fmt.Errorf("%d TransferServers and %d TransferUsers are Ready, but the emulator holds %d servers and %d users",
-			servers, users, snapServers, snapUsers)
+	ready, held := countKinds(objs), emulatorCounts(d.emu.Snapshot())
+	if !maps.Equal(ready, held) {
+		return 0, fmt.Errorf("these objects are Ready: %s; but the emulator holds %s", describeCounts(ready), describeCounts(held))
 	}
-	d.say("  the emulator holds %d servers and %d users", snapServers, snapUsers)
+	d.say("  the emulator holds %s", describeCounts(held))
 	return len(objs), nil
 }
 
@@ -325,11 +324,11 @@ func (d *demo) deleteAll(ctx context.Context) error {
 	if _, err := d.watch(ctx, "every object is gone", func(objs []object) bool { return len(objs) == 0 }); err != nil {
 		return err
 	}
-	servers, users := emulatorCounts(d.emu.Snapshot())
-	d.say("  the emulator's snapshot holds %d servers and %d users", servers, users)
-	if servers != 0 || users != 0 {
-		return fmt.Errorf("the emulator still holds %d servers and %d users after the delete", servers, users)
+	held := emulatorCounts(d.emu.Snapshot())
+	if len(held) > 0 {
+		return fmt.Errorf("the emulator still holds %s after the delete", describeCounts(held))
 	}
+	d.say("  the emulator's snapshot holds no server, user or access")
 	d.say("  To try kubectl yourself, DEMO_KEEP=1 make demo keeps everything running at the end.")
 	return nil
 }
@@ -469,7 +468,7 @@ func (d *demo) watch(ctx context.Context, what string, done func([]object) bool)
 	}
 }
 
-// list returns the TransferServers, then the TransferUsers, each by name.
+// list returns the TransferAccesses, the TransferServers, then the TransferUsers, each by name.
 func (d *demo) list(ctx context.Context) ([]object, error) {
 	var servers v1alpha1.TransferServerList
 	if err := d.cp.Client.List(ctx, &servers, client.InNamespace(namespace)); err != nil {
@@ -479,7 +478,14 @@ func (d *demo) list(ctx context.Context) ([]object, error) {
 	if err := d.cp.Client.List(ctx, &users, client.InNamespace(namespace)); err != nil {
 		return nil, err
 	}
+	var accesses v1alpha1.TransferAccessList
+	if err := d.cp.Client.List(ctx, &accesses, client.InNamespace(namespace)); err != nil {
+		return nil, err
+	}
 	var objs []object
+	for i := range accesses.Items {
+		objs = append(objs, accessObject(&accesses.Items[i]))
+	}
 	for i := range servers.Items {
 		objs = append(objs, serverObject(&servers.Items[i]))
 	}
@@ -541,26 +547,42 @@ func allReady(objs []object) bool {
 	return len(objs) > 0 && !slices.ContainsFunc(objs, func(o object) bool { return !o.ready() })
 }
 
-func countKinds(objs []object) (servers, users int) {
+func countKinds(objs []object) map[string]int {
+	counts := map[string]int{}
 	for _, o := range objs {
-		if o.kind == "TransferServer" {
-			servers++
-		} else {
-			users++
-		}
+		counts[o.kind]++
 	}
-	return servers, users
+	return counts
 }
 
-// emulatorCounts counts the servers and users of every region.
-func emulatorCounts(snap emulator.Snapshot) (servers, users int) {
+// emulatorCounts counts the servers, users and accesses of every region, by the kind of object
+// that manages them; kinds with none are left out.
+func emulatorCounts(snap emulator.Snapshot) map[string]int {
+	counts := map[string]int{}
 	for _, r := range snap.Regions {
-		servers += len(r.Servers)
 		for _, s := range r.Servers {
-			users += len(s.Users)
+			counts["TransferServer"]++
+			if len(s.Users) > 0 {
+				counts["TransferUser"] += len(s.Users)
+			}
+			if len(s.Accesses) > 0 {
+				counts["TransferAccess"] += len(s.Accesses)
+			}
 		}
 	}
-	return servers, users
+	return counts
+}
+
+// describeCounts says counts by kind: "2 TransferServer, 3 TransferUser".
+func describeCounts(counts map[string]int) string {
+	var parts []string
+	for _, kind := range slices.Sorted(maps.Keys(counts)) {
+		parts = append(parts, fmt.Sprintf("%d %s", counts[kind], kind))
+	}
+	if len(parts) == 0 {
+		return "nothing"
+	}
+	return strings.Join(parts, ", ")
 }
 
 func timeoutError(what string, after time.Duration, objs []object) error {

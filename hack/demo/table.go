@@ -37,6 +37,11 @@ func userObject(u *v1alpha1.TransferUser) object {
 		serverID: u.Status.ServerID, conditions: u.Status.Conditions}
 }
 
+func accessObject(a *v1alpha1.TransferAccess) object {
+	return object{kind: "TransferAccess", name: a.Name, generation: a.Generation, deleting: !a.DeletionTimestamp.IsZero(),
+		serverID: a.Status.ServerID, conditions: a.Status.Conditions}
+}
+
 func (o object) key() string { return o.kind + "/" + o.name }
 
 // current returns the condition of type typ if it was set for the object's current generation.

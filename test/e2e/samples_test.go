@@ -60,8 +60,9 @@ func TestSamples(t *testing.T) {
 		t.Fatalf("kubectl apply -k config/samples applied %d objects, want one for each of the %d files:\n%s", n, len(files), out)
 	}
 
-	servers, users := storedSamples(t, kubectl)
+	servers, users, accesses := storedSamples(t, kubectl)
 	checkSampleCoverage(t, servers, users)
+	checkAccessSamples(t, servers, accesses)
 }
 
 // sampleFiles returns the YAML files of config/samples other than the kustomization, and fails
@@ -100,11 +101,12 @@ func sampleFiles(t *testing.T) []string {
 
 // storedSamples reads back, as the API server stored them, the objects `kubectl apply -k`
 // created in the default namespace.
-func storedSamples(t *testing.T, kubectl func(...string) (string, error)) ([]v1alpha1.TransferServer, []v1alpha1.TransferUser) {
+func storedSamples(t *testing.T, kubectl func(...string) (string, error)) ([]v1alpha1.TransferServer, []v1alpha1.TransferUser, []v1alpha1.TransferAccess) {
 	t.Helper()
 	var servers v1alpha1.TransferServerList
 	var users v1alpha1.TransferUserList
-	for kind, list := range map[string]any{"transferservers": &servers, "transferusers": &users} {
+	var accesses v1alpha1.TransferAccessList
+	for kind, list := range map[string]any{"transferservers": &servers, "transferusers": &users, "transferaccesses": &accesses} {
 		out, err := kubectl("get", kind, "-n", "default", "-o", "json")
 		if err != nil {
 			t.Fatalf("kubectl get %s: %v\n%s", kind, err, out)
@@ -113,7 +115,7 @@ func storedSamples(t *testing.T, kubectl func(...string) (string, error)) ([]v1a
 			t.Fatalf("decoding %s: %v", kind, err)
 		}
 	}
-	return servers.Items, users.Items
+	return servers.Items, users.Items, accesses.Items
 }
 
 // checkSampleCoverage fails unless the samples show each use case the documentation promises,
@@ -182,6 +184,25 @@ func checkSampleCoverage(t *testing.T, servers []v1alpha1.TransferServer, users 
 		}) {
 			t.Errorf("no sample shows %s", name)
 		}
+	}
+}
+
+// checkAccessSamples fails unless a sample shows a directory group's access with a logical home
+// and a session policy, and every access belongs to a sample server whose users are in a
+// directory.
+func checkAccessSamples(t *testing.T, servers []v1alpha1.TransferServer, accesses []v1alpha1.TransferAccess) {
+	t.Helper()
+	shown := false
+	for _, a := range accesses {
+		i := slices.IndexFunc(servers, func(s v1alpha1.TransferServer) bool { return a.Spec.ServerRef != nil && s.Name == a.Spec.ServerRef.Name })
+		if i < 0 || servers[i].Spec.IdentityProviderType != "AWS_DIRECTORY_SERVICE" {
+			t.Errorf("access sample %s does not name a sample TransferServer with identityProviderType AWS_DIRECTORY_SERVICE", a.Name)
+			continue
+		}
+		shown = shown || (a.Spec.HomeDirectoryType == "LOGICAL" && a.Spec.Policy != "")
+	}
+	if !shown {
+		t.Error("no sample shows a directory group's access with a LOGICAL home directory and a session policy")
 	}
 }
 

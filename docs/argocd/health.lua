@@ -1,12 +1,13 @@
--- Argo CD health check for transfer.operators.dev/TransferServer.
--- It reads the conditions the operator writes, with the kstatus rules Flux uses:
+-- Argo CD health check for every kind of transfer.operators.dev (TransferServer, TransferUser,
+-- TransferAccess, ...): the operator writes the same conditions on all of them.
+-- It reads those conditions with the kstatus rules Flux uses:
 --   the operator has not finished the latest spec (observedGeneration behind) -> Progressing
---   Stalled=True (retrying cannot help: invalid spec, access denied)          -> Degraded
---   Reconciling=True (creating, updating, starting, stopping, retrying)       -> Progressing
---   Ready=True (AWS matches the spec, including a server asked to be Offline) -> Healthy
+--   Stalled=True (retrying cannot help: invalid spec, exists already, denied)  -> Degraded
+--   Reconciling=True (creating, updating, starting, waiting for a dependency)  -> Progressing
+--   Ready=True (AWS matches the spec, including a server asked to be Offline)  -> Healthy
 --   Ready=False with neither of the above                                     -> Degraded
 -- Only Lua's base library is used: argocd-cm health scripts run without string and math.
-local kind = "TransferServer"
+local kind = obj.kind or "object"
 local hs = {status = "Progressing", message = "Waiting for the operator to report on the " .. kind}
 if obj.status == nil or obj.status.conditions == nil then
   return hs
