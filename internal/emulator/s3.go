@@ -101,11 +101,24 @@ func (s *s3Storage) list(bucket, key string) ([]os.FileInfo, error) {
 		return nil, notFoundAsErrNotExist(err)
 	}
 	var out []os.FileInfo
+	dirs := map[string]bool{}
 	for _, c := range list.CommonPrefixes {
-		out = append(out, dirInfo(strings.TrimSuffix(strings.TrimPrefix(c.Prefix, prefix), "/")))
+		name := strings.TrimSuffix(strings.TrimPrefix(c.Prefix, prefix), "/")
+		if !dirs[name] {
+			dirs[name] = true
+			out = append(out, dirInfo(name))
+		}
 	}
 	for _, c := range list.Contents {
-		if name := strings.TrimPrefix(c.Key, prefix); name != "" {
+		name := strings.TrimPrefix(c.Key, prefix)
+		marker := strings.HasSuffix(name, "/")
+		name = strings.TrimSuffix(name, "/")
+		switch {
+		case name == "" || dirs[name]:
+		case marker:
+			dirs[name] = true
+			out = append(out, dirInfo(name))
+		default:
 			out = append(out, entryInfo{name: name, size: c.Size, modTime: c.LastModified.Time})
 		}
 	}

@@ -135,13 +135,18 @@ func (s *sftpSession) RealPath(p string) (string, error) {
 	return cleanSessionPath(p), nil
 }
 
-// stat describes a session path. The user's home, a DIRECTORY mapping's
-// entry and a directory holding mapping entries are directories even while
-// nothing is stored there.
+// stat describes a session path. A directory holding mapping entries is a
+// directory; on S3, where directories are only key prefixes, so are the
+// user's home and a DIRECTORY mapping's entry while nothing is stored there
+// (as with S3StorageOptions.DirectoryListingOptimization ENABLED, user
+// guide "Implementing logical directories": "To avoid this requirement,
+// consider enabling Amazon S3 performance optimization"). On EFS they must
+// exist.
 func (s *sftpSession) stat(p string) (os.FileInfo, error) {
 	p = cleanSessionPath(p)
 	res := s.view.resolve(p)
-	virtualDir := len(res.children) > 0 || res.mappedDir || p == s.view.home
+	_, onS3 := s.store.(*s3Storage)
+	virtualDir := len(res.children) > 0 || (onS3 && (res.mappedDir || p == s.view.home))
 	if !res.mapped {
 		if virtualDir {
 			return dirInfo(path.Base(p)), nil
