@@ -257,6 +257,13 @@ func TestSFTPServerState(t *testing.T) {
 	if _, err := f.login(t, "carol", ssh.PublicKeys(signer)); err == nil {
 		t.Fatal("login to an OFFLINE server succeeded")
 	}
+	conn, err := net.DialTimeout("tcp", f.addr, 10*time.Second)
+	mustNoErr(t, err, "dial")
+	_ = conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+	if greeting, err := io.ReadAll(conn); err != nil || len(greeting) > 0 {
+		t.Fatalf("an OFFLINE server answered %q, %v; want the connection closed before the SSH handshake", greeting, err)
+	}
+	_ = conn.Close()
 	_, err = f.c.StartServer(ctxT(t), &transfer.StartServerInput{ServerId: aws.String(f.serverID)})
 	mustNoErr(t, err, "StartServer")
 	if addr, _ := f.srv.SFTPAddress(testRegion, f.serverID); addr != f.addr {
