@@ -39,6 +39,10 @@ type DataPlaneOptions struct {
 // endpoints send.
 const sshServerVersion = "SSH-2.0-AWS_SFTP_1.1"
 
+// handshakeTimeout bounds an SSH handshake and login, so that a client that
+// connects and says nothing does not hold a connection forever.
+const handshakeTimeout = time.Minute
+
 // dataPlane serves the emulated servers' SFTP endpoints and the S3 API.
 type dataPlane struct {
 	e    *Emulator
@@ -305,7 +309,9 @@ func (d *dataPlane) serveConn(key serverKey, conn net.Conn) {
 	for _, signer := range hostSigners(rec) {
 		cfg.AddHostKey(signer)
 	}
+	_ = conn.SetDeadline(time.Now().Add(handshakeTimeout))
 	sconn, chans, reqs, err := ssh.NewServerConn(conn, cfg)
+	_ = conn.SetDeadline(time.Time{})
 	if err != nil {
 		d.logf("server %s (%s): login refused: %v", key.serverID, key.region, err)
 		return
