@@ -70,8 +70,9 @@ func (e entryInfo) Mode() fs.FileMode {
 	return 0o644
 }
 
-// dirInfo is a directory without storage of its own.
-func dirInfo(name string) os.FileInfo { return entryInfo{name: name, dir: true} }
+// dirInfo is a directory without storage of its own (an S3 prefix, a
+// mapping entry); it reports the current time as its modification time.
+func dirInfo(name string) os.FileInfo { return entryInfo{name: name, dir: true, modTime: time.Now()} }
 
 // bufferFile is an io.WriterAt collecting an upload in memory; commit
 // stores the content once the client closes the file.

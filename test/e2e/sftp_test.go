@@ -152,7 +152,7 @@ spec: {protocols: [SFTP]}
 
 	kubectl("patch", "transferserver", "sftp-e2e", "--type=merge", "-p", `{"spec":{"state":"Offline"}}`)
 	g.Eventually(func() error { return loginError(sftp(second, "pwd\n")) }).WithTimeout(sftpWait).WithPolling(time.Second).
-		Should(MatchError(ContainSubstring("Connection closed")), "an Offline server still accepts logins")
+		Should(MatchError(MatchRegexp(`Connection (closed|reset)`)), "an Offline server still accepts logins")
 
 	kubectl("delete", "transferuser/erin", "transferserver/sftp-e2e", "--timeout=2m")
 	if err := op.Stop(time.Minute); err != nil {
