@@ -412,7 +412,11 @@ func (d *dataPlane) session(key serverKey, userName string) (*sftpSession, error
 
 // hostSigners returns the host keys a server presents, every one of them:
 // an SSH client accepts the server if it knows any. A key that does not
-// parse is skipped (the API refused it on import).
+// parse is skipped (the API refused it on import). ssh.ServerConfig keeps
+// one key per algorithm, the last one added, so a list holding several keys
+// of a type must end with the one to present (user guide, "Add an additional
+// server host key": "The oldest key for each key type (RSA, ECDSA, or
+// ED25519) is the active key for the server for that type").
 func hostSigners(rec ServerRecord) []ssh.Signer {
 	if rec.HostKey == "" {
 		return nil
