@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/transfer"
 	"github.com/aws/aws-sdk-go-v2/service/transfer/types"
 	"github.com/pkg/sftp"
@@ -198,6 +200,16 @@ func TestSFTPPathHome(t *testing.T) {
 	}
 	if names := readDirNames(t, c, "/"); !slices.Equal(names, []string{"data"}) {
 		t.Fatalf("/ lists %v, want the buckets [data]", names)
+	}
+
+	s3c := s3.New(s3.Options{
+		Region: testRegion, BaseEndpoint: aws.String(f.srv.S3URL()), UsePathStyle: true,
+		Credentials: credentials.NewStaticCredentialsProvider(testAccessKey, testSecretKey, ""),
+	})
+	list, err := s3c.ListObjectsV2(ctxT(t), &s3.ListObjectsV2Input{Bucket: aws.String("data"), Prefix: aws.String("home/pat/")})
+	mustNoErr(t, err, "ListObjectsV2")
+	if len(list.Contents) != 1 || aws.ToString(list.Contents[0].Key) != "home/pat/report.csv" || aws.ToInt64(list.Contents[0].Size) != 3 {
+		t.Fatalf("the SDK's S3 client lists %+v, want home/pat/report.csv of 3 bytes", list.Contents)
 	}
 }
 
