@@ -53,7 +53,7 @@ envtest: ## Build (once) the kube-apiserver, etcd and kubectl binaries the tests
 	@$(KUBEBUILDER_ASSETS_CMD) >/dev/null
 
 .PHONY: test-tools
-test-tools: ## Install the tools the tests drive besides Go (the AWS CLI).
+test-tools: ## Install the tools the tests drive besides Go (the AWS CLI, the OpenSSH sftp client).
 	hack/install-test-tools.sh
 
 .PHONY: test

@@ -31,12 +31,10 @@ const (
 	// samplesDir is applied with kubectl -k, relative to the repository root.
 	samplesDir = "config/samples"
 	// steps is the number of numbered steps.
-	steps = 6
+	steps = 7
 	// demoUser and demoServer are the samples the update step changes.
 	demoUser   = "alice"
 	demoServer = "partners-sftp"
-	// newKey is the SSH key the update step adds to demoUser.
-	newKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAbheJ2p1jDRAzLzD9UnXQEN8l3Ks++eghxyZMhvS9Bv alice@new-laptop"
 	// pollInterval is how often the table is refreshed.
 	pollInterval = 500 * time.Millisecond
 	// operatorStopTimeout bounds the operator's graceful shutdown.
@@ -66,6 +64,11 @@ type demo struct {
 	cp  *testenv.ControlPlane
 	emu *emulator.Server
 	op  *testenv.Operator
+
+	// key is the SSH key the update step gives demoUser and the login step logs in with.
+	key *userKey
+	// login is set once the login step is done.
+	login *login
 }
 
 func newDemo(cfg config, out *os.File) *demo {
@@ -119,6 +122,9 @@ func (d *demo) run(ctx context.Context) (string, error) {
 	if err := d.addKey(ctx); err != nil {
 		return "", err
 	}
+	if err := d.logIn(ctx, 5); err != nil {
+		return "", err
+	}
 	if err := d.stopAndStart(ctx); err != nil {
 		return "", err
 	}
@@ -148,6 +154,11 @@ func (d *demo) prepare(ctx context.Context) error {
 	}
 	d.kubeconfig = filepath.Join(d.workDir, "kubeconfig")
 	d.logPath = filepath.Join(d.workDir, "operator.log")
+	key, err := newUserKey(d.workDir)
+	if err != nil {
+		return fmt.Errorf("generating %s's SSH key: %w", demoUser, err)
+	}
+	d.key = key
 
 	began := time.Now()
 	assets := os.Getenv("KUBEBUILDER_ASSETS")
@@ -207,12 +218,16 @@ func (d *demo) start(ctx context.Context) error {
 	}
 	d.say("  control plane: kube-apiserver and etcd, CRDs installed (%s)", since(began))
 
-	emu, err := emulator.Start(emulator.Options{TransitionDelay: d.cfg.transitionDelay})
+	emu, err := emulator.Start(emulator.Options{
+		TransitionDelay: d.cfg.transitionDelay,
+		DataPlane:       &emulator.DataPlaneOptions{EFSRoot: filepath.Join(d.workDir, "efs")},
+	})
 	if err != nil {
 		return fmt.Errorf("starting the emulator: %w", err)
 	}
 	d.emu = emu
 	d.say("  emulator:      %s (servers take %s to start or stop)", emu.URL(), d.cfg.transitionDelay)
+	d.say("  emulated S3:   %s (each SFTP server listens on a 127.0.0.1 port of its own)", emu.S3URL())
 
 	d.logFile, err = os.Create(d.logPath)
 	if err != nil {
@@ -265,11 +280,13 @@ func (d *demo) createSamples(ctx context.Context) (int, error) {
 	return len(objs), nil
 }
 
-// addKey adds a third SSH key to the demo user.
+// addKey adds a third SSH key to the demo user: the demo's own, which the login step uses.
 func (d *demo) addKey(ctx context.Context) error {
 	d.step(4, "Updating: %s gets a third SSH key", demoUser)
+	newKey := d.key.authorized
+	d.say("  (the demo's key for %s; its private half is %s)", demoUser, d.key.path)
 	patch := fmt.Sprintf(`[{"op":"add","path":"/spec/sshPublicKeys/-","value":%q}]`, newKey)
-	shown := fmt.Sprintf(`[{"op":"add","path":"/spec/sshPublicKeys/-","value":"%s...%s"}]`, newKey[:20], newKey[len(newKey)-25:])
+	shown := fmt.Sprintf(`[{"op":"add","path":"/spec/sshPublicKeys/-","value":"%s...%s"}]`, newKey[:20], newKey[len(newKey)-15:])
 	if err := d.kubectl(ctx, "patch transferuser "+demoUser+" --type=json \\\n      -p '"+shown+"'",
 		"patch", "transferuser", demoUser, "--type=json", "-p", patch); err != nil {
 		return err
@@ -290,7 +307,7 @@ func (d *demo) addKey(ctx context.Context) error {
 
 // stopAndStart stops the demo server with spec.state Offline and starts it with Online.
 func (d *demo) stopAndStart(ctx context.Context) error {
-	d.step(5, "Stopping %s, then starting it again", demoServer)
+	d.step(6, "Stopping %s, then starting it again", demoServer)
 	for _, s := range []struct{ spec, state string }{{"Offline", emulator.StateOffline}, {"Online", emulator.StateOnline}} {
 		patch := fmt.Sprintf(`{"spec":{"state":%q}}`, s.spec)
 		shown := fmt.Sprintf("patch transferserver %s --type=merge -p '%s'", demoServer, patch)
@@ -317,7 +334,7 @@ func (d *demo) stopAndStart(ctx context.Context) error {
 
 // deleteAll deletes the samples and checks that the emulator is empty.
 func (d *demo) deleteAll(ctx context.Context) error {
-	d.step(6, "Deleting everything")
+	d.step(7, "Deleting everything")
 	if err := d.kubectl(ctx, "", "delete", "-k", samplesDir, "--wait=false"); err != nil {
 		return err
 	}
@@ -335,7 +352,7 @@ func (d *demo) deleteAll(ctx context.Context) error {
 
 // keepRunning waits for Ctrl-C, telling the user what to try meanwhile.
 func (d *demo) keepRunning(ctx context.Context) error {
-	d.step(6, "Running until Ctrl-C (DEMO_KEEP)")
+	d.step(7, "Running until Ctrl-C (DEMO_KEEP)")
 	d.say("  The samples stay applied. From another terminal, try:")
 	d.say("    export KUBECONFIG=%s", d.kubeconfig)
 	d.say("    %s get transfer", d.kubectlBin)
@@ -344,6 +361,7 @@ func (d *demo) keepRunning(ctx context.Context) error {
 	d.say("  The AWS CLI reaches the emulator (any credentials do):")
 	d.say("    AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo \\")
 	d.say("      aws transfer list-servers --region %s --endpoint-url %s", region, d.emu.URL())
+	d.sayLoginCommands()
 	d.say("  The operator's log: %s", d.logPath)
 	d.say("demo: ready: press Ctrl-C to stop everything")
 	select {

@@ -47,6 +47,14 @@ func run(ctx context.Context, args []string, logOut io.Writer) error {
 	accessKey := fs.String("sigv4-access-key", "", "with --sigv4-secret-key, verify SigV4 signatures and accept only this access key")
 	secretKey := fs.String("sigv4-secret-key", "", "secret key of --sigv4-access-key")
 	seed := fs.Int64("seed", 0, "seed for generated IDs and random faults (0: from the time)")
+	dataPlane := fs.Bool("data-plane", false, "serve SFTP for every ONLINE SFTP server (each on its own 127.0.0.1 port) and the S3 API of its storage")
+	s3Listen := fs.String("s3-listen", "127.0.0.1:0", "with --data-plane: TCP address of the S3 API")
+	efsRoot := fs.String("efs-root", "", "with --data-plane: directory holding one subdirectory per EFS file system ID (default: a temporary directory, removed at exit)")
+	var buckets []string
+	fs.Func("bucket", "with --data-plane: an S3 bucket to create at start (repeatable; others are created on first use)", func(name string) error {
+		buckets = append(buckets, name)
+		return nil
+	})
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -64,12 +72,17 @@ func run(ctx context.Context, args []string, logOut io.Writer) error {
 		opts.StrictSigV4 = &emulator.Credentials{AccessKeyID: *accessKey, SecretAccessKey: *secretKey}
 	}
 
+	logger := log.New(logOut, "transfer-emulator: ", log.LstdFlags)
+	if *dataPlane {
+		opts.DataPlane = &emulator.DataPlaneOptions{S3Listen: *s3Listen, Buckets: buckets, EFSRoot: *efsRoot, Logf: logger.Printf}
+	} else if len(buckets) > 0 || *efsRoot != "" {
+		return errors.New("--bucket and --efs-root need --data-plane")
+	}
 	srv, err := emulator.Listen(*listen, opts)
 	if err != nil {
 		return err
 	}
 	srv.SetLatency(*latency)
-	logger := log.New(logOut, "transfer-emulator: ", log.LstdFlags)
 	logger.Printf("listening on %s (account %s, transition delay %s, latency %s, strict SigV4 %t); admin API at %s%s",
 		srv.URL(), *account, *delay, *latency, opts.StrictSigV4 != nil, srv.URL(), emulator.AdminPrefix)
 

@@ -7,11 +7,13 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -35,8 +37,8 @@ const (
 )
 
 // TestStandaloneBinary builds the command, runs it on a free loopback port
-// with strict SigV4, drives it with the SDK, its admin endpoint and the AWS
-// CLI, and stops it with SIGTERM.
+// with strict SigV4 and its data plane, drives it with the SDK, its admin
+// endpoint and the AWS CLI, and stops it with SIGTERM.
 func TestStandaloneBinary(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "transfer-emulator")
 	build := exec.Command("go", "build", "-o", bin, ".")
@@ -45,7 +47,8 @@ func TestStandaloneBinary(t *testing.T) {
 	}
 
 	cmd := exec.Command(bin, "--listen", "127.0.0.1:0", "--transition-delay", "0", "--account", account,
-		"--sigv4-access-key", accessKey, "--sigv4-secret-key", secretKey, "--seed", "3")
+		"--sigv4-access-key", accessKey, "--sigv4-secret-key", secretKey, "--seed", "3",
+		"--data-plane", "--bucket", "preset-bucket", "--efs-root", filepath.Join(t.TempDir(), "efs"))
 	// Not a pipe the test reads: Wait closes a pipe's read end, and lines not yet read would be
 	// lost. With a buffer, Wait returns only once the whole log has been copied into it.
 	logs := &testenv.SyncBuffer{}
@@ -72,6 +75,7 @@ func TestStandaloneBinary(t *testing.T) {
 	t.Run("SDK", func(t *testing.T) { checkSDK(t, url) })
 	t.Run("AdminEndpoint", func(t *testing.T) { checkAdmin(t, url) })
 	t.Run("AWSCLI", func(t *testing.T) { checkAWSCLI(t, url) })
+	t.Run("DataPlane", func(t *testing.T) { checkDataPlane(t, url, logs) })
 
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatalf("SIGTERM: %v", err)
@@ -248,5 +252,52 @@ func checkAWSCLI(t *testing.T, url string) {
 	_, err = run("describe-server", "--server-id", id)
 	if err == nil || !strings.Contains(err.Error(), "ResourceNotFoundException") {
 		t.Errorf("describe-server after delete-server: %v, want ResourceNotFoundException", err)
+	}
+}
+
+// checkDataPlane checks what --data-plane, --bucket and --efs-root start: the S3 API the log
+// names, holding the preset bucket, and an SFTP listener for a new server, named by the log and
+// the admin endpoint.
+func checkDataPlane(t *testing.T, url string, logs *testenv.SyncBuffer) {
+	m := regexp.MustCompile(`S3 API on (http://127\.0\.0\.1:\d+), EFS file systems under (\S+)`).FindStringSubmatch(logs.String())
+	if m == nil || !strings.HasSuffix(m[2], "efs") {
+		t.Fatalf("no S3 API line naming --efs-root in the log:\n%s", logs)
+	}
+	resp, err := http.Get(m[1] + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if !strings.Contains(string(body), "<Name>preset-bucket</Name>") {
+		t.Errorf("S3 ListBuckets does not hold --bucket preset-bucket: %s", body)
+	}
+	out, err := client(url, secretKey).CreateServer(context.Background(), &transfer.CreateServerInput{})
+	if err != nil {
+		t.Fatalf("CreateServer: %v", err)
+	}
+	id := aws.ToString(out.ServerId)
+	line := regexp.MustCompile(`server ` + id + ` \(` + region + `\): SFTP on (127\.0\.0\.1:\d+)`).FindStringSubmatch(logs.String())
+	if line == nil {
+		t.Fatalf("the log does not name the SFTP port of %s:\n%s", id, logs)
+	}
+	resp, err = http.Get(url + "/_emulator/dataplane")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	type endpoint struct {
+		ServerID string `json:"ServerId"`
+		Address  string
+	}
+	var info struct {
+		S3Endpoint string
+		SFTP       []endpoint
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&info); err != nil {
+		t.Fatal(err)
+	}
+	if info.S3Endpoint != m[1] || !slices.Contains(info.SFTP, endpoint{ServerID: id, Address: line[1]}) {
+		t.Errorf("admin data plane %+v, want S3 at %s and %s on %s", info, m[1], id, line[1])
 	}
 }

@@ -25,6 +25,13 @@ func newAdminHandler(e *Emulator) http.Handler {
 	mux.HandleFunc("GET "+p+"/snapshot", func(w http.ResponseWriter, _ *http.Request) {
 		adminJSON(w, http.StatusOK, e.Snapshot())
 	})
+	mux.HandleFunc("GET "+p+"/dataplane", func(w http.ResponseWriter, _ *http.Request) {
+		if e.dp == nil {
+			adminError(w, http.StatusNotFound, errors.New("the data plane is off (transfer-emulator --data-plane, Options.DataPlane)"))
+			return
+		}
+		adminJSON(w, http.StatusOK, e.dp.info())
+	})
 	mux.HandleFunc("PUT "+p+"/latency", func(w http.ResponseWriter, r *http.Request) {
 		var req struct {
 			Latency string `json:"latency"`

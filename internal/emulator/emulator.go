@@ -44,9 +44,12 @@ type Options struct {
 	// When nil, signatures are not checked (the region is still taken from
 	// the credential scope).
 	StrictSigV4 *Credentials
-	// Seed makes generated IDs, host keys and random fault decisions
-	// reproducible; zero seeds from the time.
+	// Seed makes generated IDs and random fault decisions reproducible;
+	// zero seeds from the time.
 	Seed int64
+	// DataPlane, when set, makes Listen and Start serve SFTP and S3 too
+	// (dataplane.go); New ignores it.
+	DataPlane *DataPlaneOptions
 }
 
 // Emulator is an in-memory AWS Transfer Family service speaking awsJson1_1.
@@ -67,6 +70,9 @@ type Emulator struct {
 	faults      *faults
 	calls       *callRecorder
 	admin       http.Handler
+	// dp is the data plane of a listening emulator with
+	// Options.DataPlane; nil otherwise. Set before the first request.
+	dp *dataPlane
 }
 
 // New returns an Emulator holding no resources.

@@ -3,8 +3,10 @@ package emulator
 import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
+	"crypto/rand"
 	"crypto/rsa"
 	"encoding/base64"
+	"encoding/pem"
 	"errors"
 	"slices"
 	"strings"
@@ -48,15 +50,30 @@ func hostKeyFingerprint(pemText string) (string, error) {
 	return ssh.FingerprintSHA256(signer.PublicKey()), nil
 }
 
-// generatedHostKeyFingerprint returns the fingerprint of the ED25519 host
-// key the service generates for a server created without one; seed is 32
-// random bytes.
-func generatedHostKeyFingerprint(seed []byte) string {
-	pub, err := ssh.NewPublicKey(ed25519.NewKeyFromSeed(seed).Public())
+// generatedHostKeyBits is the size of the RSA host key the emulator
+// generates for a server created without one, as the service does (user
+// guide, "Manage host keys": "If you do not provide host keys, new ones will
+// be generated for you").
+const generatedHostKeyBits = 2048
+
+// generateHostKey returns a new RSA host key in PEM form and its
+// fingerprint. Go's crypto ignores custom random sources, so generated keys
+// are not reproducible from Options.Seed.
+func generateHostKey() (pemText, fingerprint string) {
+	key, err := rsa.GenerateKey(rand.Reader, generatedHostKeyBits)
 	if err != nil {
-		panic("emulator: ed25519 public key rejected by x/crypto/ssh: " + err.Error())
+		panic("emulator: generating an RSA host key: " + err.Error())
 	}
-	return ssh.FingerprintSHA256(pub)
+	block, err := ssh.MarshalPrivateKey(key, "")
+	if err != nil {
+		panic("emulator: encoding an RSA host key: " + err.Error())
+	}
+	pemText = string(pem.EncodeToMemory(block))
+	fingerprint, err = hostKeyFingerprint(pemText)
+	if err != nil {
+		panic("emulator: generated host key refused: " + err.Error())
+	}
+	return pemText, fingerprint
 }
 
 // acceptedUserKeyTypes: SDK CreateUserInput.SshPublicKeyBody: "Transfer

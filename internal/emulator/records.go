@@ -69,25 +69,28 @@ type S3StorageOptions struct {
 }
 
 // ServerRecord is everything the emulator stores about a server, including
-// the write-only fields AWS never returns (EndpointDetails.SecurityGroupIDs;
-// the host key itself is kept only as its fingerprint).
+// the write-only fields AWS never returns (EndpointDetails.SecurityGroupIDs,
+// HostKey).
 type ServerRecord struct {
-	ServerID                           string `json:"ServerId"`
-	Arn                                string
-	State                              string
-	Domain                             string
-	EndpointType                       string
-	EndpointDetails                    EndpointDetails
-	IdentityProviderType               string
-	IdentityProviderDetails            IdentityProviderDetails
-	Protocols                          []string
-	ProtocolDetails                    ProtocolDetails
-	Certificate                        string `json:",omitempty"`
-	LoggingRole                        string `json:",omitempty"`
-	SecurityPolicyName                 string
-	PreAuthenticationLoginBanner       string `json:",omitempty"`
-	PostAuthenticationLoginBanner      string `json:",omitempty"`
-	HostKeyFingerprint                 string
+	ServerID                      string `json:"ServerId"`
+	Arn                           string
+	State                         string
+	Domain                        string
+	EndpointType                  string
+	EndpointDetails               EndpointDetails
+	IdentityProviderType          string
+	IdentityProviderDetails       IdentityProviderDetails
+	Protocols                     []string
+	ProtocolDetails               ProtocolDetails
+	Certificate                   string `json:",omitempty"`
+	LoggingRole                   string `json:",omitempty"`
+	SecurityPolicyName            string
+	PreAuthenticationLoginBanner  string `json:",omitempty"`
+	PostAuthenticationLoginBanner string `json:",omitempty"`
+	HostKeyFingerprint            string
+	// HostKey is the private host key the SFTP endpoint presents (PEM or
+	// OpenSSH form), imported or generated; it is never serialised.
+	HostKey                            string   `json:"-"`
 	IPAddressType                      string   `json:"IpAddressType"`
 	StructuredLogDestinations          []string `json:",omitempty"`
 	WorkflowDetails                    WorkflowDetails

@@ -240,6 +240,9 @@ func (e *Emulator) createServer(regionName string, in *createServerInput) (any, 
 		if rec.HostKeyFingerprint, err = hostKeyFingerprint(*in.HostKey); err != nil {
 			return nil, err
 		}
+		rec.HostKey = *in.HostKey
+	} else {
+		rec.HostKey, rec.HostKeyFingerprint = generateHostKey()
 	}
 
 	e.mu.Lock()
@@ -251,18 +254,12 @@ func (e *Emulator) createServer(regionName string, in *createServerInput) (any, 
 	}
 	rec.ServerID = id
 	rec.Arn = e.serverArn(regionName, id)
-	if rec.HostKeyFingerprint == "" {
-		seed := make([]byte, 32)
-		for i := range seed {
-			seed[i] = byte(e.rng.Uint32())
-		}
-		rec.HostKeyFingerprint = generatedHostKeyFingerprint(seed)
-	}
 	e.completeServerLocked(&rec)
 	s := &serverState{rec: rec, users: map[string]*UserRecord{}, accesses: map[string]*AccessRecord{}}
 	e.beginTransitionLocked(s, StateStarting)
 	r.servers[id] = s
 	r.order.Insert(id)
+	e.dp.serverCreated(regionName, id)
 	return serverIDOutput{ServerID: id}, nil
 }
 
@@ -292,7 +289,7 @@ func (e *Emulator) updateServer(regionName string, in *updateServerInput) (any, 
 		return nil, err
 	}
 	if fingerprint != "" {
-		next.HostKeyFingerprint = fingerprint
+		next.HostKey, next.HostKeyFingerprint = *in.HostKey, fingerprint
 	}
 	e.completeServerLocked(&next)
 	s.rec = next
@@ -430,6 +427,7 @@ func (e *Emulator) deleteServer(regionName string, in *serverIDInput) (any, erro
 	r := e.regionLocked(regionName)
 	delete(r.servers, in.ServerID)
 	r.order.Delete(in.ServerID)
+	e.dp.serverDeleted(regionName, in.ServerID)
 	return nil, nil
 }
 

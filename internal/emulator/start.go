@@ -3,6 +3,7 @@ package emulator
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"time"
@@ -32,6 +33,12 @@ func Listen(addr string, opts Options) (*Server, error) {
 		listener: ln,
 		done:     make(chan struct{}),
 	}
+	if opts.DataPlane != nil {
+		if s.dp, err = startDataPlane(s.Emulator, *opts.DataPlane); err != nil {
+			_ = ln.Close()
+			return nil, fmt.Errorf("starting the data plane: %w", err)
+		}
+	}
 	s.http = &http.Server{Handler: s.Emulator, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		defer close(s.done)
@@ -44,12 +51,32 @@ func Listen(addr string, opts Options) (*Server, error) {
 // http://127.0.0.1:41234.
 func (s *Server) URL() string { return "http://" + s.listener.Addr().String() }
 
+// S3URL returns the URL of the S3 API of the data plane, for example
+// http://127.0.0.1:41235, or "" without Options.DataPlane.
+func (s *Server) S3URL() string {
+	if s.dp == nil {
+		return ""
+	}
+	return s.dp.s3URL()
+}
+
+// SFTPAddress returns the 127.0.0.1 host:port on which a server accepts SFTP
+// connections, or false without Options.DataPlane or such a server. The
+// port is the server's for its lifetime; only an ONLINE server with the
+// SFTP protocol serves it.
+func (s *Server) SFTPAddress(region, serverID string) (string, bool) {
+	if s.dp == nil {
+		return "", false
+	}
+	return s.dp.endpoint(region, serverID)
+}
+
 // Shutdown stops accepting connections and waits, until ctx ends, for
-// requests in progress to finish.
+// requests in progress to finish; the data plane is closed at once.
 func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.http.Shutdown(ctx)
 	<-s.done
-	return err
+	return errors.Join(err, s.closeDataPlane())
 }
 
 // Close stops the server at once, closing open connections.
@@ -57,7 +84,14 @@ func (s *Server) Close() error {
 	err := s.http.Close()
 	<-s.done
 	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return errors.Join(err, s.closeDataPlane())
+}
+
+func (s *Server) closeDataPlane() error {
+	if s.dp == nil {
 		return nil
 	}
-	return err
+	return s.dp.close()
 }

@@ -48,7 +48,7 @@ func TestDemo(t *testing.T) {
 		if want := fmt.Sprintf("demo: done: %d objects Ready, emulator empty", len(samples)); lastOutputLine(out) != want {
 			t.Fatalf("the last line is %q, want %q:\n%s", lastOutputLine(out), want, out)
 		}
-		created := demoSection(out, "[3/6]", "[4/6]")
+		created := demoSection(out, "[3/7]", "[4/7]")
 		for _, s := range samples {
 			row := regexp.MustCompile(`(?m)^\s+` + s.Kind + `\s+` + regexp.QuoteMeta(s.Metadata.Name) + `\s+s-[0-9a-f]{17}\s+\S+\s+Ready$`)
 			if !row.MatchString(created) {
@@ -57,6 +57,10 @@ func TestDemo(t *testing.T) {
 		}
 		for _, want := range []string{
 			"the emulator holds 3 SSH keys for alice",
+			"as status.hostKeyFingerprint says",
+			"  sftp> put hello.txt /hello.txt",
+			" hello.txt\n",
+			"    s3://partners-bucket/home/alice/hello.txt  38 bytes\n",
 			"is OFFLINE\n",
 			"is ONLINE\n",
 			"the emulator's snapshot holds 0 servers and 0 users",
@@ -71,6 +75,7 @@ func TestDemo(t *testing.T) {
 	t.Run("KeepUntilCtrlC", func(t *testing.T) {
 		run := startDemo(t, bin, "DEMO_KEEP=1")
 		run.waitForOutput(t, "demo: ready: press Ctrl-C", 6*time.Minute)
+		checkPrintedLogin(t, run.output())
 		if err := run.cmd.Process.Signal(os.Interrupt); err != nil {
 			t.Fatal(err)
 		}
@@ -79,7 +84,7 @@ func TestDemo(t *testing.T) {
 		if code != 0 || lastOutputLine(out) != "demo: stopped: everything the demo started is stopped" {
 			t.Fatalf("after Ctrl-C the demo exited with %d and last said %q; want 0 and that it stopped:\n%s", code, lastOutputLine(out), out)
 		}
-		if strings.Contains(out, "[6/6] Deleting") {
+		if strings.Contains(out, "[7/7] Deleting") {
 			t.Errorf("with DEMO_KEEP the samples should stay applied:\n%s", out)
 		}
 		run.checkNothingLeft(t)
@@ -459,4 +464,36 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// checkPrintedLogin runs the sftp and aws s3 ls commands a DEMO_KEEP run prints, as a person
+// would paste them (sftp in batch mode), and fails unless both show the file the demo uploaded.
+func checkPrintedLogin(t *testing.T, out string) {
+	t.Helper()
+	var sftpLine, s3Line string
+	for _, line := range strings.Split(out, "\n") {
+		line = strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(line, "sftp -i "):
+			sftpLine = line
+		case strings.HasPrefix(line, "aws s3 ls "):
+			s3Line = line
+		}
+	}
+	if sftpLine == "" || s3Line == "" {
+		t.Fatalf("the demo printed no sftp or aws s3 ls command:\n%s", out)
+	}
+	args := append([]string{"-b", "-", "-o", "StrictHostKeyChecking=yes"}, strings.Fields(sftpLine)[1:]...)
+	cmd := exec.Command("sftp", args...)
+	cmd.Stdin = strings.NewReader("ls -l\n")
+	got, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(got), "hello.txt") {
+		t.Errorf("%s: %v\n%s", sftpLine, err, got)
+	}
+	cmd = exec.Command("aws", strings.Fields(s3Line)[1:]...)
+	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=demo", "AWS_SECRET_ACCESS_KEY=demo")
+	got, err = cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(got), "hello.txt") {
+		t.Errorf("%s: %v\n%s", s3Line, err, got)
+	}
 }
