@@ -34,6 +34,7 @@ const (
 	resourceTypeServer         = "Server"
 	resourceTypeUser           = "User"
 	resourceTypeSSHPublicKey   = "SshPublicKey"
+	resourceTypeHostKey        = "HostKey"
 	throttlingRetryAfterSecond = "1"
 )
 
