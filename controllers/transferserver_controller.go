@@ -122,6 +122,9 @@ func (r *TransferServerReconciler) converge(ctx context.Context, srv *v1alpha1.T
 			return err
 		}
 	}
+	if err := r.convergeHostKeys(ctx, srv, svc, server); err != nil {
+		return err
+	}
 	return r.convergeState(ctx, srv, svc, server)
 }
 
@@ -180,12 +183,16 @@ func (r *TransferServerReconciler) convergeState(ctx context.Context, srv *v1alp
 	return nil
 }
 
-// desiredServer resolves what the server should be, reading the host key from its Secret.
+// desiredServer resolves what the server should be, reading the host key from its Secret (with
+// spec.hostKeys, the first one, which a new server is created with).
 func (r *TransferServerReconciler) desiredServer(ctx context.Context, srv *v1alpha1.TransferServer) (transfer.DesiredServer, error) {
 	d := transfer.DesiredServer{
 		Spec:      &srv.Spec,
 		Applied:   srv.Status.AppliedFields,
 		OwnerTags: transfer.OwnerTags("TransferServer", srv.Namespace, srv.Name, string(srv.UID)),
+	}
+	if len(srv.Spec.HostKeys) > 0 {
+		return r.withFirstHostKey(ctx, srv, d)
 	}
 	ref := srv.Spec.HostKeySecretRef
 	if ref == nil {

@@ -48,7 +48,7 @@ func TestDemo(t *testing.T) {
 		if want := fmt.Sprintf("demo: done: %d objects Ready, emulator empty", len(samples)); lastOutputLine(out) != want {
 			t.Fatalf("the last line is %q, want %q:\n%s", lastOutputLine(out), want, out)
 		}
-		created := demoSection(out, "[3/6]", "[4/6]")
+		created := demoSection(out, "[3/7]", "[4/7]")
 		for _, s := range samples {
 			row := regexp.MustCompile(`(?m)^\s+` + s.Kind + `\s+` + regexp.QuoteMeta(s.Metadata.Name) + `\s+s-[0-9a-f]{17}\s+\S+\s+Ready$`)
 			if !row.MatchString(created) {
@@ -59,6 +59,7 @@ func TestDemo(t *testing.T) {
 			"the emulator holds 3 SSH keys for alice",
 			"is OFFLINE\n",
 			"is ONLINE\n",
+			"step 2, once clients trust the 2026 key: the 2025 key is removed",
 			"the emulator's snapshot holds 0 servers and 0 users",
 		} {
 			if !strings.Contains(out, want) {
@@ -79,7 +80,7 @@ func TestDemo(t *testing.T) {
 		if code != 0 || lastOutputLine(out) != "demo: stopped: everything the demo started is stopped" {
 			t.Fatalf("after Ctrl-C the demo exited with %d and last said %q; want 0 and that it stopped:\n%s", code, lastOutputLine(out), out)
 		}
-		if strings.Contains(out, "[6/6] Deleting") {
+		if strings.Contains(out, "[7/7] Deleting") {
 			t.Errorf("with DEMO_KEEP the samples should stay applied:\n%s", out)
 		}
 		run.checkNothingLeft(t)
