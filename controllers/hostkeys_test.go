@@ -177,10 +177,10 @@ func TestServerHostKeysLostImportResponse(t *testing.T) {
 	}).WithTimeout(timeout).Should(Succeed())
 }
 
-// TestServerHostKeysSecretWatch checks that a server stalled on a missing Secret of spec.hostKeys
-// proceeds when the Secret is created: the Secret watch maps it to the server (a stalled pass is
-// not requeued), and that the missing Secret is named in the condition.
-func TestServerHostKeysSecretWatch(t *testing.T) {
+// TestServerHostKeysMissingSecret checks that a Secret of spec.hostKeys that does not exist
+// stalls the server with a condition that names it, that no server is created meanwhile, and
+// that the server is created, with both keys, once the Secret exists.
+func TestServerHostKeysMissingSecret(t *testing.T) {
 	g := NewWithT(t)
 	ns := newNamespace(t)
 	present, _ := hostKeysSecret(t, ns, "present")
@@ -190,7 +190,8 @@ func TestServerHostKeysSecretWatch(t *testing.T) {
 	})
 	create(t, srv)
 	c := waitCondition(t, srv, v1alpha1.ConditionStalled, v1alpha1.ReasonSecretNotFound)
-	g.Expect(c.Message).To(ContainSubstring("later"))
+	g.Expect(c.Message).To(ContainSubstring("the Secret later of hostKeys[1] does not exist"))
+	g.Expect(serversOwnedBy(string(srv.UID))).To(BeEmpty())
 
 	later, laterFP := hostKeysSecret(t, ns, "later")
 	create(t, later)
