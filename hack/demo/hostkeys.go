@@ -39,7 +39,12 @@ func (d *demo) createHostKeySecrets(ctx context.Context) error {
 		if err := os.WriteFile(file, pem, 0o600); err != nil {
 			return err
 		}
-		if err := d.kubectl(ctx, "", "create", "secret", "generic", name, "--from-file="+hostKeyDataKey+"="+file); err != nil {
+		err = d.kubectl(ctx, "", "create", "secret", "generic", name, "--from-file="+hostKeyDataKey+"="+file)
+		// The key lives on in the Secret only: a failed demo keeps nothing but the operator's log.
+		if rmErr := os.Remove(file); err == nil {
+			err = rmErr
+		}
+		if err != nil {
 			return err
 		}
 	}
