@@ -17,7 +17,8 @@ import (
 const (
 	// indexUserServerRef indexes TransferUsers by spec.serverRef.name.
 	indexUserServerRef = "spec.serverRef.name"
-	// indexServerHostKeySecret indexes TransferServers by spec.hostKeySecretRef.name.
+	// indexServerHostKeySecret indexes TransferServers by the Secrets of their host keys:
+	// spec.hostKeySecretRef.name and spec.hostKeys[*].secretRef.name.
 	indexServerHostKeySecret = "spec.hostKeySecretRef.name"
 	// indexAccessServerRef indexes TransferAccesses by spec.serverRef.name.
 	indexAccessServerRef = "spec.serverRef.name"
@@ -69,10 +70,7 @@ func setupIndexes(ctx context.Context, mgr manager.Manager) error {
 			return nil
 		}),
 		indexer.IndexField(ctx, &v1alpha1.TransferServer{}, indexServerHostKeySecret, func(o client.Object) []string {
-			if ref := o.(*v1alpha1.TransferServer).Spec.HostKeySecretRef; ref != nil {
-				return []string{ref.Name}
-			}
-			return nil
+			return hostKeySecretNames(&o.(*v1alpha1.TransferServer).Spec)
 		}),
 	)
 }

@@ -103,6 +103,9 @@ func (r *serverKind) update(ctx context.Context, srv *v1alpha1.TransferServer, w
 			return err
 		}
 	}
+	if err := r.convergeHostKeys(ctx, srv, want.svc, server); err != nil {
+		return err
+	}
 	return r.convergeState(ctx, srv, want.svc, server)
 }
 
@@ -153,12 +156,16 @@ func (r *serverKind) convergeState(ctx context.Context, srv *v1alpha1.TransferSe
 	return nil
 }
 
-// desiredServer resolves what the server should be, reading the host key from its Secret.
+// desiredServer resolves what the server should be, reading the host key from its Secret (with
+// spec.hostKeys, the first one, which a new server is created with).
 func (r *serverKind) desiredServer(ctx context.Context, srv *v1alpha1.TransferServer) (transfer.DesiredServer, error) {
 	d := transfer.DesiredServer{
 		Spec:      &srv.Spec,
 		Applied:   srv.Status.AppliedFields,
 		OwnerTags: transfer.OwnerTags("TransferServer", srv.Namespace, srv.Name, string(srv.UID)),
+	}
+	if len(srv.Spec.HostKeys) > 0 {
+		return r.withFirstHostKey(ctx, srv, d)
 	}
 	ref := srv.Spec.HostKeySecretRef
 	if ref == nil {

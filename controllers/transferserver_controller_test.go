@@ -220,7 +220,7 @@ func TestServerHostKeyRotation(t *testing.T) {
 	create(t, srv)
 	waitReady(t, srv)
 	g.Expect(srv.Status.HostKeyFingerprint).To(Equal(fingerprint))
-	g.Expect(awsServer(g, srv.Status.ServerID).HostKeyFingerprint).To(Equal(fingerprint))
+	g.Expect(awsServer(g, srv.Status.ServerID).HostKeyFingerprint()).To(Equal(fingerprint))
 	first := secret.Data["ssh-privatekey"]
 
 	rotated, newFingerprint := newHostKey(t)
@@ -228,7 +228,7 @@ func TestServerHostKeyRotation(t *testing.T) {
 	g.Eventually(func(g Gomega) {
 		get(g, srv)
 		g.Expect(srv.Status.HostKeyFingerprint).To(Equal(newFingerprint))
-		g.Expect(awsServer(g, srv.Status.ServerID).HostKeyFingerprint).To(Equal(newFingerprint))
+		g.Expect(awsServer(g, srv.Status.ServerID).HostKeyFingerprint()).To(Equal(newFingerprint))
 	}).WithTimeout(timeout).Should(Succeed())
 
 	for _, key := range [][]byte{first, rotated} {

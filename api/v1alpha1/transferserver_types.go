@@ -59,6 +59,8 @@ const (
 // +kubebuilder:validation:XValidation:rule="!has(self.identityProviderDetails) || ((!has(self.identityProviderDetails.url) && !has(self.identityProviderDetails.invocationRole)) || (has(self.identityProviderType) && self.identityProviderType == 'API_GATEWAY'))",message="identityProviderDetails.url and invocationRole are only for identityProviderType API_GATEWAY"
 // +kubebuilder:validation:XValidation:rule="!has(self.identityProviderDetails) || !has(self.identityProviderDetails.directoryId) || (has(self.identityProviderType) && self.identityProviderType == 'AWS_DIRECTORY_SERVICE')",message="identityProviderDetails.directoryId is only for identityProviderType AWS_DIRECTORY_SERVICE"
 // +kubebuilder:validation:XValidation:rule="!has(self.identityProviderDetails) || !has(self.identityProviderDetails.function) || (has(self.identityProviderType) && self.identityProviderType == 'AWS_LAMBDA')",message="identityProviderDetails.function is only for identityProviderType AWS_LAMBDA"
+// +kubebuilder:validation:XValidation:rule="!has(self.hostKeySecretRef) || !has(self.hostKeys)",message="set hostKeys or hostKeySecretRef, not both: list the hostKeySecretRef key as the first hostKeys entry to move to the list (docs/upgrading.md)"
+// +kubebuilder:validation:XValidation:rule="!has(self.exclusiveHostKeys) || !self.exclusiveHostKeys || has(self.hostKeys)",message="exclusiveHostKeys needs hostKeys: without the list, the operator does not manage the server's host keys as a set"
 // +kubebuilder:validation:XValidation:rule="!has(self.identityProviderDetails) || !has(self.identityProviderDetails.sftpAuthenticationMethods) || (has(self.identityProviderType) && self.identityProviderType in ['API_GATEWAY', 'AWS_LAMBDA'])",message="identityProviderDetails.sftpAuthenticationMethods is only for the custom identity providers API_GATEWAY and AWS_LAMBDA"
 type TransferServerSpec struct {
 	// Region is the AWS region of the server. Default: the operator's configured region.
@@ -128,9 +130,34 @@ type TransferServerSpec struct {
 
 	// HostKeySecretRef names the Secret key that holds the server's SSH host private key (PEM or
 	// OpenSSH format). The key never appears in the spec or status; the operator compares it
-	// with AWS by fingerprint, so rotating the Secret rotates the server's key.
+	// with AWS by fingerprint, so rotating the Secret rotates the server's key, at once, for
+	// every client. Superseded by hostKeys, which rotates without breaking clients that pinned
+	// the old key (docs/host-key-rotation.md); it keeps working, and cannot be set together with
+	// hostKeys. docs/upgrading.md says how to move to the list.
 	// +optional
 	HostKeySecretRef *SecretKeySelector `json:"hostKeySecretRef,omitempty"`
+
+	// HostKeys are the server's SSH host keys, each read from a Secret. The operator keeps the
+	// set of keys in AWS equal to this list by fingerprint: it imports the keys AWS lacks,
+	// deletes the ones it imported that left the list (always after importing the new ones, so
+	// the server is never without a key) and keeps descriptions equal. A new server is created
+	// with the first key. Keys added outside the operator are listed in status.hostKeys and
+	// left alone, unless exclusiveHostKeys is set. AWS presents, for each key type, the oldest
+	// key of that type; adding a key, waiting until clients trust it and then removing the old
+	// one rotates without breaking clients (docs/host-key-rotation.md). At most 10: AWS states
+	// no quota of host keys per server, and a rotation of each of the three key types needs six.
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=10
+	// +kubebuilder:validation:XValidation:rule="self.all(a, self.exists_one(b, a.secretRef.name == b.secretRef.name && a.secretRef.key == b.secretRef.key))",message="each hostKeys entry must name a different Secret key"
+	// +listType=atomic
+	// +optional
+	HostKeys []HostKeySource `json:"hostKeys,omitempty"`
+
+	// ExclusiveHostKeys makes hostKeys the whole set: host keys added outside the operator (in
+	// the console, with the CLI, or the key AWS generated for an adopted server) are deleted.
+	// By default they are only reported in status.hostKeys.
+	// +optional
+	ExclusiveHostKeys bool `json:"exclusiveHostKeys,omitempty"`
 
 	// Certificate is the ARN of the ACM certificate for FTPS.
 	// +kubebuilder:validation:MaxLength=1600
@@ -198,6 +225,53 @@ type TransferServerSpec struct {
 	// transfer.operators.dev/; they are never shown as drift or removed.
 	// +optional
 	Tags Tags `json:"tags"`
+}
+
+// HostKeySource is one host key of spec.hostKeys.
+type HostKeySource struct {
+	// SecretRef names the Secret key that holds the SSH host private key (PEM or OpenSSH
+	// format, without a passphrase; RSA of at least 2048 bits, ECDSA or ED25519).
+	// +required
+	SecretRef SecretKeySelector `json:"secretRef"`
+
+	// Description of the key in AWS: at most 200 printable ASCII characters (the model's
+	// HostKeyDescription: 0 to 200 characters of \p{Print}).
+	// +kubebuilder:validation:MaxLength=200
+	// +kubebuilder:validation:Pattern=`^[ -~]*$`
+	// +optional
+	Description string `json:"description,omitempty"`
+}
+
+// HostKeyStatus is one of a server's host keys as AWS lists it.
+type HostKeyStatus struct {
+	// HostKeyID is the key's ID in AWS (hostkey- and 17 hex digits).
+	// +required
+	HostKeyID string `json:"hostKeyId"`
+
+	// Type is the key's algorithm: ssh-rsa, ssh-ed25519 or ecdsa-sha2-nistp256/384/521.
+	// +optional
+	Type string `json:"type,omitempty"`
+
+	// Fingerprint is the key's SHA256 fingerprint, as ssh-keygen -l prints it.
+	// +optional
+	Fingerprint string `json:"fingerprint,omitempty"`
+
+	// Description is the key's description in AWS.
+	// +optional
+	Description string `json:"description,omitempty"`
+
+	// Managed is true for a key of spec.hostKeys (SecretRef names it) and false for a key added
+	// outside the operator, which it leaves alone unless spec.exclusiveHostKeys is set.
+	// +optional
+	Managed bool `json:"managed,omitempty"`
+
+	// SecretRef names the spec.hostKeys entry of a managed key.
+	// +optional
+	SecretRef *SecretKeySelector `json:"secretRef,omitempty"`
+
+	// DateImported is when the key was added to the server.
+	// +optional
+	DateImported *metav1.Time `json:"dateImported,omitempty"`
 }
 
 // CustomHostname is a server's custom hostname, as AWS records it in the server's tags. Once set,
@@ -404,6 +478,14 @@ type TransferServerStatus struct {
 	// HostKeyFingerprint is the SHA256 fingerprint of the server's SSH host key, as AWS reports it.
 	// +optional
 	HostKeyFingerprint string `json:"hostKeyFingerprint,omitempty"`
+
+	// HostKeys are the server's host keys as AWS lists them, recorded when spec.hostKeys is set:
+	// ID, type, fingerprint and description, and whether spec.hostKeys manages the key. Never
+	// the key itself.
+	// +listType=map
+	// +listMapKey=hostKeyId
+	// +optional
+	HostKeys []HostKeyStatus `json:"hostKeys,omitempty"`
 
 	// CustomHostname is the value of the server's aws:transfer:customHostname tag, whether or
 	// not the spec manages it.

@@ -31,7 +31,7 @@ const (
 	// samplesDir is applied with kubectl -k, relative to the repository root.
 	samplesDir = "config/samples"
 	// steps is the number of numbered steps.
-	steps = 7
+	steps = 8
 	// demoUser and demoServer are the samples the update step changes.
 	demoUser   = "alice"
 	demoServer = "partners-sftp"
@@ -115,6 +115,9 @@ func (d *demo) run(ctx context.Context) (string, error) {
 	if err := d.start(ctx); err != nil {
 		return "", err
 	}
+	if err := d.createHostKeySecrets(ctx); err != nil {
+		return "", err
+	}
 	count, err := d.createSamples(ctx)
 	if err != nil {
 		return "", err
@@ -126,6 +129,9 @@ func (d *demo) run(ctx context.Context) (string, error) {
 		return "", err
 	}
 	if err := d.stopAndStart(ctx); err != nil {
+		return "", err
+	}
+	if err := d.rotateHostKey(ctx, 7); err != nil {
 		return "", err
 	}
 	if d.cfg.keep {
@@ -334,7 +340,7 @@ func (d *demo) stopAndStart(ctx context.Context) error {
 
 // deleteAll deletes the samples and checks that the emulator is empty.
 func (d *demo) deleteAll(ctx context.Context) error {
-	d.step(7, "Deleting everything")
+	d.step(8, "Deleting everything")
 	if err := d.kubectl(ctx, "", "delete", "-k", samplesDir, "--wait=false"); err != nil {
 		return err
 	}
@@ -352,7 +358,7 @@ func (d *demo) deleteAll(ctx context.Context) error {
 
 // keepRunning waits for Ctrl-C, telling the user what to try meanwhile.
 func (d *demo) keepRunning(ctx context.Context) error {
-	d.step(7, "Running until Ctrl-C (DEMO_KEEP)")
+	d.step(8, "Running until Ctrl-C (DEMO_KEEP)")
 	d.say("  The samples stay applied. From another terminal, try:")
 	d.say("    export KUBECONFIG=%s", d.kubeconfig)
 	d.say("    %s get transfer", d.kubectlBin)

@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"io"
 	"net/http"
@@ -248,6 +249,7 @@ func checkAWSCLI(t *testing.T, url string) {
 		t.Errorf("creating the user again: %v, want ResourceExistsException", err)
 	}
 	must("delete-user", "--server-id", id, "--user-name", "cli-user")
+	checkCLIHostKeys(t, id, run, must)
 	must("delete-server", "--server-id", id)
 	_, err = run("describe-server", "--server-id", id)
 	if err == nil || !strings.Contains(err.Error(), "ResourceNotFoundException") {
@@ -299,5 +301,44 @@ func checkDataPlane(t *testing.T, url string, logs *testenv.SyncBuffer) {
 	}
 	if info.S3Endpoint != m[1] || !slices.Contains(info.SFTP, endpoint{ServerID: id, Address: line[1]}) {
 		t.Errorf("admin data plane %+v, want S3 at %s and %s on %s", info, m[1], id, line[1])
+	}
+}
+
+// checkCLIHostKeys imports, lists, describes, updates and deletes a host key of server id with
+// the AWS CLI.
+func checkCLIHostKeys(t *testing.T, id string, run func(...string) (map[string]any, error), must func(...string) map[string]any) {
+	t.Helper()
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, err := ssh.MarshalPrivateKey(priv, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := ssh.NewSignerFromKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := string(pem.EncodeToMemory(block))
+	imported := must("import-host-key", "--server-id", id, "--host-key-body", body, "--description", "cli key")
+	keyID, _ := imported["HostKeyId"].(string)
+	if !regexp.MustCompile(`^hostkey-[0-9a-f]{17}$`).MatchString(keyID) || imported["ServerId"] != id {
+		t.Fatalf("import-host-key printed %v", imported)
+	}
+	if _, err := run("import-host-key", "--server-id", id, "--host-key-body", body); err == nil || !strings.Contains(err.Error(), "ResourceExistsException") {
+		t.Errorf("importing the host key again: %v, want ResourceExistsException", err)
+	}
+	if keys, _ := must("list-host-keys", "--server-id", id)["HostKeys"].([]any); len(keys) != 2 {
+		t.Errorf("list-host-keys printed %v, want the server's first key and the imported one", keys)
+	}
+	must("update-host-key", "--server-id", id, "--host-key-id", keyID, "--description", "renamed")
+	described, _ := must("describe-host-key", "--server-id", id, "--host-key-id", keyID)["HostKey"].(map[string]any)
+	if described["Description"] != "renamed" || described["HostKeyFingerprint"] != ssh.FingerprintSHA256(signer.PublicKey()) || described["Type"] != "ssh-ed25519" {
+		t.Errorf("describe-host-key printed %v", described)
+	}
+	must("delete-host-key", "--server-id", id, "--host-key-id", keyID)
+	if _, err := run("describe-host-key", "--server-id", id, "--host-key-id", keyID); err == nil || !strings.Contains(err.Error(), "ResourceNotFoundException") {
+		t.Errorf("describe-host-key after delete-host-key: %v, want ResourceNotFoundException", err)
 	}
 }

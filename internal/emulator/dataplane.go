@@ -418,12 +418,12 @@ func (d *dataPlane) session(key serverKey, userName string) (*sftpSession, error
 // server host key": "The oldest key for each key type (RSA, ECDSA, or
 // ED25519) is the active key for the server for that type").
 func hostSigners(rec ServerRecord) []ssh.Signer {
-	if rec.HostKey == "" {
-		return nil
+	signers := make([]ssh.Signer, 0, len(rec.HostKeys))
+	// Newest first, so that the oldest key of each type is added last and presented.
+	for i := len(rec.HostKeys) - 1; i >= 0; i-- {
+		if s := rec.HostKeys[i].signer; s != nil {
+			signers = append(signers, s)
+		}
 	}
-	signer, err := ssh.ParsePrivateKey([]byte(rec.HostKey))
-	if err != nil {
-		return nil
-	}
-	return []ssh.Signer{signer}
+	return signers
 }

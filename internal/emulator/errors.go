@@ -35,6 +35,7 @@ const (
 	resourceTypeUser           = "User"
 	resourceTypeAccess         = "Access"
 	resourceTypeSSHPublicKey   = "SshPublicKey"
+	resourceTypeHostKey        = "HostKey"
 	throttlingRetryAfterSecond = "1"
 )
 

@@ -6,17 +6,17 @@ import (
 )
 
 func TestHomeViewResolve(t *testing.T) {
-	alice := UserRecord{UserName: "alice", HomeDirectoryType: homeDirectoryLogical, HomeDirectoryMappings: []HomeDirectoryMapEntry{
+	alice := UserRecord{UserName: "alice", HomeSettings: HomeSettings{HomeDirectoryType: homeDirectoryLogical, HomeDirectoryMappings: []HomeDirectoryMapEntry{
 		{Entry: "/", Target: "/partners-bucket/home/${Transfer:UserName}"},
 		{Entry: "/shared", Target: "/partners-bucket/shared", Type: "DIRECTORY"},
 		{Entry: "/reports/latest.csv", Target: "/reports-bucket/2026/12/01.csv", Type: "FILE"},
-	}}
-	virtual := UserRecord{UserName: "mary", HomeDirectoryType: homeDirectoryLogical, HomeDirectoryMappings: []HomeDirectoryMapEntry{
+	}}}
+	virtual := UserRecord{UserName: "mary", HomeSettings: HomeSettings{HomeDirectoryType: homeDirectoryLogical, HomeDirectoryMappings: []HomeDirectoryMapEntry{
 		{Entry: "/pics", Target: "/bucket1/pics"},
 		{Entry: "/doc", Target: "/bucket2/test/mydocs"},
 		{Entry: "/deep/a/b", Target: "/bucket3/b"},
-	}}
-	path := UserRecord{UserName: "pat", HomeDirectoryType: homeDirectoryPath, HomeDirectory: "/bucket/home/pat"}
+	}}}
+	path := UserRecord{UserName: "pat", HomeSettings: HomeSettings{HomeDirectoryType: homeDirectoryPath, HomeDirectory: "/bucket/home/pat"}}
 	tests := []struct {
 		name string
 		user UserRecord
@@ -59,10 +59,10 @@ func TestHomeViewHome(t *testing.T) {
 		user UserRecord
 		want string
 	}{
-		{"PATH without HomeDirectory starts at /", UserRecord{HomeDirectoryType: homeDirectoryPath}, "/"},
-		{"PATH starts at HomeDirectory", UserRecord{HomeDirectoryType: homeDirectoryPath, HomeDirectory: "/bucket/home/pat/"}, "/bucket/home/pat"},
-		{"LOGICAL starts at HomeDirectory, a logical path", UserRecord{HomeDirectoryType: homeDirectoryLogical, HomeDirectory: "/pics",
-			HomeDirectoryMappings: []HomeDirectoryMapEntry{{Entry: "/pics", Target: "/b/p"}}}, "/pics"},
+		{"PATH without HomeDirectory starts at /", UserRecord{HomeSettings: HomeSettings{HomeDirectoryType: homeDirectoryPath}}, "/"},
+		{"PATH starts at HomeDirectory", UserRecord{HomeSettings: HomeSettings{HomeDirectoryType: homeDirectoryPath, HomeDirectory: "/bucket/home/pat/"}}, "/bucket/home/pat"},
+		{"LOGICAL starts at HomeDirectory, a logical path", UserRecord{HomeSettings: HomeSettings{HomeDirectoryType: homeDirectoryLogical, HomeDirectory: "/pics",
+			HomeDirectoryMappings: []HomeDirectoryMapEntry{{Entry: "/pics", Target: "/b/p"}}}}, "/pics"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

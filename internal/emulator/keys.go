@@ -3,10 +3,8 @@ package emulator
 import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
-	"crypto/rand"
 	"crypto/rsa"
 	"encoding/base64"
-	"encoding/pem"
 	"errors"
 	"slices"
 	"strings"
@@ -19,61 +17,51 @@ import (
 // 2048 for the -b option."
 const minRSAKeyBits = 2048
 
-// hostKeyFingerprint parses a server host key and returns the fingerprint
-// DescribeServer reports for it: "SHA256:" and the unpadded base64 SHA-256 of
-// the public key in SSH wire format, as ssh-keygen -l prints it (SDK
-// DescribedServer.HostKeyFingerprint). SDK CreateServerInput.HostKey: "The
-// RSA, ECDSA, or ED25519 private key to use for your SFTP-enabled server",
-// generated with ssh-keygen -N "" (no passphrase), in PEM or OpenSSH form.
-func hostKeyFingerprint(pemText string) (string, error) {
+// parseHostKey parses a server host key, the HostKey of CreateServer and
+// UpdateServer or the HostKeyBody of ImportHostKey (member names the one
+// given, for the error), and returns the signer a server presents for it.
+// ssh.FingerprintSHA256 of its public key is the fingerprint AWS reports:
+// "SHA256:" and the unpadded base64 SHA-256 of the public key in SSH wire
+// format, as ssh-keygen -l prints it (SDK DescribedServer.HostKeyFingerprint);
+// its Type() is the key type ListHostKeys reports (SDK ListedHostKey.Type:
+// ssh-rsa, ssh-ed25519, ecdsa-sha2-nistp256/384/521). SDK
+// CreateServerInput.HostKey: "The RSA, ECDSA, or ED25519 private key to use
+// for your SFTP-enabled server", generated with ssh-keygen -N "" (no
+// passphrase), in PEM or OpenSSH form; SDK ImportHostKeyInput.HostKeyBody:
+// "Transfer Family accepts RSA, ECDSA, and ED25519 keys."
+func parseHostKey(pemText, member string) (ssh.Signer, error) {
 	key, err := ssh.ParseRawPrivateKey([]byte(pemText))
 	if err != nil {
 		var missing *ssh.PassphraseMissingError
 		if errors.As(err, &missing) {
-			return "", errInvalidRequest("HostKey must not be protected by a passphrase")
+			return nil, errInvalidRequest("%s must not be protected by a passphrase", member)
 		}
-		return "", errInvalidRequest("HostKey is not a valid SSH private key: %v", err)
+		return nil, errInvalidRequest("%s is not a valid SSH private key: %v", member, err)
 	}
 	switch k := key.(type) {
 	case *rsa.PrivateKey:
 		if bits := k.N.BitLen(); bits < minRSAKeyBits {
-			return "", errInvalidRequest("HostKey is a %d-bit RSA key; the minimum is %d bits", bits, minRSAKeyBits)
+			return nil, errInvalidRequest("%s is a %d-bit RSA key; the minimum is %d bits", member, bits, minRSAKeyBits)
 		}
 	case *ecdsa.PrivateKey, ed25519.PrivateKey, *ed25519.PrivateKey:
 	default:
-		return "", errInvalidRequest("HostKey must be an RSA, ECDSA or ED25519 private key")
+		return nil, errInvalidRequest("%s must be an RSA, ECDSA or ED25519 private key", member)
 	}
 	signer, err := ssh.NewSignerFromKey(key)
 	if err != nil {
-		return "", errInvalidRequest("HostKey is not usable: %v", err)
+		return nil, errInvalidRequest("%s is not usable: %v", member, err)
 	}
-	return ssh.FingerprintSHA256(signer.PublicKey()), nil
+	return signer, nil
 }
 
-// generatedHostKeyBits is the size of the RSA host key the emulator
-// generates for a server created without one, as the service does (user
-// guide, "Manage host keys": "If you do not provide host keys, new ones will
-// be generated for you").
-const generatedHostKeyBits = 2048
-
-// generateHostKey returns a new RSA host key in PEM form and its
-// fingerprint. Go's crypto ignores custom random sources, so generated keys
-// are not reproducible from Options.Seed.
-func generateHostKey() (pemText, fingerprint string) {
-	key, err := rsa.GenerateKey(rand.Reader, generatedHostKeyBits)
+// generatedHostKey returns the ED25519 host key the service generates for a
+// server created without one; seed is 32 random bytes.
+func generatedHostKey(seed []byte) ssh.Signer {
+	signer, err := ssh.NewSignerFromKey(ed25519.NewKeyFromSeed(seed))
 	if err != nil {
-		panic("emulator: generating an RSA host key: " + err.Error())
+		panic("emulator: ed25519 key rejected by x/crypto/ssh: " + err.Error())
 	}
-	block, err := ssh.MarshalPrivateKey(key, "")
-	if err != nil {
-		panic("emulator: encoding an RSA host key: " + err.Error())
-	}
-	pemText = string(pem.EncodeToMemory(block))
-	fingerprint, err = hostKeyFingerprint(pemText)
-	if err != nil {
-		panic("emulator: generated host key refused: " + err.Error())
-	}
-	return pemText, fingerprint
+	return signer
 }
 
 // acceptedUserKeyTypes: SDK CreateUserInput.SshPublicKeyBody: "Transfer

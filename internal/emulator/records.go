@@ -3,6 +3,8 @@ package emulator
 import (
 	"slices"
 	"time"
+
+	"golang.org/x/crypto/ssh"
 )
 
 // Server states, the State enum of the service model.
@@ -68,31 +70,50 @@ type S3StorageOptions struct {
 	DirectoryListingOptimization string `json:",omitempty"`
 }
 
+// HostKey is one of a server's SSH host keys (SDK ListedHostKey,
+// DescribedHostKey). The private key is kept only as an ssh.Signer, which
+// neither JSON nor the admin API ever shows.
+type HostKey struct {
+	HostKeyID    string `json:"HostKeyId"`
+	Arn          string
+	Type         string
+	Fingerprint  string
+	Description  string `json:",omitempty"`
+	DateImported time.Time
+	Tags         []Tag `json:",omitempty"`
+
+	// seq orders a server's host keys by import; ListHostKeys pages by it.
+	seq    uint64
+	signer ssh.Signer
+}
+
+// Signer returns the key an SSH server presents for this host key.
+func (k HostKey) Signer() ssh.Signer { return k.signer }
+
 // ServerRecord is everything the emulator stores about a server, including
-// the write-only fields AWS never returns (EndpointDetails.SecurityGroupIDs,
-// HostKey).
+// the write-only fields AWS never returns (EndpointDetails.SecurityGroupIDs;
+// the host keys' private halves). HostKeys is in import order; its first
+// entry is the key CreateServer and UpdateServer's HostKey set (see
+// hostkeys.go).
 type ServerRecord struct {
-	ServerID                      string `json:"ServerId"`
-	Arn                           string
-	State                         string
-	Domain                        string
-	EndpointType                  string
-	EndpointDetails               EndpointDetails
-	IdentityProviderType          string
-	IdentityProviderDetails       IdentityProviderDetails
-	Protocols                     []string
-	ProtocolDetails               ProtocolDetails
-	Certificate                   string `json:",omitempty"`
-	LoggingRole                   string `json:",omitempty"`
-	SecurityPolicyName            string
-	PreAuthenticationLoginBanner  string `json:",omitempty"`
-	PostAuthenticationLoginBanner string `json:",omitempty"`
-	HostKeyFingerprint            string
-	// HostKey is the private host key the SFTP endpoint presents (PEM or
-	// OpenSSH form), imported or generated; it is never serialised.
-	HostKey                            string   `json:"-"`
-	IPAddressType                      string   `json:"IpAddressType"`
-	StructuredLogDestinations          []string `json:",omitempty"`
+	ServerID                           string `json:"ServerId"`
+	Arn                                string
+	State                              string
+	Domain                             string
+	EndpointType                       string
+	EndpointDetails                    EndpointDetails
+	IdentityProviderType               string
+	IdentityProviderDetails            IdentityProviderDetails
+	Protocols                          []string
+	ProtocolDetails                    ProtocolDetails
+	Certificate                        string `json:",omitempty"`
+	LoggingRole                        string `json:",omitempty"`
+	SecurityPolicyName                 string
+	PreAuthenticationLoginBanner       string    `json:",omitempty"`
+	PostAuthenticationLoginBanner      string    `json:",omitempty"`
+	HostKeys                           []HostKey `json:",omitempty"`
+	IPAddressType                      string    `json:"IpAddressType"`
+	StructuredLogDestinations          []string  `json:",omitempty"`
 	WorkflowDetails                    WorkflowDetails
 	S3StorageOptions                   S3StorageOptions
 	As2ServiceManagedEgressIPAddresses []string `json:"As2ServiceManagedEgressIpAddresses,omitempty"`
@@ -111,7 +132,24 @@ func (r ServerRecord) clone() ServerRecord {
 	c.WorkflowDetails.OnPartialUpload = slices.Clone(r.WorkflowDetails.OnPartialUpload)
 	c.As2ServiceManagedEgressIPAddresses = slices.Clone(r.As2ServiceManagedEgressIPAddresses)
 	c.Tags = slices.Clone(r.Tags)
+	c.HostKeys = make([]HostKey, len(r.HostKeys))
+	for i, k := range r.HostKeys {
+		k.Tags = slices.Clone(k.Tags)
+		c.HostKeys[i] = k
+	}
+	if len(r.HostKeys) == 0 {
+		c.HostKeys = nil
+	}
 	return c
+}
+
+// HostKeyFingerprint is the fingerprint DescribeServer reports: that of the
+// server's first host key, or "" when it has none.
+func (r ServerRecord) HostKeyFingerprint() string {
+	if len(r.HostKeys) == 0 {
+		return ""
+	}
+	return r.HostKeys[0].Fingerprint
 }
 
 // HomeDirectoryMapEntry maps a logical path to a storage path.

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"golang.org/x/crypto/ssh"
 )
 
 // region holds the resources of one AWS region; regions never share
@@ -27,6 +29,8 @@ type serverState struct {
 	// failTransition makes the next transition end in START_FAILED or
 	// STOP_FAILED.
 	failTransition bool
+	// hostKeySeq is the seq of the server's newest host key.
+	hostKeySeq uint64
 }
 
 // regionLocked returns the resources of a region, creating them on first
@@ -236,13 +240,11 @@ func (e *Emulator) createServer(regionName string, in *createServerInput) (any, 
 		return nil, err
 	}
 	rec.Tags = tags
+	var hostKey ssh.Signer
 	if in.HostKey != nil && *in.HostKey != "" {
-		if rec.HostKeyFingerprint, err = hostKeyFingerprint(*in.HostKey); err != nil {
+		if hostKey, err = parseHostKey(*in.HostKey, "HostKey"); err != nil {
 			return nil, err
 		}
-		rec.HostKey = *in.HostKey
-	} else {
-		rec.HostKey, rec.HostKeyFingerprint = generateHostKey()
 	}
 
 	e.mu.Lock()
@@ -254,8 +256,16 @@ func (e *Emulator) createServer(regionName string, in *createServerInput) (any, 
 	}
 	rec.ServerID = id
 	rec.Arn = e.serverArn(regionName, id)
+	if hostKey == nil {
+		seed := make([]byte, 32)
+		for i := range seed {
+			seed[i] = byte(e.rng.Uint32())
+		}
+		hostKey = generatedHostKey(seed)
+	}
 	e.completeServerLocked(&rec)
 	s := &serverState{rec: rec, users: map[string]*UserRecord{}, accesses: map[string]*AccessRecord{}}
+	s.rec.HostKeys = []HostKey{e.newHostKeyLocked(regionName, s, hostKey, "", nil)}
 	e.beginTransitionLocked(s, StateStarting)
 	r.servers[id] = s
 	r.order.Insert(id)
@@ -264,10 +274,10 @@ func (e *Emulator) createServer(regionName string, in *createServerInput) (any, 
 }
 
 func (e *Emulator) updateServer(regionName string, in *updateServerInput) (any, error) {
-	var fingerprint string
+	var hostKey ssh.Signer
 	if in.HostKey != nil && *in.HostKey != "" {
 		var err error
-		if fingerprint, err = hostKeyFingerprint(*in.HostKey); err != nil {
+		if hostKey, err = parseHostKey(*in.HostKey, "HostKey"); err != nil {
 			return nil, err
 		}
 	}
@@ -288,8 +298,12 @@ func (e *Emulator) updateServer(regionName string, in *updateServerInput) (any, 
 	if err := applyServerSettings(&next, &in.serverSettingsInput); err != nil {
 		return nil, err
 	}
-	if fingerprint != "" {
-		next.HostKey, next.HostKeyFingerprint = *in.HostKey, fingerprint
+	if hostKey != nil {
+		keys, err := e.replaceFirstHostKeyLocked(regionName, s, next.HostKeys, hostKey)
+		if err != nil {
+			return nil, err
+		}
+		next.HostKeys = keys
 	}
 	e.completeServerLocked(&next)
 	s.rec = next
@@ -384,7 +398,7 @@ func describeServerLocked(s *serverState) describedServer {
 		Certificate:                        r.Certificate,
 		Domain:                             r.Domain,
 		EndpointType:                       r.EndpointType,
-		HostKeyFingerprint:                 r.HostKeyFingerprint,
+		HostKeyFingerprint:                 r.HostKeyFingerprint(),
 		IdentityProviderType:               r.IdentityProviderType,
 		IPAddressType:                      r.IPAddressType,
 		LoggingRole:                        r.LoggingRole,

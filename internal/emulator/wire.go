@@ -141,6 +141,57 @@ type deleteSSHPublicKeyInput struct {
 	SSHPublicKeyID string `json:"SshPublicKeyId"`
 }
 
+type importHostKeyInput struct {
+	ServerID    string `json:"ServerId"`
+	HostKeyBody string
+	Description *string
+	Tags        []Tag
+}
+
+type hostKeyIDInput struct {
+	ServerID  string `json:"ServerId"`
+	HostKeyID string `json:"HostKeyId"`
+}
+
+type updateHostKeyInput struct {
+	hostKeyIDInput
+	Description string
+}
+
+type hostKeyIDOutput struct {
+	HostKeyID string `json:"HostKeyId"`
+	ServerID  string `json:"ServerId"`
+}
+
+type listedHostKey struct {
+	Arn          string
+	DateImported epochSeconds
+	Description  string `json:",omitempty"`
+	Fingerprint  string
+	HostKeyID    string `json:"HostKeyId"`
+	Type         string
+}
+
+type listHostKeysOutput struct {
+	HostKeys  []listedHostKey
+	NextToken string `json:",omitempty"`
+	ServerID  string `json:"ServerId"`
+}
+
+type describedHostKey struct {
+	Arn                string
+	DateImported       epochSeconds
+	Description        string `json:",omitempty"`
+	HostKeyFingerprint string
+	HostKeyID          string `json:"HostKeyId"`
+	Tags               []Tag  `json:",omitempty"`
+	Type               string
+}
+
+type describeHostKeyOutput struct {
+	HostKey describedHostKey
+}
+
 type tagResourceInput struct {
 	Arn  string
 	Tags []Tag
@@ -178,7 +229,7 @@ type describedServer struct {
 	Domain                             string
 	EndpointDetails                    *EndpointDetails `json:",omitempty"`
 	EndpointType                       string
-	HostKeyFingerprint                 string
+	HostKeyFingerprint                 string                   `json:",omitempty"`
 	IdentityProviderDetails            *IdentityProviderDetails `json:",omitempty"`
 	IdentityProviderType               string
 	IPAddressType                      string `json:"IpAddressType"`

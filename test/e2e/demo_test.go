@@ -48,7 +48,7 @@ func TestDemo(t *testing.T) {
 		if want := fmt.Sprintf("demo: done: %d objects Ready, emulator empty", len(samples)); lastOutputLine(out) != want {
 			t.Fatalf("the last line is %q, want %q:\n%s", lastOutputLine(out), want, out)
 		}
-		created := demoSection(out, "[3/7]", "[4/7]")
+		created := demoSection(out, "[3/8]", "[4/8]")
 		for _, s := range samples {
 			row := regexp.MustCompile(`(?m)^\s+` + s.Kind + `\s+` + regexp.QuoteMeta(s.Metadata.Name) + `\s+s-[0-9a-f]{17}\s+\S+\s+Ready$`)
 			if !row.MatchString(created) {
@@ -63,6 +63,7 @@ func TestDemo(t *testing.T) {
 			"    s3://partners-bucket/home/alice/hello.txt  38 bytes\n",
 			"is OFFLINE\n",
 			"is ONLINE\n",
+			"step 2, once clients trust the 2026 key: the 2025 key is removed",
 			"the emulator's snapshot holds 0 servers and 0 users",
 		} {
 			if !strings.Contains(out, want) {
@@ -84,7 +85,7 @@ func TestDemo(t *testing.T) {
 		if code != 0 || lastOutputLine(out) != "demo: stopped: everything the demo started is stopped" {
 			t.Fatalf("after Ctrl-C the demo exited with %d and last said %q; want 0 and that it stopped:\n%s", code, lastOutputLine(out), out)
 		}
-		if strings.Contains(out, "[7/7] Deleting") {
+		if strings.Contains(out, "[8/8] Deleting") {
 			t.Errorf("with DEMO_KEEP the samples should stay applied:\n%s", out)
 		}
 		run.checkNothingLeft(t)

@@ -143,6 +143,9 @@ func checkSampleCoverage(t *testing.T, servers []v1alpha1.TransferServer, users 
 			return s.IdentityProviderType == "AWS_LAMBDA" && s.IdentityProviderDetails != nil && s.IdentityProviderDetails.Function != ""
 		},
 		"an EFS server": func(s v1alpha1.TransferServerSpec) bool { return s.Domain == "EFS" && serviceManaged(s) },
+		"host keys from Secrets, with descriptions": func(s v1alpha1.TransferServerSpec) bool {
+			return len(s.HostKeys) > 0 && s.HostKeys[0].SecretRef.Name != "" && s.HostKeys[0].Description != ""
+		},
 		"a custom hostname in a Route 53 zone": func(s v1alpha1.TransferServerSpec) bool {
 			return s.CustomHostname != nil && s.CustomHostname.Hostname != "" && s.CustomHostname.Route53HostedZoneID != ""
 		},

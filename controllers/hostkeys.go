@@ -1,0 +1,174 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/transfer-operator/transfer-operator/api/v1alpha1"
+	"github.com/transfer-operator/transfer-operator/internal/transfer"
+)
+
+// Event reasons of spec.hostKeys.
+const (
+	eventHostKeyImported  = "HostKeyImported"
+	eventHostKeyDeleted   = "HostKeyDeleted"
+	eventHostKeyUpdated   = "HostKeyUpdated"
+	eventUnmanagedHostKey = "UnmanagedHostKey"
+)
+
+// hostKeySecretNames returns the names of the Secrets a server's host keys come from, for the
+// Secret watch's index.
+func hostKeySecretNames(spec *v1alpha1.TransferServerSpec) []string {
+	var names []string
+	if ref := spec.HostKeySecretRef; ref != nil {
+		names = append(names, ref.Name)
+	}
+	for _, k := range spec.HostKeys {
+		if !slices.Contains(names, k.SecretRef.Name) {
+			names = append(names, k.SecretRef.Name)
+		}
+	}
+	return names
+}
+
+// desiredHostKey is one resolved entry of spec.hostKeys and the Secret key it came from.
+type desiredHostKey struct {
+	transfer.DesiredHostKey
+	ref v1alpha1.SecretKeySelector
+}
+
+// desiredHostKeys reads the private keys of spec.hostKeys from their Secrets, through the
+// APIReader, and checks each as AWS would. A missing Secret or key, a key AWS would refuse, or
+// two entries holding the same key stall the pass; the messages name the Secret and key, never
+// anything of the key itself.
+func (r *serverKind) desiredHostKeys(ctx context.Context, srv *v1alpha1.TransferServer) ([]desiredHostKey, error) {
+	secrets := map[string]*corev1.Secret{}
+	var out []desiredHostKey
+	for i, entry := range srv.Spec.HostKeys {
+		ref := entry.SecretRef
+		name := ref.Name + "/" + ref.Key
+		secret := secrets[ref.Name]
+		if secret == nil {
+			secret = &corev1.Secret{}
+			if err := r.APIReader.Get(ctx, types.NamespacedName{Namespace: srv.Namespace, Name: ref.Name}, secret); err != nil {
+				if apierrors.IsNotFound(err) {
+					return nil, stalled(v1alpha1.ReasonSecretNotFound, "the Secret %s of hostKeys[%d] does not exist", ref.Name, i)
+				}
+				return nil, fmt.Errorf("reading the host key Secret %s: %w", ref.Name, err)
+			}
+			secrets[ref.Name] = secret
+		}
+		body, ok := secret.Data[ref.Key]
+		if !ok {
+			return nil, stalled(v1alpha1.ReasonSecretNotFound, "the Secret %s of hostKeys[%d] has no key %q", ref.Name, i, ref.Key)
+		}
+		fingerprint, err := transfer.HostKeyFingerprint(transfer.Sensitive(body))
+		if err != nil {
+			return nil, stalled(v1alpha1.ReasonInvalidHostKey, "hostKeys[%d], key %q of Secret %s: %v", i, ref.Key, ref.Name, err)
+		}
+		if j := slices.IndexFunc(out, func(d desiredHostKey) bool { return d.Fingerprint == fingerprint }); j >= 0 {
+			return nil, stalled(v1alpha1.ReasonInvalidHostKey, "hostKeys[%d] (%s) holds the same key as hostKeys[%d] (%s), %s", i, name, j, out[j].Name, fingerprint)
+		}
+		out = append(out, desiredHostKey{
+			DesiredHostKey: transfer.DesiredHostKey{Name: name, Body: transfer.Sensitive(body), Fingerprint: fingerprint, Description: entry.Description},
+			ref:            ref,
+		})
+	}
+	return out, nil
+}
+
+// withFirstHostKey gives d the first key of spec.hostKeys, which a new server is created with,
+// and no fingerprint: with spec.hostKeys, convergeHostKeys manages the keys, not UpdateServer.
+func (r *serverKind) withFirstHostKey(ctx context.Context, srv *v1alpha1.TransferServer, d transfer.DesiredServer) (transfer.DesiredServer, error) {
+	keys, err := r.desiredHostKeys(ctx, srv)
+	if err != nil {
+		return d, err
+	}
+	d.HostKey = keys[0].Body
+	return d, nil
+}
+
+// convergeHostKeys makes the server's host keys match spec.hostKeys as a set by fingerprint
+// (transfer.PlanHostKeys: import what is new, then delete what left the list, and update
+// descriptions) and records them in status.hostKeys. The operator's own keys, those it deletes
+// when they leave the list, are the managed ones status.hostKeys recorded. Each change is an
+// Event that names the Secret key and the fingerprint. Without spec.hostKeys it does nothing and
+// status.hostKeys is cleared.
+func (r *serverKind) convergeHostKeys(ctx context.Context, srv *v1alpha1.TransferServer, svc *transfer.Service, server *transfer.Server) error {
+	if len(srv.Spec.HostKeys) == 0 {
+		srv.Status.HostKeys = nil
+		return nil
+	}
+	desired, err := r.desiredHostKeys(ctx, srv)
+	if err != nil {
+		return err
+	}
+	listed, err := svc.ListHostKeys(ctx, server.ID)
+	if err != nil {
+		return err
+	}
+	managed := map[string]bool{}
+	wasUnmanaged := map[string]bool{}
+	for _, k := range srv.Status.HostKeys {
+		managed[k.Fingerprint] = k.Managed
+		wasUnmanaged[k.HostKeyID] = !k.Managed
+	}
+	want := make([]transfer.DesiredHostKey, len(desired))
+	for i, d := range desired {
+		want[i] = d.DesiredHostKey
+	}
+	plan := transfer.PlanHostKeys(want, listed, managed, srv.Spec.ExclusiveHostKeys)
+	keys := listed
+	if !plan.InSync() {
+		done, err := svc.ApplyHostKeys(ctx, server.ID, plan)
+		r.notifyHostKeyChanges(ctx, srv, done)
+		if err != nil {
+			return err
+		}
+		keys = done.Keys
+	}
+	for _, k := range plan.Unmanaged {
+		if !wasUnmanaged[k.ID] {
+			r.Notify.normal(ctx, srv, eventUnmanagedHostKey, "ListHostKeys", "host key %s (%s, %s) was not added by the operator; it is left on the server, as spec.exclusiveHostKeys is not set", k.ID, k.Type, k.Fingerprint)
+		}
+	}
+	srv.Status.HostKeys = hostKeyStatus(keys, desired)
+	return nil
+}
+
+// notifyHostKeyChanges records one Event for each host key change that was made.
+func (r *serverKind) notifyHostKeyChanges(ctx context.Context, srv *v1alpha1.TransferServer, done transfer.HostKeyChanges) {
+	for _, d := range done.Imported {
+		r.Notify.normal(ctx, srv, eventHostKeyImported, "ImportHostKey", "imported host key %s (%s)", d.Name, d.Fingerprint)
+	}
+	for _, u := range done.Described {
+		r.Notify.normal(ctx, srv, eventHostKeyUpdated, "UpdateHostKey", "set the description of host key %s (%s) to %q", u.Key.ID, u.Key.Fingerprint, u.Description)
+	}
+	for _, k := range done.Deleted {
+		r.Notify.normal(ctx, srv, eventHostKeyDeleted, "DeleteHostKey", "deleted host key %s (%s)", k.ID, k.Fingerprint)
+	}
+}
+
+// hostKeyStatus is status.hostKeys for the server's keys, in the order AWS lists them; managed
+// are those of spec.hostKeys.
+func hostKeyStatus(keys []transfer.HostKey, desired []desiredHostKey) []v1alpha1.HostKeyStatus {
+	out := make([]v1alpha1.HostKeyStatus, 0, len(keys))
+	for _, k := range keys {
+		s := v1alpha1.HostKeyStatus{HostKeyID: k.ID, Type: k.Type, Fingerprint: k.Fingerprint, Description: k.Description}
+		if !k.DateImported.IsZero() {
+			s.DateImported = &metav1.Time{Time: k.DateImported}
+		}
+		if i := slices.IndexFunc(desired, func(d desiredHostKey) bool { return d.Fingerprint == k.Fingerprint }); i >= 0 {
+			ref := desired[i].ref
+			s.Managed, s.SecretRef = true, &ref
+		}
+		out = append(out, s)
+	}
+	return out
+}
