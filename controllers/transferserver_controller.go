@@ -112,6 +112,9 @@ func (r *TransferServerReconciler) converge(ctx context.Context, srv *v1alpha1.T
 	case transfer.StateStarting, transfer.StateStopping:
 		return waiting(stateReason(server.State), r.Options.pollAfter(srv), "the server is %s", strings.ToLower(server.State))
 	}
+	if err := r.convergeVpcEndpoint(ctx, srv, svc, server); err != nil {
+		return err
+	}
 
 	plan := transfer.PlanServer(desired, server, srv.Generation != srv.Status.ObservedGeneration)
 	if len(plan.Immutable) > 0 {
