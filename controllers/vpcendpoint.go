@@ -41,8 +41,8 @@ func (r *TransferServerReconciler) convergeVpcEndpoint(ctx context.Context, srv 
 	if err != nil {
 		return err
 	}
-	r.Notify.normal(ctx, srv, reason, "Update", "%s: endpointDetails.securityGroupIds on VPC endpoint %s (added %v, removed %v)",
-		changeVerb(reason), id, done.Add, done.Remove)
+	r.Notify.normal(ctx, srv, reason, "Update", "%s: endpointDetails.securityGroupIds on VPC endpoint %s (added: %s; removed: %s)",
+		changeVerb(reason), id, groupList(done.Add), groupList(done.Remove))
 	return waiting(v1alpha1.ReasonUpdating, r.Options.PollInterval, "changing the security groups of VPC endpoint %s", id)
 }
 
@@ -59,4 +59,12 @@ func managedSecurityGroups(srv *v1alpha1.TransferServer, server *transfer.Server
 		groups = append(groups, string(g))
 	}
 	return groups
+}
+
+// groupList names security groups for messages: "sg-1, sg-2", or "none".
+func groupList(groups []string) string {
+	if len(groups) == 0 {
+		return "none"
+	}
+	return fieldList(groups)
 }
