@@ -59,6 +59,7 @@ type flags struct {
 	watchNamespaces   string
 	awsRegion         string
 	awsEndpointURL    string
+	awsEC2EndpointURL string
 	awsRateLimit      float64
 	awsRateBurst      int
 	kubeQPS           float64
@@ -86,6 +87,7 @@ func parseFlags(args []string) (flags, zap.Options, error) {
 	fs.StringVar(&f.watchNamespaces, "watch-namespaces", "", "Comma-separated namespaces to watch. Default: all namespaces.")
 	fs.StringVar(&f.awsRegion, "aws-region", "", "AWS region for objects that name none. Default: the SDK's (AWS_REGION, the profile).")
 	fs.StringVar(&f.awsEndpointURL, "aws-endpoint-url", "", "Transfer API endpoint override, for an emulator. The SDK's AWS_ENDPOINT_URL_TRANSFER is honoured too.")
+	fs.StringVar(&f.awsEC2EndpointURL, "aws-ec2-endpoint-url", "", "EC2 API endpoint override (the VPC endpoints of VPC servers), for an emulator. The SDK's AWS_ENDPOINT_URL_EC2 is honoured too.")
 	fs.Float64Var(&f.awsRateLimit, "aws-rate-limit", 10, "Client-side limit of AWS requests per second and region, retries included; 0 disables it.")
 	fs.IntVar(&f.awsRateBurst, "aws-rate-burst", 20, "AWS requests allowed at once above --aws-rate-limit.")
 	fs.Float64Var(&f.kubeQPS, "kube-api-qps", -1, "Client-side limit of Kubernetes API requests per second; 0 or less disables it and leaves the API server's priority and fairness to pace the operator.")
@@ -147,10 +149,11 @@ func run(ctx context.Context, f flags) error {
 		return fmt.Errorf("loading the AWS configuration: %w", err)
 	}
 	clients := transfer.NewClients(awsConfig, transfer.ClientOptions{
-		DefaultRegion: f.awsRegion,
-		EndpointURL:   f.awsEndpointURL,
-		RateLimit:     f.awsRateLimit,
-		Burst:         f.awsRateBurst,
+		DefaultRegion:  f.awsRegion,
+		EndpointURL:    f.awsEndpointURL,
+		EC2EndpointURL: f.awsEC2EndpointURL,
+		RateLimit:      f.awsRateLimit,
+		Burst:          f.awsRateBurst,
 	})
 	if clients.DefaultRegion() == "" {
 		log.Info("no default AWS region: objects without spec.region will be Stalled; set --aws-region or AWS_REGION")

@@ -93,6 +93,9 @@ func (r *serverKind) update(ctx context.Context, srv *v1alpha1.TransferServer, w
 	case transfer.StateStarting, transfer.StateStopping:
 		return waiting(stateReason(server.State), r.Options.pollAfter(srv), "the server is %s", strings.ToLower(server.State))
 	}
+	if err := r.convergeVpcEndpoint(ctx, srv, want.svc, server); err != nil {
+		return err
+	}
 
 	plan := transfer.PlanServer(want.desired, server, srv.Generation != srv.Status.ObservedGeneration)
 	if len(plan.Immutable) > 0 {

@@ -320,9 +320,12 @@ type EndpointDetails struct {
 	// +optional
 	SubnetIDs []string `json:"subnetIds,omitempty"`
 
-	// SecurityGroupIDs are attached to the endpoint (endpointType VPC) when the server is created
-	// or moved to endpointType VPC: AWS takes them in no other request and never reports them
-	// back, so they are never shown as drift. Change them later on the VPC endpoint with EC2.
+	// SecurityGroupIDs are the security groups of the server's VPC endpoint (endpointType VPC).
+	// AWS Transfer takes them when the server is created or moved to endpointType VPC; after
+	// that, the operator compares them with the endpoint's groups (EC2 DescribeVpcEndpoints) and
+	// changes them there (EC2 ModifyVpcEndpoint), so a change in the spec, or one made in EC2, is
+	// applied or corrected like any other field. Left out, the endpoint's groups are unmanaged (a
+	// new endpoint gets the VPC's default group). status.vpcEndpoint shows them.
 	// +kubebuilder:validation:MaxItems=64
 	// +listType=set
 	// +optional
@@ -471,9 +474,17 @@ type TransferServerStatus struct {
 	// +optional
 	State string `json:"state,omitempty"`
 
-	// Endpoint is the hostname clients connect to.
+	// Endpoint is the host name clients connect to: serverId.server.transfer.REGION followed by
+	// the DNS suffix of the region's partition (amazonaws.com, amazonaws.com.cn in China) for a
+	// PUBLIC server and for a VPC server with Elastic IPs; the DNS name of the VPC endpoint for
+	// an internal VPC server and for endpointType VPC_ENDPOINT.
 	// +optional
 	Endpoint string `json:"endpoint,omitempty"`
+
+	// VpcEndpoint is the server's VPC endpoint as EC2 reports it (endpointType VPC or
+	// VPC_ENDPOINT): its ID, state, security groups and the addresses clients use.
+	// +optional
+	VpcEndpoint *VpcEndpointStatus `json:"vpcEndpoint,omitempty"`
 
 	// HostKeyFingerprint is the SHA256 fingerprint of the server's SSH host key, as AWS reports it.
 	// +optional
@@ -522,6 +533,37 @@ type TransferServerStatus struct {
 	// +listMapKey=type
 	// +optional
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
+// VpcEndpointStatus is the VPC endpoint of a server, as EC2 DescribeVpcEndpoints and
+// DescribeNetworkInterfaces report it.
+type VpcEndpointStatus struct {
+	// ID of the endpoint: the one AWS created for endpointType VPC, or the one
+	// spec.endpointDetails.vpcEndpointId names.
+	// +required
+	ID string `json:"id"`
+
+	// State is EC2's state of the endpoint: pending while it is created or changed, available
+	// once it serves clients.
+	// +optional
+	State string `json:"state,omitempty"`
+
+	// SecurityGroupIDs are the security groups of the endpoint, sorted.
+	// +optional
+	SecurityGroupIDs []string `json:"securityGroupIds,omitempty"`
+
+	// DNSNames of the endpoint: its regional name first, then one for each Availability Zone.
+	// +optional
+	DNSNames []string `json:"dnsNames,omitempty"`
+
+	// PrivateIPs are the endpoint's addresses inside the VPC, one in each subnet.
+	// +optional
+	PrivateIPs []string `json:"privateIPs,omitempty"`
+
+	// PublicIPs are the Elastic IPs of an internet-facing server
+	// (spec.endpointDetails.addressAllocationIds), one in each subnet.
+	// +optional
+	PublicIPs []string `json:"publicIPs,omitempty"`
 }
 
 // TransferServer is an AWS Transfer Family server (SFTP, FTPS, FTP or AS2) managed by the

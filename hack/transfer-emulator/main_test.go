@@ -24,6 +24,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/transfer"
 	"github.com/aws/smithy-go"
 	"golang.org/x/crypto/ssh"
@@ -149,6 +150,15 @@ func checkSDK(t *testing.T, url string) {
 	if _, err := c.DeleteServer(ctx, &transfer.DeleteServerInput{ServerId: out.ServerId}); err != nil {
 		t.Fatalf("DeleteServer: %v", err)
 	}
+	e := ec2.NewFromConfig(aws.Config{
+		Region:       region,
+		Credentials:  credentials.NewStaticCredentialsProvider(accessKey, "wrong", ""),
+		BaseEndpoint: aws.String(url),
+	}, func(o *ec2.Options) { o.Retryer = aws.NopRetryer{} })
+	_, err = e.DescribeVpcEndpoints(ctx, &ec2.DescribeVpcEndpointsInput{})
+	if !errors.As(err, &apiErr) || apiErr.ErrorCode() != "SignatureDoesNotMatch" {
+		t.Errorf("EC2 request signed with the wrong secret: %v, want SignatureDoesNotMatch", err)
+	}
 }
 
 func checkAdmin(t *testing.T, url string) {
@@ -175,9 +185,9 @@ func checkAWSCLI(t *testing.T, url string) {
 		t.Fatalf("the AWS CLI is required for this test and was not found in PATH: install it with `apt-get update && apt-get install -y awscli` (Debian) or `pip install awscli`")
 	}
 	home := t.TempDir()
-	run := func(args ...string) (map[string]any, error) {
+	cli := func(service string, args ...string) (map[string]any, error) {
 		t.Helper()
-		args = append([]string{"transfer"}, args...)
+		args = append([]string{service}, args...)
 		args = append(args, "--endpoint-url", url, "--region", region, "--output", "json")
 		cmd := exec.Command(awsPath, args...)
 		cmd.Env = []string{
@@ -202,11 +212,23 @@ func checkAWSCLI(t *testing.T, url string) {
 		}
 		return out, nil
 	}
+	run := func(args ...string) (map[string]any, error) {
+		t.Helper()
+		return cli("transfer", args...)
+	}
 	must := func(args ...string) map[string]any {
 		t.Helper()
 		out, err := run(args...)
 		if err != nil {
 			t.Fatalf("aws transfer %s: %v", strings.Join(args, " "), err)
+		}
+		return out
+	}
+	mustEC2 := func(args ...string) map[string]any {
+		t.Helper()
+		out, err := cli("ec2", args...)
+		if err != nil {
+			t.Fatalf("aws ec2 %s: %v", strings.Join(args, " "), err)
 		}
 		return out
 	}
@@ -254,6 +276,56 @@ func checkAWSCLI(t *testing.T, url string) {
 	_, err = run("describe-server", "--server-id", id)
 	if err == nil || !strings.Contains(err.Error(), "ResourceNotFoundException") {
 		t.Errorf("describe-server after delete-server: %v, want ResourceNotFoundException", err)
+	}
+	checkAWSCLIVpcEndpoint(t, must, mustEC2, cli)
+}
+
+// checkAWSCLIVpcEndpoint checks the EC2 side with the CLI: a VPC server's endpoint, its network
+// interfaces, a change of its security groups, and the error for an unknown endpoint.
+func checkAWSCLIVpcEndpoint(t *testing.T, must, mustEC2 func(...string) map[string]any, cli func(string, ...string) (map[string]any, error)) {
+	id, _ := must("create-server", "--endpoint-type", "VPC",
+		"--endpoint-details", "VpcId=vpc-0123456789abcdef0,SubnetIds=subnet-0000000a,subnet-0000000b,SecurityGroupIds=sg-0000000000000000a")["ServerId"].(string)
+	server, _ := must("describe-server", "--server-id", id)["Server"].(map[string]any)
+	details, _ := server["EndpointDetails"].(map[string]any)
+	vpce, _ := details["VpcEndpointId"].(string)
+	endpoint := func() map[string]any {
+		t.Helper()
+		list, _ := mustEC2("describe-vpc-endpoints", "--vpc-endpoint-ids", vpce)["VpcEndpoints"].([]any)
+		if len(list) != 1 {
+			t.Fatalf("describe-vpc-endpoints %s printed %v", vpce, list)
+		}
+		return list[0].(map[string]any)
+	}
+	groups := func(ep map[string]any) []string {
+		var out []string
+		for _, g := range ep["Groups"].([]any) {
+			out = append(out, g.(map[string]any)["GroupId"].(string))
+		}
+		return out
+	}
+	ep := endpoint()
+	if ep["State"] != "available" || !slices.Equal(groups(ep), []string{"sg-0000000000000000a"}) || len(ep["DnsEntries"].([]any)) != 3 {
+		t.Errorf("describe-vpc-endpoints printed %v", ep)
+	}
+	var enis []string
+	for _, ni := range ep["NetworkInterfaceIds"].([]any) {
+		enis = append(enis, ni.(string))
+	}
+	nis, _ := mustEC2(append([]string{"describe-network-interfaces", "--network-interface-ids"}, enis...)...)["NetworkInterfaces"].([]any)
+	if len(nis) != 2 || nis[0].(map[string]any)["PrivateIpAddress"] == "" {
+		t.Errorf("describe-network-interfaces printed %v", nis)
+	}
+	if out := mustEC2("modify-vpc-endpoint", "--vpc-endpoint-id", vpce,
+		"--add-security-group-ids", "sg-0000000000000000b", "--remove-security-group-ids", "sg-0000000000000000a"); out["Return"] != true {
+		t.Errorf("modify-vpc-endpoint printed %v", out)
+	}
+	if got := groups(endpoint()); !slices.Equal(got, []string{"sg-0000000000000000b"}) {
+		t.Errorf("groups after modify-vpc-endpoint: %v", got)
+	}
+	must("delete-server", "--server-id", id)
+	_, err := cli("ec2", "describe-vpc-endpoints", "--vpc-endpoint-ids", vpce)
+	if err == nil || !strings.Contains(err.Error(), "InvalidVpcEndpointId.NotFound") {
+		t.Errorf("describe-vpc-endpoints after delete-server: %v, want InvalidVpcEndpointId.NotFound", err)
 	}
 }
 

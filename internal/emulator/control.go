@@ -29,6 +29,14 @@ func (e *Emulator) Snapshot() Snapshot {
 			}
 			rs.Servers = append(rs.Servers, ss)
 		}
+		for _, id := range r.sortedEndpointIDs() {
+			ep := r.endpoints[id]
+			e.settleEndpointLocked(ep)
+			rs.VpcEndpoints = append(rs.VpcEndpoints, ep.rec.clone())
+		}
+		for _, id := range r.sortedInterfaceIDs() {
+			rs.NetworkInterfaces = append(rs.NetworkInterfaces, *r.interfaces[id])
+		}
 		snap.Regions[name] = rs
 	}
 	return snap
@@ -48,6 +56,7 @@ func (e *Emulator) ModifyServer(region, serverID string, fn func(*ServerRecord))
 	next := s.rec.clone()
 	fn(&next)
 	next.ServerID, next.Arn = s.rec.ServerID, s.rec.Arn
+	e.syncEndpointLocked(region, &s.rec, &next)
 	if next.State != s.rec.State && (next.State == StateStarting || next.State == StateStopping) {
 		e.beginTransitionLocked(s, next.State)
 	}

@@ -159,10 +159,15 @@ func handler[In any](f func(*Emulator, string, *In) (any, error)) func(*Emulator
 }
 
 // ServeHTTP answers one awsJson1_1 request (POST / with X-Amz-Target
-// "TransferService.<Operation>"), or an admin request under AdminPrefix.
+// "TransferService.<Operation>"), one EC2 query request (see ec2.go), or an
+// admin request under AdminPrefix.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, AdminPrefix) {
 		e.admin.ServeHTTP(w, r)
+		return
+	}
+	if isEC2Request(r) {
+		e.serveEC2(w, r)
 		return
 	}
 	w.Header().Set("x-amzn-RequestId", e.requestID())

@@ -202,7 +202,9 @@ func (e *Emulator) ClearFaults() {
 }
 
 func checkFaultOperation(op string) error {
-	if _, ok := operations[op]; !ok && op != AnyOperation {
+	_, transferOp := operations[op]
+	_, ec2Op := ec2Operations[op]
+	if !transferOp && !ec2Op && op != AnyOperation {
 		return fmt.Errorf("unknown operation %q", op)
 	}
 	return nil

@@ -227,9 +227,23 @@ type Snapshot struct {
 	Regions map[string]RegionSnapshot
 }
 
-// RegionSnapshot is the servers of one region, ordered by ServerID.
+// RegionSnapshot is the servers of one region, ordered by ServerID, and the
+// VPC endpoints and network interfaces of the EC2 side, ordered by ID.
 type RegionSnapshot struct {
-	Servers []ServerSnapshot
+	Servers           []ServerSnapshot
+	VpcEndpoints      []VpcEndpointRecord      `json:",omitempty"`
+	NetworkInterfaces []NetworkInterfaceRecord `json:",omitempty"`
+}
+
+// VpcEndpoint returns the snapshot of a VPC endpoint, or false when region has
+// no such endpoint.
+func (s Snapshot) VpcEndpoint(region, id string) (VpcEndpointRecord, bool) {
+	for _, ep := range s.Regions[region].VpcEndpoints {
+		if ep.VpcEndpointID == id {
+			return ep, true
+		}
+	}
+	return VpcEndpointRecord{}, false
 }
 
 // ServerSnapshot is a server with its users, ordered by UserName, and its

@@ -14,6 +14,10 @@ import (
 type region struct {
 	servers map[string]*serverState
 	order   orderedSet
+	// endpoints and interfaces are the EC2 side: the VPC endpoints of VPC servers (and those
+	// VPC_ENDPOINT servers name) and their network interfaces, by ID.
+	endpoints  map[string]*vpcEndpointState
+	interfaces map[string]*NetworkInterfaceRecord
 }
 
 // serverState is a server and its users.
@@ -38,7 +42,7 @@ type serverState struct {
 func (e *Emulator) regionLocked(name string) *region {
 	r := e.regions[name]
 	if r == nil {
-		r = &region{servers: map[string]*serverState{}}
+		r = &region{servers: map[string]*serverState{}, endpoints: map[string]*vpcEndpointState{}, interfaces: map[string]*NetworkInterfaceRecord{}}
 		e.regions[name] = r
 	}
 	return r
@@ -264,6 +268,7 @@ func (e *Emulator) createServer(regionName string, in *createServerInput) (any, 
 		hostKey = generatedHostKey(seed)
 	}
 	e.completeServerLocked(&rec)
+	e.syncEndpointLocked(regionName, nil, &rec)
 	s := &serverState{rec: rec, users: map[string]*UserRecord{}, accesses: map[string]*AccessRecord{}}
 	s.rec.HostKeys = []HostKey{e.newHostKeyLocked(regionName, s, hostKey, "", nil)}
 	e.beginTransitionLocked(s, StateStarting)
@@ -306,6 +311,7 @@ func (e *Emulator) updateServer(regionName string, in *updateServerInput) (any, 
 		next.HostKeys = keys
 	}
 	e.completeServerLocked(&next)
+	e.syncEndpointLocked(regionName, &old, &next)
 	s.rec = next
 	return serverIDOutput{ServerID: next.ServerID}, nil
 }
@@ -430,14 +436,17 @@ func describeServerLocked(s *serverState) describedServer {
 	return out
 }
 
-// deleteServer removes a server and its users. SDK DeleteServer states no
-// precondition on the server's state or users.
+// deleteServer removes a server and its users, and the VPC endpoint AWS created
+// for a VPC server. SDK DeleteServer states no precondition on the server's
+// state or users.
 func (e *Emulator) deleteServer(regionName string, in *serverIDInput) (any, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if _, err := e.serverLocked(regionName, in.ServerID); err != nil {
+	s, err := e.serverLocked(regionName, in.ServerID)
+	if err != nil {
 		return nil, err
 	}
+	e.syncEndpointLocked(regionName, &s.rec, nil)
 	r := e.regionLocked(regionName)
 	delete(r.servers, in.ServerID)
 	r.order.Delete(in.ServerID)

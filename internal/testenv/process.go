@@ -60,7 +60,8 @@ type OperatorConfig struct {
 	Binary string
 	// Kubeconfig reaches the control plane.
 	Kubeconfig string
-	// EndpointURL is the Transfer endpoint, such as an emulator's URL.
+	// EndpointURL is the Transfer endpoint, such as an emulator's URL; the operator reaches EC2
+	// there too, as the emulator serves both.
 	EndpointURL string
 	// Region is the default AWS region.
 	Region string
@@ -85,6 +86,7 @@ func StartOperator(cfg OperatorConfig) (*Operator, error) {
 	args := append([]string{
 		"--kubeconfig=" + cfg.Kubeconfig,
 		"--aws-endpoint-url=" + cfg.EndpointURL,
+		"--aws-ec2-endpoint-url=" + cfg.EndpointURL,
 		"--aws-region=" + cfg.Region,
 		"--metrics-bind-address=0",
 		"--health-probe-bind-address=0",

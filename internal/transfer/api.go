@@ -1,11 +1,12 @@
 // Package transfer is the operator's only seam to AWS Transfer Family: a narrow interface over the
-// SDK client, conversion between the API types and the SDK's, the pure diff that decides what to
+// SDK client (and over the EC2 client, for the VPC endpoints of VPC servers), conversion between the API types and the SDK's, the pure diff that decides what to
 // send, tag bookkeeping and the classification of AWS errors. It never touches Kubernetes clients.
 package transfer
 
 import (
 	"context"
 
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/transfer"
 )
 
@@ -39,3 +40,16 @@ type API interface {
 }
 
 var _ API = (*transfer.Client)(nil)
+
+// EC2API is the part of the AWS EC2 client the operator uses: the VPC endpoint AWS Transfer
+// creates for a server with endpointType VPC, whose security groups only EC2 changes (SDK
+// transfer EndpointDetails.SecurityGroupIds: "To change security groups associated with your
+// server's VPC endpoint after creation, use the Amazon EC2 ModifyVpcEndpoint API"), and the
+// network interfaces that hold its addresses.
+type EC2API interface {
+	DescribeVpcEndpoints(ctx context.Context, in *ec2.DescribeVpcEndpointsInput, opts ...func(*ec2.Options)) (*ec2.DescribeVpcEndpointsOutput, error)
+	ModifyVpcEndpoint(ctx context.Context, in *ec2.ModifyVpcEndpointInput, opts ...func(*ec2.Options)) (*ec2.ModifyVpcEndpointOutput, error)
+	DescribeNetworkInterfaces(ctx context.Context, in *ec2.DescribeNetworkInterfacesInput, opts ...func(*ec2.Options)) (*ec2.DescribeNetworkInterfacesOutput, error)
+}
+
+var _ EC2API = (*ec2.Client)(nil)

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/transfer"
 	"github.com/aws/smithy-go/middleware"
 	"golang.org/x/time/rate"
@@ -23,6 +24,9 @@ type ClientOptions struct {
 	// EndpointURL overrides the Transfer endpoint (an emulator); empty keeps the SDK's resolution,
 	// which also honours AWS_ENDPOINT_URL_TRANSFER.
 	EndpointURL string
+	// EC2EndpointURL overrides the EC2 endpoint (an emulator that serves EC2 as well); empty
+	// keeps the SDK's resolution, which also honours AWS_ENDPOINT_URL_EC2.
+	EC2EndpointURL string
 	// RateLimit is the client-side limit of AWS requests per second and region, retries
 	// included; zero or less disables it.
 	RateLimit float64
@@ -30,7 +34,7 @@ type ClientOptions struct {
 	Burst int
 }
 
-// Clients hands out one Transfer client per region, built once from a base AWS config and
+// Clients hands out one Transfer client and one EC2 client per region, built once from a base AWS config and
 // shared by every reconciler. Each region has its own client-side rate limiter, because AWS
 // rate limits are per account and region.
 type Clients struct {
@@ -78,7 +82,17 @@ func (c *Clients) ForRegion(region string) (*Service, error) {
 		}
 		o.APIOptions = append(o.APIOptions, metricsMiddleware(region))
 	})
-	s := NewService(client, region)
+	ec2Client := ec2.NewFromConfig(c.cfg, func(o *ec2.Options) {
+		o.Region = region
+		if c.opts.EC2EndpointURL != "" {
+			o.BaseEndpoint = aws.String(c.opts.EC2EndpointURL)
+		}
+		if limiter != nil {
+			o.APIOptions = append(o.APIOptions, rateLimitMiddleware(limiter))
+		}
+		o.APIOptions = append(o.APIOptions, metricsMiddleware(region))
+	})
+	s := NewService(client, region).UseEC2(ec2Client)
 	c.byRegion[region] = s
 	return s, nil
 }

@@ -66,6 +66,8 @@ const (
 	CodeThrottling         = "ThrottlingException"
 	CodeServiceUnavailable = "ServiceUnavailableException"
 	CodeInternalError      = "InternalServiceError"
+	// CodeVpcEndpointNotFound is EC2's answer for a VPC endpoint ID that does not exist.
+	CodeVpcEndpointNotFound = "InvalidVpcEndpointId.NotFound"
 )
 
 // classOfCode holds the codes that are not Retryable. Codes not listed (throttling, 5xx, and
@@ -90,6 +92,23 @@ var classOfCode = map[string]ErrorClass{
 	"ExpiredTokenException":               Unauthenticated,
 	"ExpiredToken":                        Unauthenticated,
 	"UnknownOperationException":           Unsupported,
+
+	// EC2's codes for the VPC endpoint calls (EC2 API reference, "Error codes for the Amazon EC2
+	// API"). RequestLimitExceeded, IncorrectState (an endpoint that is still changing) and the
+	// 5xx codes pass by themselves.
+	CodeVpcEndpointNotFound:              NotFound,
+	"InvalidVpcEndpointId.Malformed":     Invalid,
+	"InvalidNetworkInterfaceID.NotFound": NotFound,
+	"InvalidGroup.NotFound":              Invalid,
+	"InvalidGroupId.Malformed":           Invalid,
+	"InvalidParameter":                   Invalid,
+	"InvalidParameterCombination":        Invalid,
+	"MissingParameter":                   Invalid,
+	"UnknownParameter":                   Invalid,
+	"AuthFailure":                        Unauthenticated,
+	"RequestExpired":                     Unauthenticated,
+	"InvalidAction":                      Unsupported,
+	"UnsupportedOperation":               Unsupported,
 }
 
 // CredentialsError is returned for a request the operator could not sign because it has no

@@ -14,38 +14,38 @@ import (
 	"strings"
 	"testing"
 
+	awsec2 "github.com/aws/aws-sdk-go-v2/service/ec2"
 	awstransfer "github.com/aws/aws-sdk-go-v2/service/transfer"
 )
 
 // policyPath is the minimal IAM policy the documentation gives (docs/iam.md).
 const policyPath = "../../docs/iam-policy.json"
 
-// TestIAMPolicyMatchesCalls checks that docs/iam-policy.json allows exactly the Transfer
+// TestIAMPolicyMatchesCalls checks that docs/iam-policy.json allows exactly the Transfer and EC2
 // operations the operator calls, nothing more and nothing less, and besides them only
 // iam:PassRole, restricted to passing roles to Transfer Family. The operations are found in the
-// package's source: methods called on values of the API interface, and the operations of the
-// SDK paginators built from them.
+// package's source: methods called on values of the API and EC2API interfaces, and the
+// operations of the SDK paginators built from them.
 func TestIAMPolicyMatchesCalls(t *testing.T) {
 	calls := operationsCalled(t)
 	if len(calls) == 0 {
 		t.Fatal("found no AWS operation in the source: the parser is broken")
 	}
 	sdkOps := sdkOperations()
-	for _, op := range calls {
-		if !sdkOps[op] {
-			t.Errorf("%s is not an operation of the Transfer SDK client", op)
-		}
-	}
-	transferActions, others := policyActions(t)
 	var want []string
 	for _, op := range calls {
-		want = append(want, "transfer:"+op)
+		if !sdkOps[op] {
+			t.Errorf("%s is not an operation of the Transfer or EC2 SDK client", op)
+		}
+		want = append(want, op)
 	}
-	if !slices.Equal(transferActions, want) {
-		t.Errorf("transfer actions of %s:\n got %v\nwant %v (the operations internal/transfer calls)", policyPath, transferActions, want)
-	}
-	if !slices.Equal(others, []string{"iam:PassRole"}) {
-		t.Errorf("actions of %s besides transfer: got %v, want only iam:PassRole", policyPath, others)
+	transferActions, others := policyActions(t)
+	got := slices.Concat(transferActions, others)
+	sort.Strings(got)
+	wantAll := slices.Concat(want, []string{"iam:PassRole"})
+	sort.Strings(wantAll)
+	if !slices.Equal(got, wantAll) {
+		t.Errorf("actions of %s:\n got %v\nwant %v (the operations internal/transfer calls, and iam:PassRole)", policyPath, got, wantAll)
 	}
 }
 
@@ -54,19 +54,24 @@ func TestIAMPolicyMatchesCalls(t *testing.T) {
 func TestIAMPolicyParserFindsEveryUse(t *testing.T) {
 	src := `package p
 type API interface{}
+type EC2API interface{}
 var _ API = (*Client)(nil)
-type Service struct{ api API }
+type Service struct{ api API; ec2api EC2API }
 func (s *Service) a() {
 	_, err := s.api.DeleteServer(ctx, nil)
 	s.api.DescribeServer(ctx, nil)
 	pages := transfer.NewListUsersPaginator(s.api, nil)
 	_ = pages
+	s.ec2api.ModifyVpcEndpoint(ctx, nil)
+	nis := ec2.NewDescribeNetworkInterfacesPaginator(s.ec2api, nil)
+	_ = nis
 }
 func b(api API) { api.StartServer(ctx, nil) }
 func c(api API) *Service { return &Service{api: api} }
+func d(s *Service) bool { return s.ec2api == nil }
 `
 	ops, unknown := scanSource(t, map[string]string{"p.go": src})
-	if want := []string{"DeleteServer", "DescribeServer", "ListUsers", "StartServer"}; !slices.Equal(ops, want) {
+	if want := []string{"ec2:DescribeNetworkInterfaces", "ec2:ModifyVpcEndpoint", "transfer:DeleteServer", "transfer:DescribeServer", "transfer:ListUsers", "transfer:StartServer"}; !slices.Equal(ops, want) {
 		t.Errorf("operations: got %v, want %v", ops, want)
 	}
 	if len(unknown) != 0 {
@@ -112,9 +117,14 @@ func operationsCalled(t *testing.T) []string {
 
 var paginatorOrWaiter = regexp.MustCompile(`^New(\w+)(Paginator|Waiter)$`)
 
-// scanSource finds the names declared with type API (struct fields, parameters, variables) and
-// returns the methods called on them and the operations of the paginators built from them,
-// sorted, and the positions of any other use of them, which it cannot account for.
+// interfaceService maps the package's interfaces over SDK clients to the service prefix of their
+// IAM actions.
+var interfaceService = map[string]string{"API": "transfer", "EC2API": "ec2"}
+
+// scanSource finds the names declared with type API or EC2API (struct fields, parameters,
+// variables) and returns the methods called on them and the operations of the paginators built
+// from them, as IAM actions such as transfer:DescribeServer, sorted, and the positions of any
+// other use of them, which it cannot account for.
 func scanSource(t *testing.T, sources map[string]string) (ops, unknown []string) {
 	t.Helper()
 	fset := token.NewFileSet()
@@ -126,7 +136,7 @@ func scanSource(t *testing.T, sources map[string]string) (ops, unknown []string)
 		}
 		files = append(files, f)
 	}
-	apiNames := map[string]bool{}
+	apiNames := map[string]string{}
 	for _, f := range files {
 		ast.Inspect(f, func(n ast.Node) bool {
 			var names []*ast.Ident
@@ -137,32 +147,33 @@ func scanSource(t *testing.T, sources map[string]string) (ops, unknown []string)
 			case *ast.ValueSpec:
 				names, typ = n.Names, n.Type
 			}
-			if id, ok := typ.(*ast.Ident); ok && id.Name == "API" {
+			if id, ok := typ.(*ast.Ident); ok && interfaceService[id.Name] != "" {
 				for _, name := range names {
 					if name.Name != "_" { // var _ API = (*transfer.Client)(nil)
-						apiNames[name.Name] = true
+						apiNames[name.Name] = interfaceService[id.Name]
 					}
 				}
 			}
 			return true
 		})
 	}
-	isAPI := func(e ast.Expr) bool {
+	serviceOf := func(e ast.Expr) string {
 		switch e := e.(type) {
 		case *ast.Ident:
 			return apiNames[e.Name]
 		case *ast.SelectorExpr:
 			return apiNames[e.Sel.Name]
 		}
-		return false
+		return ""
 	}
 	found := map[string]bool{}
 	for _, f := range files {
 		ast.PreorderStack(f, nil, func(n ast.Node, stack []ast.Node) bool {
 			e, ok := n.(ast.Expr)
-			if !ok || !isAPI(e) || len(stack) == 0 {
+			if !ok || serviceOf(e) == "" || len(stack) == 0 {
 				return true
 			}
+			service := serviceOf(e)
 			if id, ok := e.(*ast.Ident); ok {
 				if parent, ok := stack[len(stack)-1].(*ast.SelectorExpr); ok && parent.Sel == id {
 					return true // the field name of s.api, seen as part of the selector
@@ -171,17 +182,21 @@ func scanSource(t *testing.T, sources map[string]string) (ops, unknown []string)
 			switch parent := stack[len(stack)-1].(type) {
 			case *ast.Field, *ast.ValueSpec, *ast.KeyValueExpr:
 				return false // a declaration, or the value stored in a field declared with type API
+			case *ast.BinaryExpr:
+				if isNil(parent.X) || isNil(parent.Y) {
+					return false // a check that the client is there
+				}
 			case *ast.SelectorExpr:
 				if parent.X == e && len(stack) >= 2 {
 					if call, ok := stack[len(stack)-2].(*ast.CallExpr); ok && call.Fun == parent {
-						found[parent.Sel.Name] = true
+						found[service+":"+parent.Sel.Name] = true
 						return false
 					}
 				}
 			case *ast.CallExpr:
 				if fun, ok := parent.Fun.(*ast.SelectorExpr); ok {
 					if m := paginatorOrWaiter.FindStringSubmatch(fun.Sel.Name); m != nil && m[2] == "Paginator" {
-						found[m[1]] = true
+						found[service+":"+m[1]] = true
 						return false
 					}
 				}
@@ -197,12 +212,19 @@ func scanSource(t *testing.T, sources map[string]string) (ops, unknown []string)
 	return ops, unknown
 }
 
-// sdkOperations returns the names of the operations of the Transfer SDK client.
+func isNil(e ast.Expr) bool {
+	id, ok := e.(*ast.Ident)
+	return ok && id.Name == "nil"
+}
+
+// sdkOperations returns the operations of the Transfer and EC2 SDK clients as IAM actions.
 func sdkOperations() map[string]bool {
 	ops := map[string]bool{}
-	typ := reflect.TypeOf(&awstransfer.Client{})
-	for i := range typ.NumMethod() {
-		ops[typ.Method(i).Name] = true
+	for service, client := range map[string]any{"transfer": &awstransfer.Client{}, "ec2": &awsec2.Client{}} {
+		typ := reflect.TypeOf(client)
+		for i := range typ.NumMethod() {
+			ops[service+":"+typ.Method(i).Name] = true
+		}
 	}
 	return ops
 }

@@ -31,13 +31,13 @@ const (
 var (
 	awsRequests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "transfer_operator_aws_api_requests_total",
-		Help: "HTTP requests sent to the AWS Transfer API, each retry counted, by region, operation and outcome " +
+		Help: "HTTP requests sent to the AWS Transfer API (and to EC2, for VPC endpoints), each retry counted, by region, operation and outcome " +
 			"(success, the AWS error code such as ThrottlingException, network_error, canceled, timeout or other_error).",
 	}, []string{"region", "operation", "outcome"})
 
 	awsRequestDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "transfer_operator_aws_api_request_duration_seconds",
-		Help:    "Time from sending a request to the AWS Transfer API to reading its answer, each retry measured on its own, by region and operation.",
+		Help:    "Time from sending a request to the AWS Transfer API (or EC2) to reading its answer, each retry measured on its own, by region and operation.",
 		Buckets: []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30},
 	}, []string{"region", "operation"})
 )

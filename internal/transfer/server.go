@@ -1,6 +1,7 @@
 package transfer
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"slices"
@@ -51,9 +52,47 @@ type Server struct {
 	described types.DescribedServer
 }
 
-// Endpoint returns the hostname clients connect to in region.
+// Endpoint returns the server's own host name in region, serverId.server.transfer.REGION.SUFFIX,
+// with the DNS suffix of the region's partition (amazonaws.com, amazonaws.com.cn in China, and so
+// on). Terraform's aws_transfer_server computes its endpoint attribute the same way (its
+// RegionalHostname of "serverId.server.transfer"). Clients of a PUBLIC server and of an
+// internet-facing VPC server connect to it; ClientEndpoint says what clients of the others use.
 func (s *Server) Endpoint(region string) string {
-	return fmt.Sprintf("%s.server.transfer.%s.amazonaws.com", s.ID, region)
+	return fmt.Sprintf("%s.server.transfer.%s.%s", s.ID, region, DNSSuffix(region))
+}
+
+// EndpointType is the endpoint type AWS reports, or PUBLIC, the type of a server AWS reports
+// none for.
+func (s *Server) EndpointType() string {
+	return cmp.Or(string(s.described.EndpointType), defaultEndpointType)
+}
+
+// VpcEndpointID is the VPC endpoint AWS reports for the server: the one AWS created for a VPC
+// server, or the one a VPC_ENDPOINT server names; "" for a PUBLIC server.
+func (s *Server) VpcEndpointID() string {
+	if d := s.described.EndpointDetails; d != nil && s.EndpointType() != defaultEndpointType {
+		return aws.ToString(d.VpcEndpointId)
+	}
+	return ""
+}
+
+// InternetFacing reports whether the server is a VPC server with Elastic IPs, which makes its
+// endpoint reachable from the internet (SDK EndpointDetails.AddressAllocationIds).
+func (s *Server) InternetFacing() bool {
+	d := s.described.EndpointDetails
+	return s.EndpointType() == string(types.EndpointTypeVpc) && d != nil && len(d.AddressAllocationIds) > 0
+}
+
+// ClientEndpoint returns the host name clients of the server connect to in region: the server's
+// own host name (Server.Endpoint) for a PUBLIC server and for an internet-facing VPC server, whose
+// name resolves to its Elastic IPs; otherwise the first DNS name of its VPC endpoint, which EC2
+// lists first as the endpoint's regional name. Before the endpoint is known (vpce nil or without
+// DNS names), it is the server's own host name.
+func ClientEndpoint(s *Server, region string, vpce *VpcEndpoint) string {
+	if s.EndpointType() == defaultEndpointType || s.InternetFacing() || vpce == nil || len(vpce.DNSNames) == 0 {
+		return s.Endpoint(region)
+	}
+	return vpce.DNSNames[0]
 }
 
 func serverFromDescribed(d *types.DescribedServer) *Server {

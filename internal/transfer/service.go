@@ -13,12 +13,19 @@ import (
 // take and return the operator's own types; SDK types stay inside this package.
 type Service struct {
 	api    API
+	ec2api EC2API
 	region string
 }
 
 // NewService returns a Service that sends requests for region through api.
 func NewService(api API, region string) *Service {
 	return &Service{api: api, region: region}
+}
+
+// UseEC2 returns a copy of the Service that reaches the VPC endpoints of its servers through
+// ec2API, in the same region. A Service without it fails every VPC endpoint call.
+func (s *Service) UseEC2(ec2API EC2API) *Service {
+	return &Service{api: s.api, ec2api: ec2API, region: s.region}
 }
 
 // Region is the AWS region the Service speaks to.

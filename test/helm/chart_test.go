@@ -472,6 +472,7 @@ func TestEveryOptionalFeature(t *testing.T) {
 		"--watch-namespaces=team-a,team-b",
 		"--aws-region=eu-west-1",
 		"--aws-endpoint-url=https://transfer.eu-west-1.amazonaws.com",
+		"--aws-ec2-endpoint-url=https://ec2.eu-west-1.amazonaws.com",
 		"--aws-rate-limit=2.5",
 		"--aws-rate-burst=5",
 		"--resync-period=5m",
