@@ -1,5 +1,6 @@
-// Package v1alpha1 contains the transfer.operators.dev/v1alpha1 API: TransferServer and
-// TransferUser, the declarative form of AWS Transfer Family servers and their users.
+// Package v1alpha1 contains the transfer.operators.dev/v1alpha1 API: TransferServer,
+// TransferUser and TransferWorkflow, the declarative form of AWS Transfer Family servers, their
+// users and the managed workflows they run.
 // +kubebuilder:object:generate=true
 // +groupName=transfer.operators.dev
 package v1alpha1
@@ -25,6 +26,7 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 	scheme.AddKnownTypes(GroupVersion,
 		&TransferServer{}, &TransferServerList{},
 		&TransferUser{}, &TransferUserList{},
+		&TransferWorkflow{}, &TransferWorkflowList{},
 	)
 	metav1.AddToGroupVersion(scheme, GroupVersion)
 	return nil
