@@ -24,6 +24,9 @@ func (e *Emulator) Snapshot() Snapshot {
 			}
 			rs.Servers = append(rs.Servers, ss)
 		}
+		for _, id := range r.workflowOrder.After("", math.MaxInt) {
+			rs.Workflows = append(rs.Workflows, r.workflows[id].clone())
+		}
 		snap.Regions[name] = rs
 	}
 	return snap

@@ -165,9 +165,11 @@ type Snapshot struct {
 	Regions map[string]RegionSnapshot
 }
 
-// RegionSnapshot is the servers of one region, ordered by ServerID.
+// RegionSnapshot is the servers of one region, ordered by ServerID, and its workflows, ordered
+// by WorkflowID.
 type RegionSnapshot struct {
-	Servers []ServerSnapshot
+	Servers   []ServerSnapshot
+	Workflows []WorkflowRecord `json:",omitempty"`
 }
 
 // ServerSnapshot is a server with its users, ordered by UserName.
@@ -185,6 +187,16 @@ func (s Snapshot) Server(region, serverID string) (ServerSnapshot, bool) {
 		}
 	}
 	return ServerSnapshot{}, false
+}
+
+// Workflow returns the snapshot of a workflow, or false when region has no such workflow.
+func (s Snapshot) Workflow(region, workflowID string) (WorkflowRecord, bool) {
+	for _, w := range s.Regions[region].Workflows {
+		if w.WorkflowID == workflowID {
+			return w, true
+		}
+	}
+	return WorkflowRecord{}, false
 }
 
 // User returns the snapshot of a user, or false when there is no such user.

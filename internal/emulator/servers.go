@@ -10,8 +10,10 @@ import (
 // region holds the resources of one AWS region; regions never share
 // resources.
 type region struct {
-	servers map[string]*serverState
-	order   orderedSet
+	servers       map[string]*serverState
+	order         orderedSet
+	workflows     map[string]*WorkflowRecord
+	workflowOrder orderedSet
 }
 
 // serverState is a server and its users.
@@ -31,7 +33,7 @@ type serverState struct {
 func (e *Emulator) regionLocked(name string) *region {
 	r := e.regions[name]
 	if r == nil {
-		r = &region{servers: map[string]*serverState{}}
+		r = &region{servers: map[string]*serverState{}, workflows: map[string]*WorkflowRecord{}}
 		e.regions[name] = r
 	}
 	return r
