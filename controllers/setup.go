@@ -19,9 +19,12 @@ const (
 	indexUserServerRef = "spec.serverRef.name"
 	// indexServerHostKeySecret indexes TransferServers by spec.hostKeySecretRef.name.
 	indexServerHostKeySecret = "spec.hostKeySecretRef.name"
+	// indexServerWorkflowRef indexes TransferServers by the workflowRef names of
+	// spec.workflowDetails.
+	indexServerWorkflowRef = "spec.workflowDetails.workflowRef.name"
 )
 
-// Setup registers the cache indexes, both reconcilers and the transfer_operator_objects metric
+// Setup registers the cache indexes, the reconcilers and the transfer_operator_objects metric
 // with the manager.
 func Setup(ctx context.Context, mgr manager.Manager, aws *transfer.Clients, servers, users Options) error {
 	if err := setupIndexes(ctx, mgr); err != nil {
@@ -32,6 +35,11 @@ func Setup(ctx context.Context, mgr manager.Manager, aws *transfer.Clients, serv
 	}
 	if err := newUserReconciler(newDeps(mgr, aws, users)).setup(mgr); err != nil {
 		return fmt.Errorf("setting up the TransferUser controller: %w", err)
+	}
+	// Workflows, like servers, are resources of their own in a region: they run with the
+	// servers' options.
+	if err := newWorkflowReconciler(newDeps(mgr, aws, servers)).setup(mgr); err != nil {
+		return fmt.Errorf("setting up the TransferWorkflow controller: %w", err)
 	}
 	if err := registerObjectsCollector(mgr); err != nil {
 		return fmt.Errorf("registering the objects metric: %w", err)
@@ -54,6 +62,9 @@ func setupIndexes(ctx context.Context, mgr manager.Manager) error {
 				return []string{ref.Name}
 			}
 			return nil
+		}),
+		indexer.IndexField(ctx, &v1alpha1.TransferServer{}, indexServerWorkflowRef, func(o client.Object) []string {
+			return transfer.WorkflowRefs(&o.(*v1alpha1.TransferServer).Spec)
 		}),
 	)
 }
