@@ -248,7 +248,7 @@ func TestArgoCDHealthSnippetMatchesScripts(t *testing.T) {
 	if cm.Kind != "ConfigMap" || cm.Metadata.Name != "argocd-cm" {
 		t.Fatalf("docs/argocd/README.md has no argocd-cm ConfigMap snippet")
 	}
-	for _, kind := range []string{"TransferServer", "TransferUser"} {
+	for _, kind := range []string{"TransferServer", "TransferUser", "TransferWorkflow"} {
 		key := "resource.customizations.health.transfer.operators.dev_" + kind
 		if got, want := cm.Data[key], healthScript(t, kind); got != want {
 			t.Errorf("the snippet's %s differs from docs/argocd/%s.lua", key, strings.ToLower(kind))
