@@ -18,7 +18,7 @@ import (
 
 // objectsDesc describes transfer_operator_objects (docs/metrics.md).
 var objectsDesc = prometheus.NewDesc("transfer_operator_objects",
-	"TransferServer and TransferUser objects the operator watches, by kind and by the status of their Ready condition (True, False, or Unknown when it has none yet).",
+	"TransferServer, TransferUser and TransferWorkflow objects the operator watches, by kind and by the status of their Ready condition (True, False, or Unknown when it has none yet).",
 	[]string{"kind", "ready"}, nil)
 
 // readyStates are the values of the ready label, all reported, zeros included.
@@ -66,6 +66,12 @@ func (c *objectsCollector) Collect(ch chan<- prometheus.Metric) {
 		logListError(err, "TransferUser")
 	} else {
 		report(ch, "TransferUser", countByReady(users.Items))
+	}
+	workflows := &v1alpha1.TransferWorkflowList{}
+	if err := c.reader.List(ctx, workflows, client.UnsafeDisableDeepCopy); err != nil {
+		logListError(err, "TransferWorkflow")
+	} else {
+		report(ch, "TransferWorkflow", countByReady(workflows.Items))
 	}
 }
 

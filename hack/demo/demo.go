@@ -32,8 +32,9 @@ const (
 	// steps is the number of numbered steps.
 	steps = 6
 	// demoUser and demoServer are the samples the update step changes.
-	demoUser   = "alice"
-	demoServer = "partners-sftp"
+	demoUser     = "alice"
+	demoServer   = "partners-sftp"
+	demoWorkflow = "archive-uploads"
 	// newKey is the SSH key the update step adds to demoUser.
 	newKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAbheJ2p1jDRAzLzD9UnXQEN8l3Ks++eghxyZMhvS9Bv alice@new-laptop"
 	// pollInterval is how often the table is refreshed.
@@ -263,7 +264,27 @@ func (d *demo) createSamples(ctx context.Context) (int, error) {
 			servers, users, snapServers, snapUsers)
 	}
 	d.say("  the emulator holds %d servers and %d users", snapServers, snapUsers)
+	if err := d.checkWorkflow(objs); err != nil {
+		return 0, err
+	}
 	return len(objs), nil
+}
+
+// checkWorkflow checks that the demo server runs the demo workflow in the emulator.
+func (d *demo) checkWorkflow(objs []object) error {
+	find := func(kind, name string) object {
+		if i := slices.IndexFunc(objs, func(o object) bool { return o.kind == kind && o.name == name }); i >= 0 {
+			return objs[i]
+		}
+		return object{}
+	}
+	wf, srv := find("TransferWorkflow", demoWorkflow), find("TransferServer", demoServer)
+	rec, ok := d.emu.Snapshot().Server(region, srv.serverID)
+	if wf.serverID == "" || !ok || len(rec.WorkflowDetails.OnUpload) != 1 || rec.WorkflowDetails.OnUpload[0].WorkflowID != wf.serverID {
+		return fmt.Errorf("%s is Ready, but the emulator's server %q does not run workflow %q of %s on upload", demoServer, srv.serverID, wf.serverID, demoWorkflow)
+	}
+	d.say("  the emulator's server %s runs workflow %s on upload", srv.serverID, wf.serverID)
+	return nil
 }
 
 // addKey adds a third SSH key to the demo user.
@@ -326,9 +347,10 @@ func (d *demo) deleteAll(ctx context.Context) error {
 		return err
 	}
 	servers, users := emulatorCounts(d.emu.Snapshot())
-	d.say("  the emulator's snapshot holds %d servers and %d users", servers, users)
-	if servers != 0 || users != 0 {
-		return fmt.Errorf("the emulator still holds %d servers and %d users after the delete", servers, users)
+	workflows := len(d.emu.Snapshot().Regions[region].Workflows)
+	d.say("  the emulator's snapshot holds %d servers, %d users and %d workflows", servers, users, workflows)
+	if servers != 0 || users != 0 || workflows != 0 {
+		return fmt.Errorf("the emulator still holds %d servers, %d users and %d workflows after the delete", servers, users, workflows)
 	}
 	d.say("  To try kubectl yourself, DEMO_KEEP=1 make demo keeps everything running at the end.")
 	return nil
@@ -469,7 +491,7 @@ func (d *demo) watch(ctx context.Context, what string, done func([]object) bool)
 	}
 }
 
-// list returns the TransferServers, then the TransferUsers, each by name.
+// list returns the TransferServers, TransferUsers and TransferWorkflows, by kind and name.
 func (d *demo) list(ctx context.Context) ([]object, error) {
 	var servers v1alpha1.TransferServerList
 	if err := d.cp.Client.List(ctx, &servers, client.InNamespace(namespace)); err != nil {
@@ -479,7 +501,14 @@ func (d *demo) list(ctx context.Context) ([]object, error) {
 	if err := d.cp.Client.List(ctx, &users, client.InNamespace(namespace)); err != nil {
 		return nil, err
 	}
+	var workflows v1alpha1.TransferWorkflowList
+	if err := d.cp.Client.List(ctx, &workflows, client.InNamespace(namespace)); err != nil {
+		return nil, err
+	}
 	var objs []object
+	for i := range workflows.Items {
+		objs = append(objs, workflowObject(&workflows.Items[i]))
+	}
 	for i := range servers.Items {
 		objs = append(objs, serverObject(&servers.Items[i]))
 	}
@@ -543,9 +572,10 @@ func allReady(objs []object) bool {
 
 func countKinds(objs []object) (servers, users int) {
 	for _, o := range objs {
-		if o.kind == "TransferServer" {
+		switch o.kind {
+		case "TransferServer":
 			servers++
-		} else {
+		case "TransferUser":
 			users++
 		}
 	}
