@@ -254,10 +254,12 @@ func (r *workflowKind) delete(ctx context.Context, wf *v1alpha1.TransferWorkflow
 		case transfer.IsNotFound(err):
 		case err != nil:
 			return err
-		case otherOwner(ctx, r.Client, wf, w.Tags) != "":
-			r.Notify.normal(ctx, wf, eventRetained, "Delete", "left workflow %s in AWS: it is managed by %s", id, otherOwner(ctx, r.Client, wf, w.Tags))
 		default:
-			ids = append(ids, id)
+			if owner := otherOwner(ctx, r.Client, wf, w.Tags); owner != "" {
+				r.Notify.normal(ctx, wf, eventRetained, "Delete", "left workflow %s in AWS: it is managed by %s", id, owner)
+			} else {
+				ids = append(ids, id)
+			}
 		}
 	}
 	for _, id := range ids {
