@@ -6,7 +6,10 @@ import (
 )
 
 // Managed workflows. AWS has no UpdateWorkflow: a workflow keeps the steps it was created with,
-// and only its tags change (TagResource, UntagResource).
+// and only its tags change (TagResource, UntagResource). CreateServer and UpdateServer take
+// WorkflowDetails naming any well-formed workflow ID: neither the SDK's documentation nor the
+// errors quoted in terraform-provider-aws say what AWS answers for a workflow that does not
+// exist, so the emulator invents no refusal.
 
 const (
 	resourceTypeWorkflow = "Workflow"
