@@ -50,7 +50,7 @@ func TestDemo(t *testing.T) {
 		}
 		created := demoSection(out, "[3/6]", "[4/6]")
 		for _, s := range samples {
-			row := regexp.MustCompile(`(?m)^\s+` + s.Kind + `\s+` + regexp.QuoteMeta(s.Metadata.Name) + `\s+s-[0-9a-f]{17}\s+\S+\s+Ready$`)
+			row := regexp.MustCompile(`(?m)^\s+` + s.Kind + `\s+` + regexp.QuoteMeta(s.Metadata.Name) + `\s+(s-[0-9a-f]{17}\s+\S+|w-[a-z0-9]{17}\s+-)\s+Ready$`)
 			if !row.MatchString(created) {
 				t.Errorf("the demo never showed %s %s Ready:\n%s", s.Kind, s.Metadata.Name, created)
 			}
@@ -59,7 +59,7 @@ func TestDemo(t *testing.T) {
 			"the emulator holds 3 SSH keys for alice",
 			"is OFFLINE\n",
 			"is ONLINE\n",
-			"the emulator's snapshot holds 0 servers and 0 users",
+			"the emulator's snapshot holds 0 servers, 0 users and 0 workflows",
 		} {
 			if !strings.Contains(out, want) {
 				t.Errorf("the output lacks %q:\n%s", want, out)
