@@ -95,6 +95,10 @@ func TestDemo(t *testing.T) {
 		}
 		pending := out[strings.Index(out, want):]
 		for _, s := range samples {
+			if s.Kind == "TransferWorkflow" {
+				// A workflow has no state transition to wait for: it is Ready at once.
+				continue
+			}
 			if !strings.Contains(pending, "\n  "+s.Kind+" "+s.Metadata.Name+": ") {
 				t.Errorf("the error does not say why %s %s is not Ready:\n%s", s.Kind, s.Metadata.Name, pending)
 			}
