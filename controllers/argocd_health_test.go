@@ -255,7 +255,7 @@ func TestArgoCDHealthSnippetMatchesScripts(t *testing.T) {
 	if cm.Kind != "ConfigMap" || cm.Metadata.Name != "argocd-cm" {
 		t.Fatalf("docs/argocd/README.md has no argocd-cm ConfigMap snippet")
 	}
-	for _, kind := range []string{"TransferServer", "TransferUser", "TransferAccess"} {
+	for _, kind := range []string{"TransferServer", "TransferUser", "TransferAccess", "TransferWorkflow"} {
 		key := "resource.customizations.health.transfer.operators.dev_" + kind
 		if got, want := cm.Data[key], healthScript(t); got != want {
 			t.Errorf("the snippet's %s differs from docs/argocd/health.lua", key)

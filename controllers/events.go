@@ -24,6 +24,7 @@ const (
 	eventRetained       = "Retained"
 	eventStalled        = "Stalled"
 	eventServerReplaced = "ServerReplaced"
+	eventReplacing      = "Replacing"
 	eventNotCleared     = "NotCleared"
 )
 

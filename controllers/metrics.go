@@ -19,7 +19,7 @@ import (
 
 // objectsDesc describes transfer_operator_objects (docs/metrics.md).
 var objectsDesc = prometheus.NewDesc("transfer_operator_objects",
-	"TransferServer, TransferUser and TransferAccess objects the operator watches, by kind and by the status of their Ready condition (True, False, or Unknown when it has none yet).",
+	"TransferServer, TransferUser, TransferAccess and TransferWorkflow objects the operator watches, by kind and by the status of their Ready condition (True, False, or Unknown when it has none yet).",
 	[]string{"kind", "ready"}, nil)
 
 // readyStates are the values of the ready label, all reported, zeros included.
@@ -75,6 +75,7 @@ var countedKinds = []struct {
 	{"TransferServer", func() client.ObjectList { return &v1alpha1.TransferServerList{} }},
 	{"TransferUser", func() client.ObjectList { return &v1alpha1.TransferUserList{} }},
 	{"TransferAccess", func() client.ObjectList { return &v1alpha1.TransferAccessList{} }},
+	{"TransferWorkflow", func() client.ObjectList { return &v1alpha1.TransferWorkflowList{} }},
 }
 
 // countByReady counts the objects of list by the status of their Ready condition.

@@ -147,17 +147,20 @@ func settledObjectCounts(t *testing.T) map[[2]string]float64 {
 	t.Helper()
 	var counts map[[2]string]float64
 	NewWithT(t).Eventually(func(g Gomega) {
-		servers, users, accesses := &v1alpha1.TransferServerList{}, &v1alpha1.TransferUserList{}, &v1alpha1.TransferAccessList{}
+		servers, users := &v1alpha1.TransferServerList{}, &v1alpha1.TransferUserList{}
+		accesses, workflows := &v1alpha1.TransferAccessList{}, &v1alpha1.TransferWorkflowList{}
 		g.Expect(k8s.List(context.Background(), servers)).To(Succeed())
 		g.Expect(k8s.List(context.Background(), users)).To(Succeed())
 		g.Expect(k8s.List(context.Background(), accesses)).To(Succeed())
+		g.Expect(k8s.List(context.Background(), workflows)).To(Succeed())
 		counts = objectCounts(g)
 		perKind := map[string]float64{}
 		for k, n := range counts {
 			perKind[k[0]] += n
 		}
 		g.Expect(perKind).To(Equal(map[string]float64{
-			"TransferServer": float64(len(servers.Items)), "TransferUser": float64(len(users.Items)), "TransferAccess": float64(len(accesses.Items)),
+			"TransferServer": float64(len(servers.Items)), "TransferUser": float64(len(users.Items)),
+			"TransferAccess": float64(len(accesses.Items)), "TransferWorkflow": float64(len(workflows.Items)),
 		}))
 	}).WithTimeout(timeout).Should(Succeed())
 	return counts
@@ -170,7 +173,7 @@ func TestMetricsObjectsGauge(t *testing.T) {
 	g := NewWithT(t)
 	ns := newNamespace(t)
 	before := settledObjectCounts(t)
-	for _, kind := range []string{"TransferServer", "TransferUser", "TransferAccess"} {
+	for _, kind := range []string{"TransferServer", "TransferUser", "TransferAccess", "TransferWorkflow"} {
 		for _, ready := range []string{"True", "False", "Unknown"} {
 			g.Expect(before).To(HaveKey([2]string{kind, ready}))
 		}

@@ -39,6 +39,8 @@ func otherOwner(ctx context.Context, c client.Reader, self client.Object, tags m
 		owner = &v1alpha1.TransferServer{}
 	case "TransferUser":
 		owner = &v1alpha1.TransferUser{}
+	case "TransferWorkflow":
+		owner = &v1alpha1.TransferWorkflow{}
 	default:
 		return fmt.Sprintf("%s %s/%s", kind, namespace, name)
 	}

@@ -53,7 +53,7 @@ func markDeleting(ctx context.Context, status *statusPatcher, obj passObject, me
 
 // isDeletingReason reports whether a Reconciling reason is one of deletion's.
 func isDeletingReason(reason string) bool {
-	return reason == v1alpha1.ReasonDeleting || reason == v1alpha1.ReasonWaitingForUsers
+	return reason == v1alpha1.ReasonDeleting || reason == v1alpha1.ReasonWaitingForUsers || reason == v1alpha1.ReasonWorkflowInUse
 }
 
 // endDeletePass ends a pass of deletion that could not release the object yet: the object says it

@@ -24,10 +24,14 @@ const (
 	indexAccessServerRef = "spec.serverRef.name"
 	// indexAccessInAWS indexes TransferAccesses by the access they recorded (accessKey).
 	indexAccessInAWS = "status.access"
+	// indexServerWorkflowRef indexes TransferServers by the workflowRef names of
+	// spec.workflowDetails.
+	indexServerWorkflowRef = "spec.workflowDetails.workflowRef.name"
 )
 
 // Setup registers the cache indexes, the reconcilers and the transfer_operator_objects metric
-// with the manager. TransferAccesses, which live on a server as users do, take the users' options.
+// with the manager. TransferAccesses, which live on a server as users do, take the users' options;
+// TransferWorkflows, resources of their own in a region like servers, the servers'.
 func Setup(ctx context.Context, mgr manager.Manager, aws *transfer.Clients, servers, users Options) error {
 	if err := setupIndexes(ctx, mgr); err != nil {
 		return err
@@ -40,6 +44,9 @@ func Setup(ctx context.Context, mgr manager.Manager, aws *transfer.Clients, serv
 	}
 	if err := newAccessReconciler(newDeps(mgr, aws, users)).setup(mgr); err != nil {
 		return fmt.Errorf("setting up the TransferAccess controller: %w", err)
+	}
+	if err := newWorkflowReconciler(newDeps(mgr, aws, servers)).setup(mgr); err != nil {
+		return fmt.Errorf("setting up the TransferWorkflow controller: %w", err)
 	}
 	if err := registerObjectsCollector(mgr); err != nil {
 		return fmt.Errorf("registering the objects metric: %w", err)
@@ -71,6 +78,9 @@ func setupIndexes(ctx context.Context, mgr manager.Manager) error {
 		}),
 		indexer.IndexField(ctx, &v1alpha1.TransferServer{}, indexServerHostKeySecret, func(o client.Object) []string {
 			return hostKeySecretNames(&o.(*v1alpha1.TransferServer).Spec)
+		}),
+		indexer.IndexField(ctx, &v1alpha1.TransferServer{}, indexServerWorkflowRef, func(o client.Object) []string {
+			return transfer.WorkflowRefs(&o.(*v1alpha1.TransferServer).Spec)
 		}),
 	)
 }

@@ -169,20 +169,23 @@ func newNamespace(t *testing.T) string {
 func deleteAllIn(t *testing.T, ns string) {
 	t.Helper()
 	ctx := context.Background()
-	for _, obj := range []client.Object{&v1alpha1.TransferUser{}, &v1alpha1.TransferAccess{}, &v1alpha1.TransferServer{}} {
+	for _, obj := range []client.Object{&v1alpha1.TransferUser{}, &v1alpha1.TransferAccess{}, &v1alpha1.TransferServer{}, &v1alpha1.TransferWorkflow{}} {
 		if err := k8s.DeleteAllOf(ctx, obj, client.InNamespace(ns)); err != nil {
 			t.Errorf("cleaning up %s: %v", ns, err)
 		}
 	}
 	g := NewWithT(t)
 	g.Eventually(func(g Gomega) {
-		users, accesses, servers := &v1alpha1.TransferUserList{}, &v1alpha1.TransferAccessList{}, &v1alpha1.TransferServerList{}
+		users, accesses := &v1alpha1.TransferUserList{}, &v1alpha1.TransferAccessList{}
+		servers, workflows := &v1alpha1.TransferServerList{}, &v1alpha1.TransferWorkflowList{}
 		g.Expect(k8s.List(ctx, users, client.InNamespace(ns))).To(Succeed())
 		g.Expect(k8s.List(ctx, accesses, client.InNamespace(ns))).To(Succeed())
 		g.Expect(k8s.List(ctx, servers, client.InNamespace(ns))).To(Succeed())
+		g.Expect(k8s.List(ctx, workflows, client.InNamespace(ns))).To(Succeed())
 		g.Expect(users.Items).To(BeEmpty())
 		g.Expect(accesses.Items).To(BeEmpty())
 		g.Expect(servers.Items).To(BeEmpty())
+		g.Expect(workflows.Items).To(BeEmpty())
 	}).WithTimeout(timeout).Should(Succeed(), "objects in %s were not released", ns)
 }
 

@@ -127,24 +127,6 @@ func TestAccessLostCreateResponse(t *testing.T) {
 			g.Expect(eventsFor(g, acc, "Stalled")).To(BeEmpty())
 		})
 	}
-	// Every attempt of the pass is lost, so the pass ends in an error and the next one finds the
-	// access: status.createPending says it is this object's.
-	t.Run("every attempt of a pass", func(t *testing.T) {
-		g := NewWithT(t)
-		ns := newNamespace(t)
-		srv := readyDirectoryServer(t, ns, "dir")
-		g.Expect(emu.FailNext("CreateAccess", 20, emulator.FailCommitThenError)).To(Succeed())
-		defer emu.ClearFaults()
-		acc := newAccess(ns, "partners", "dir", groupSID, nil)
-		create(t, acc)
-		g.Eventually(func(g Gomega) {
-			g.Expect(awsServer(g, srv.Status.ServerID).Accesses).To(HaveLen(1))
-		}).WithTimeout(timeout).Should(Succeed())
-		emu.ClearFaults()
-		waitReady(t, acc)
-		waitEvent(t, acc, "Adopted", "an earlier attempt whose response was lost")
-		g.Expect(eventsFor(g, acc, "Stalled")).To(BeEmpty())
-	})
 }
 
 // TestAccessOwnership checks the rules AWS's missing tags make the operator keep by status: an

@@ -48,12 +48,13 @@ func (r *serverKind) logValues(srv *v1alpha1.TransferServer) []any {
 	return nil
 }
 
-// watch adds the host key Secrets servers reference, and the deletion of the TransferUsers and
-// TransferAccesses a deleting server waits for.
+// watch adds the host key Secrets servers reference, the deletion of the TransferUsers and
+// TransferAccesses a deleting server waits for, and the TransferWorkflows servers reference.
 func (r *serverKind) watch(b *builder.Builder) *builder.Builder {
 	return b.WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.serversUsingSecret)).
 		Watches(&v1alpha1.TransferUser{}, handler.EnqueueRequestsFromMapFunc(serverOfUser), builder.WithPredicates(onlyDeletions)).
-		Watches(&v1alpha1.TransferAccess{}, handler.EnqueueRequestsFromMapFunc(serverOfAccess), builder.WithPredicates(onlyDeletions))
+		Watches(&v1alpha1.TransferAccess{}, handler.EnqueueRequestsFromMapFunc(serverOfAccess), builder.WithPredicates(onlyDeletions)).
+		Watches(&v1alpha1.TransferWorkflow{}, handler.EnqueueRequestsFromMapFunc(r.serversUsingWorkflow), builder.WithPredicates(workflowAvailabilityChanged))
 }
 
 func (r *serverKind) applied(srv *v1alpha1.TransferServer) []string {
@@ -159,14 +160,20 @@ func (r *serverKind) convergeState(ctx context.Context, srv *v1alpha1.TransferSe
 	return nil
 }
 
-// desiredServer resolves what the server should be, reading the host key from its Secret (with
-// spec.hostKeys, the first one, which a new server is created with).
+// desiredServer resolves what the server should be: the workflows it references, and the host
+// key, read from its Secret (with spec.hostKeys, the first one, which a new server is created
+// with).
 func (r *serverKind) desiredServer(ctx context.Context, srv *v1alpha1.TransferServer) (transfer.DesiredServer, error) {
 	d := transfer.DesiredServer{
 		Spec:      &srv.Spec,
 		Applied:   srv.Status.AppliedFields,
 		OwnerTags: transfer.OwnerTags("TransferServer", srv.Namespace, srv.Name, string(srv.UID)),
 	}
+	workflowIDs, err := r.resolveWorkflows(ctx, srv)
+	if err != nil {
+		return d, err
+	}
+	d.WorkflowIDs = workflowIDs
 	if len(srv.Spec.HostKeys) > 0 {
 		return r.withFirstHostKey(ctx, srv, d)
 	}

@@ -88,6 +88,14 @@ const (
 	ReasonWaitingForUsers = "WaitingForUsers"
 	// ReasonServerNotReady: the TransferServer of a user or an access is missing or not Ready.
 	ReasonServerNotReady = "ServerNotReady"
+	// ReasonWorkflowNotReady: a TransferWorkflow the server references is missing or not Ready.
+	ReasonWorkflowNotReady = "WorkflowNotReady"
+	// ReasonRetiringWorkflow: the workflow matches the spec; the workflows it replaced are
+	// deleted once no server runs them.
+	ReasonRetiringWorkflow = "RetiringWorkflow"
+	// ReasonWorkflowInUse: deletion waits until no TransferServer references the workflow and
+	// no server in AWS runs it.
+	ReasonWorkflowInUse = "WorkflowInUse"
 	// ReasonAlreadyExists: a user of that name exists and was not created by this object.
 	ReasonAlreadyExists = "AlreadyExists"
 	// ReasonNotFound: the AWS resource named in the spec does not exist.

@@ -1,6 +1,6 @@
 // Package v1alpha1 contains the transfer.operators.dev/v1alpha1 API: the declarative form of
-// AWS Transfer Family servers (TransferServer), their users (TransferUser) and the access of
-// directory groups to them (TransferAccess).
+// AWS Transfer Family servers (TransferServer), their users (TransferUser), the access of
+// directory groups to them (TransferAccess) and the managed workflows they run (TransferWorkflow).
 // +kubebuilder:object:generate=true
 // +groupName=transfer.operators.dev
 package v1alpha1
@@ -27,6 +27,7 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&TransferServer{}, &TransferServerList{},
 		&TransferUser{}, &TransferUserList{},
 		&TransferAccess{}, &TransferAccessList{},
+		&TransferWorkflow{}, &TransferWorkflowList{},
 	)
 	metav1.AddToGroupVersion(scheme, GroupVersion)
 	return nil

@@ -440,11 +440,19 @@ type WorkflowDetails struct {
 }
 
 // WorkflowDetail is one workflow and the role that runs it.
+//
+// +kubebuilder:validation:XValidation:rule="has(self.workflowId) != has(self.workflowRef)",message="set exactly one of workflowId (a workflow not managed here) and workflowRef (a TransferWorkflow in this namespace)"
 type WorkflowDetail struct {
-	// WorkflowID of the managed workflow.
+	// WorkflowID of a managed workflow not managed by a TransferWorkflow.
 	// +kubebuilder:validation:Pattern=`^w-([a-z0-9]{17})$`
-	// +required
-	WorkflowID string `json:"workflowId"`
+	// +optional
+	WorkflowID string `json:"workflowId,omitempty"`
+
+	// WorkflowRef names a TransferWorkflow in this namespace. The server waits until it is
+	// Ready, runs the workflow it records (status.workflowId), and follows it when the workflow
+	// is replaced.
+	// +optional
+	WorkflowRef *LocalObjectReference `json:"workflowRef,omitempty"`
 
 	// ExecutionRole is the ARN of the IAM role the workflow runs as.
 	// +kubebuilder:validation:MinLength=20

@@ -33,8 +33,9 @@ const (
 	// steps is the number of numbered steps.
 	steps = 8
 	// demoUser and demoServer are the samples the update step changes.
-	demoUser   = "alice"
-	demoServer = "partners-sftp"
+	demoUser     = "alice"
+	demoServer   = "partners-sftp"
+	demoWorkflow = "archive-uploads"
 	// pollInterval is how often the table is refreshed.
 	pollInterval = 500 * time.Millisecond
 	// operatorStopTimeout bounds the operator's graceful shutdown.
@@ -283,7 +284,27 @@ func (d *demo) createSamples(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("these objects are Ready: %s; but the emulator holds %s", describeCounts(ready), describeCounts(held))
 	}
 	d.say("  the emulator holds %s", describeCounts(held))
+	if err := d.checkWorkflow(objs); err != nil {
+		return 0, err
+	}
 	return len(objs), nil
+}
+
+// checkWorkflow checks that the demo server runs the demo workflow in the emulator.
+func (d *demo) checkWorkflow(objs []object) error {
+	find := func(kind, name string) object {
+		if i := slices.IndexFunc(objs, func(o object) bool { return o.kind == kind && o.name == name }); i >= 0 {
+			return objs[i]
+		}
+		return object{}
+	}
+	wf, srv := find("TransferWorkflow", demoWorkflow), find("TransferServer", demoServer)
+	rec, ok := d.emu.Snapshot().Server(region, srv.serverID)
+	if wf.serverID == "" || !ok || len(rec.WorkflowDetails.OnUpload) != 1 || rec.WorkflowDetails.OnUpload[0].WorkflowID != wf.serverID {
+		return fmt.Errorf("%s is Ready, but the emulator's server %q does not run workflow %q of %s on upload", demoServer, srv.serverID, wf.serverID, demoWorkflow)
+	}
+	d.say("  the emulator's server %s runs workflow %s on upload", srv.serverID, wf.serverID)
+	return nil
 }
 
 // addKey adds a third SSH key to the demo user: the demo's own, which the login step uses.
@@ -351,7 +372,7 @@ func (d *demo) deleteAll(ctx context.Context) error {
 	if len(held) > 0 {
 		return fmt.Errorf("the emulator still holds %s after the delete", describeCounts(held))
 	}
-	d.say("  the emulator's snapshot holds no server, user or access")
+	d.say("  the emulator's snapshot holds no server, user, access or workflow")
 	d.say("  To try kubectl yourself, DEMO_KEEP=1 make demo keeps everything running at the end.")
 	return nil
 }
@@ -492,7 +513,8 @@ func (d *demo) watch(ctx context.Context, what string, done func([]object) bool)
 	}
 }
 
-// list returns the TransferAccesses, the TransferServers, then the TransferUsers, each by name.
+// list returns the TransferAccesses, TransferServers, TransferUsers and TransferWorkflows, by
+// kind and name.
 func (d *demo) list(ctx context.Context) ([]object, error) {
 	var servers v1alpha1.TransferServerList
 	if err := d.cp.Client.List(ctx, &servers, client.InNamespace(namespace)); err != nil {
@@ -509,6 +531,13 @@ func (d *demo) list(ctx context.Context) ([]object, error) {
 	var objs []object
 	for i := range accesses.Items {
 		objs = append(objs, accessObject(&accesses.Items[i]))
+	}
+	var workflows v1alpha1.TransferWorkflowList
+	if err := d.cp.Client.List(ctx, &workflows, client.InNamespace(namespace)); err != nil {
+		return nil, err
+	}
+	for i := range workflows.Items {
+		objs = append(objs, workflowObject(&workflows.Items[i]))
 	}
 	for i := range servers.Items {
 		objs = append(objs, serverObject(&servers.Items[i]))
@@ -579,7 +608,7 @@ func countKinds(objs []object) map[string]int {
 	return counts
 }
 
-// emulatorCounts counts the servers, users and accesses of every region, by the kind of object
+// emulatorCounts counts the servers, users, accesses and workflows of every region, by the kind of object
 // that manages them; kinds with none are left out.
 func emulatorCounts(snap emulator.Snapshot) map[string]int {
 	counts := map[string]int{}
@@ -592,6 +621,9 @@ func emulatorCounts(snap emulator.Snapshot) map[string]int {
 			if len(s.Accesses) > 0 {
 				counts["TransferAccess"] += len(s.Accesses)
 			}
+		}
+		if len(r.Workflows) > 0 {
+			counts["TransferWorkflow"] += len(r.Workflows)
 		}
 	}
 	return counts

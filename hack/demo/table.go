@@ -17,7 +17,8 @@ import (
 	"github.com/transfer-operator/transfer-operator/api/v1alpha1"
 )
 
-// object is what the table shows of one TransferServer or TransferUser.
+// object is what the table shows of one TransferServer, TransferUser or TransferWorkflow (whose
+// workflow ID is shown in the ID column).
 type object struct {
 	kind, name string
 	generation int64
@@ -40,6 +41,11 @@ func userObject(u *v1alpha1.TransferUser) object {
 func accessObject(a *v1alpha1.TransferAccess) object {
 	return object{kind: "TransferAccess", name: a.Name, generation: a.Generation, deleting: !a.DeletionTimestamp.IsZero(),
 		serverID: a.Status.ServerID, conditions: a.Status.Conditions}
+}
+
+func workflowObject(w *v1alpha1.TransferWorkflow) object {
+	return object{kind: "TransferWorkflow", name: w.Name, generation: w.Generation, deleting: !w.DeletionTimestamp.IsZero(),
+		serverID: w.Status.WorkflowID, conditions: w.Status.Conditions}
 }
 
 func (o object) key() string { return o.kind + "/" + o.name }
@@ -95,7 +101,7 @@ func dash(s string) string {
 	return s
 }
 
-var header = []string{"KIND", "NAME", "SERVER ID", "STATE", "STATUS"}
+var header = []string{"KIND", "NAME", "ID", "STATE", "STATUS"}
 
 // minWidths keep the table steady while IDs and states appear.
 var minWidths = []int{0, 0, len("s-0123456789abcdef0"), len("STOPPING"), 0}

@@ -26,6 +26,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/transfer"
+	"github.com/aws/aws-sdk-go-v2/service/transfer/types"
 	"github.com/aws/smithy-go"
 	"golang.org/x/crypto/ssh"
 )
@@ -159,6 +160,24 @@ func checkSDK(t *testing.T, url string) {
 	if !errors.As(err, &apiErr) || apiErr.ErrorCode() != "SignatureDoesNotMatch" {
 		t.Errorf("EC2 request signed with the wrong secret: %v, want SignatureDoesNotMatch", err)
 	}
+
+	wf, err := c.CreateWorkflow(ctx, &transfer.CreateWorkflowInput{Description: aws.String("sdk"), Steps: []types.WorkflowStep{{
+		Type: types.WorkflowStepTypeDelete, DeleteStepDetails: &types.DeleteStepDetails{Name: aws.String("remove")},
+	}}})
+	if err != nil {
+		t.Fatalf("CreateWorkflow: %v", err)
+	}
+	dw, err := c.DescribeWorkflow(ctx, &transfer.DescribeWorkflowInput{WorkflowId: wf.WorkflowId})
+	if err != nil {
+		t.Fatalf("DescribeWorkflow: %v", err)
+	}
+	if want := "arn:aws:transfer:" + region + ":" + account + ":workflow/" + aws.ToString(wf.WorkflowId); aws.ToString(dw.Workflow.Arn) != want ||
+		len(dw.Workflow.Steps) != 1 || aws.ToString(dw.Workflow.Steps[0].DeleteStepDetails.Name) != "remove" {
+		t.Errorf("workflow %+v, want %s with its DELETE step", dw.Workflow, want)
+	}
+	if _, err := c.DeleteWorkflow(ctx, &transfer.DeleteWorkflowInput{WorkflowId: wf.WorkflowId}); err != nil {
+		t.Fatalf("DeleteWorkflow: %v", err)
+	}
 }
 
 func checkAdmin(t *testing.T, url string) {
@@ -272,7 +291,26 @@ func checkAWSCLI(t *testing.T, url string) {
 	}
 	must("delete-user", "--server-id", id, "--user-name", "cli-user")
 	checkCLIHostKeys(t, id, run, must)
+
+	wf, _ := must("create-workflow", "--description", "cli workflow",
+		"--steps", `[{"Type":"TAG","TagStepDetails":{"Name":"mark","Tags":[{"Key":"seen","Value":"yes"}]}}]`)["WorkflowId"].(string)
+	if !regexp.MustCompile(`^w-[a-z0-9]{17}$`).MatchString(wf) {
+		t.Fatalf("create-workflow printed workflow ID %q", wf)
+	}
+	workflow, _ := must("describe-workflow", "--workflow-id", wf)["Workflow"].(map[string]any)
+	if steps, _ := workflow["Steps"].([]any); workflow["Description"] != "cli workflow" || len(steps) != 1 {
+		t.Errorf("describe-workflow printed %v", workflow)
+	}
+	must("update-server", "--server-id", id, "--workflow-details", `{"OnUpload":[{"WorkflowId":"`+wf+`","ExecutionRole":"`+role+`"}]}`)
+	_, err = run("delete-workflow", "--workflow-id", wf)
+	if err == nil || !strings.Contains(err.Error(), "Workflow is still in use by server "+id) {
+		t.Errorf("delete-workflow of a workflow the server runs: %v, want InvalidRequestException naming the server", err)
+	}
+	if workflows, _ := must("list-workflows")["Workflows"].([]any); len(workflows) != 1 {
+		t.Errorf("list-workflows printed %v", workflows)
+	}
 	must("delete-server", "--server-id", id)
+	must("delete-workflow", "--workflow-id", wf)
 	_, err = run("describe-server", "--server-id", id)
 	if err == nil || !strings.Contains(err.Error(), "ResourceNotFoundException") {
 		t.Errorf("describe-server after delete-server: %v, want ResourceNotFoundException", err)

@@ -37,6 +37,9 @@ func (e *Emulator) Snapshot() Snapshot {
 		for _, id := range r.sortedInterfaceIDs() {
 			rs.NetworkInterfaces = append(rs.NetworkInterfaces, *r.interfaces[id])
 		}
+		for _, id := range r.workflowOrder.After("", math.MaxInt) {
+			rs.Workflows = append(rs.Workflows, r.workflows[id].clone())
+		}
 		snap.Regions[name] = rs
 	}
 	return snap

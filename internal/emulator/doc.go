@@ -4,7 +4,7 @@
 //
 // An Emulator is an http.Handler. The unmodified aws-sdk-go-v2 transfer client
 // (or the AWS CLI) talks to it when its endpoint is set to the emulator's URL.
-// It implements the server, user, SSH key and tag operations; every input is
+// It implements the server, user, SSH key, workflow and tag operations; every input is
 // validated against the embedded service model (required members, enums,
 // lengths, list sizes, numeric ranges and patterns) and against the cross-field
 // rules stated in the API reference; each rule (rules.go, servers.go,

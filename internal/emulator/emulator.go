@@ -142,6 +142,10 @@ var operations = map[string]operation{
 	"TagResource":         {true, handler((*Emulator).tagResource)},
 	"UntagResource":       {true, handler((*Emulator).untagResource)},
 	"ListTagsForResource": {false, handler((*Emulator).listTagsForResource)},
+	"CreateWorkflow":      {true, handler((*Emulator).createWorkflow)},
+	"DescribeWorkflow":    {false, handler((*Emulator).describeWorkflow)},
+	"DeleteWorkflow":      {true, handler((*Emulator).deleteWorkflow)},
+	"ListWorkflows":       {false, handler((*Emulator).listWorkflows)},
 }
 
 // handler adapts a typed operation to the operation table: the body is

@@ -227,10 +227,11 @@ type Snapshot struct {
 	Regions map[string]RegionSnapshot
 }
 
-// RegionSnapshot is the servers of one region, ordered by ServerID, and the
-// VPC endpoints and network interfaces of the EC2 side, ordered by ID.
+// RegionSnapshot is the servers of one region, ordered by ServerID, its workflows, ordered by
+// WorkflowID, and the VPC endpoints and network interfaces of the EC2 side, ordered by ID.
 type RegionSnapshot struct {
 	Servers           []ServerSnapshot
+	Workflows         []WorkflowRecord         `json:",omitempty"`
 	VpcEndpoints      []VpcEndpointRecord      `json:",omitempty"`
 	NetworkInterfaces []NetworkInterfaceRecord `json:",omitempty"`
 }
@@ -263,6 +264,16 @@ func (s Snapshot) Server(region, serverID string) (ServerSnapshot, bool) {
 		}
 	}
 	return ServerSnapshot{}, false
+}
+
+// Workflow returns the snapshot of a workflow, or false when region has no such workflow.
+func (s Snapshot) Workflow(region, workflowID string) (WorkflowRecord, bool) {
+	for _, w := range s.Regions[region].Workflows {
+		if w.WorkflowID == workflowID {
+			return w, true
+		}
+	}
+	return WorkflowRecord{}, false
 }
 
 // User returns the snapshot of a user, or false when there is no such user.

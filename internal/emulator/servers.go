@@ -16,8 +16,10 @@ type region struct {
 	order   orderedSet
 	// endpoints and interfaces are the EC2 side: the VPC endpoints of VPC servers (and those
 	// VPC_ENDPOINT servers name) and their network interfaces, by ID.
-	endpoints  map[string]*vpcEndpointState
-	interfaces map[string]*NetworkInterfaceRecord
+	endpoints     map[string]*vpcEndpointState
+	interfaces    map[string]*NetworkInterfaceRecord
+	workflows     map[string]*WorkflowRecord
+	workflowOrder orderedSet
 }
 
 // serverState is a server and its users.
@@ -42,7 +44,10 @@ type serverState struct {
 func (e *Emulator) regionLocked(name string) *region {
 	r := e.regions[name]
 	if r == nil {
-		r = &region{servers: map[string]*serverState{}, endpoints: map[string]*vpcEndpointState{}, interfaces: map[string]*NetworkInterfaceRecord{}}
+		r = &region{
+			servers: map[string]*serverState{}, workflows: map[string]*WorkflowRecord{},
+			endpoints: map[string]*vpcEndpointState{}, interfaces: map[string]*NetworkInterfaceRecord{},
+		}
 		e.regions[name] = r
 	}
 	return r

@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// taggedLocked returns the tag list of the server or user an ARN names in
+// taggedLocked returns the tag list of the server, user or workflow an ARN names in
 // regionName. An ARN that is not a Transfer ARN is InvalidRequestException;
 // one of another region or account, of a resource kind the emulator does not
 // hold, or of a missing resource is ResourceNotFoundException. e.mu must be
@@ -28,6 +28,12 @@ func (e *Emulator) taggedLocked(regionName, arn string) (*[]Tag, error) {
 			return nil, err
 		}
 		return &s.rec.Tags, nil
+	case "workflow":
+		w, err := e.workflowLocked(regionName, rest)
+		if err != nil {
+			return nil, err
+		}
+		return &w.Tags, nil
 	case "user":
 		serverID, userName, ok := strings.Cut(rest, "/")
 		if !ok {

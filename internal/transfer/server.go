@@ -38,6 +38,49 @@ type DesiredServer struct {
 	// Applied lists the clearable fields a successful pass applied (status.appliedFields); those
 	// the spec no longer sets are cleared in AWS.
 	Applied []string
+	// WorkflowIDs holds the workflow ID of each TransferWorkflow that spec.workflowDetails names
+	// by workflowRef, by name. The caller resolves every reference before planning.
+	WorkflowIDs map[string]string
+}
+
+// spec returns the spec with every workflowRef of workflowDetails replaced by the workflow ID it
+// resolves to (WorkflowIDs), so that requests and comparisons see IDs only. A spec without
+// references is returned as it is.
+func (d DesiredServer) spec() *v1alpha1.TransferServerSpec {
+	w := d.Spec.WorkflowDetails
+	if w == nil {
+		return d.Spec
+	}
+	resolve := func(ds []v1alpha1.WorkflowDetail) []v1alpha1.WorkflowDetail {
+		if ds == nil {
+			return nil
+		}
+		out := make([]v1alpha1.WorkflowDetail, 0, len(ds))
+		for _, detail := range ds {
+			if detail.WorkflowRef != nil {
+				detail = v1alpha1.WorkflowDetail{WorkflowID: d.WorkflowIDs[detail.WorkflowRef.Name], ExecutionRole: detail.ExecutionRole}
+			}
+			out = append(out, detail)
+		}
+		return out
+	}
+	s := *d.Spec
+	s.WorkflowDetails = &v1alpha1.WorkflowDetails{OnUpload: resolve(w.OnUpload), OnPartialUpload: resolve(w.OnPartialUpload)}
+	return &s
+}
+
+// WorkflowRefs returns the names of the TransferWorkflows spec.workflowDetails references.
+func WorkflowRefs(s *v1alpha1.TransferServerSpec) []string {
+	if s.WorkflowDetails == nil {
+		return nil
+	}
+	var names []string
+	for _, d := range slices.Concat(s.WorkflowDetails.OnUpload, s.WorkflowDetails.OnPartialUpload) {
+		if d.WorkflowRef != nil && !slices.Contains(names, d.WorkflowRef.Name) {
+			names = append(names, d.WorkflowRef.Name)
+		}
+	}
+	return names
 }
 
 // Server is a server as DescribeServer reported it.
@@ -113,7 +156,7 @@ func serverFromDescribed(d *types.DescribedServer) *Server {
 // example sets them on a server (Terraform's aws_transfer_tag, the CLI's tag-resource), while
 // no source says CreateServer takes them.
 func createServerInput(d DesiredServer) *transfer.CreateServerInput {
-	s := d.Spec
+	s := d.spec()
 	in := &transfer.CreateServerInput{
 		Certificate:                   optString(s.Certificate),
 		Domain:                        types.Domain(s.Domain),
@@ -258,7 +301,7 @@ func (c comparer) differsFromDefault(set, known, equal, wantsDefault bool) bool 
 // clearable field that d.Applied lists, that the spec no longer sets and that AWS still reports
 // is cleared.
 func PlanServer(d DesiredServer, observed *Server, specChanged bool) ServerPlan {
-	s, o := d.Spec, &observed.described
+	s, o := d.spec(), &observed.described
 	var p ServerPlan
 	online := &p.Update
 	offline := &p.OfflineUpdate

@@ -81,6 +81,15 @@ kind: TransferServer
 metadata: {name: rbac, namespace: default}
 spec:
   hostKeySecretRef: {name: hostkey, key: ssh-privatekey}
+  workflowDetails:
+    onUpload: [{workflowRef: {name: rbac}, executionRole: "arn:aws:iam::111122223333:role/workflow"}]
+  tags: {suite: rbac}
+---
+apiVersion: transfer.operators.dev/v1alpha1
+kind: TransferWorkflow
+metadata: {name: rbac, namespace: default}
+spec:
+  steps: [{type: DELETE, deleteStepDetails: {name: discard}}]
   tags: {suite: rbac}
 ---
 apiVersion: transfer.operators.dev/v1alpha1
@@ -92,7 +101,7 @@ spec:
   homeDirectory: /bucket/rita
   tags: {suite: rbac}
 `)
-	kubectl("wait", "--for=condition=Ready", "--timeout=2m", "transferserver/rbac", "transferuser/rita")
+	kubectl("wait", "--for=condition=Ready", "--timeout=2m", "transferserver/rbac", "transferuser/rita", "transferworkflow/rbac")
 	serverID := kubectl("get", "transferserver", "rbac", "-o", "jsonpath={.status.serverId}")
 
 	// The same drift twice: the second Event repeats the first, which the event recorder
@@ -110,7 +119,7 @@ spec:
 	// The recorder patches the first Event in the background: wait for the patch, which the
 	// audit log must show, before the operator is stopped.
 	waitFor(t, time.Minute, func() bool { return driftEventSeries(t, kubectl) >= 2 })
-	kubectl("delete", "transferuser/rita", "transferserver/rbac", "--timeout=2m")
+	kubectl("delete", "transferuser/rita", "transferserver/rbac", "transferworkflow/rbac", "--timeout=2m")
 	if err := op.Stop(time.Minute); err != nil {
 		t.Fatalf("graceful stop: %v", err)
 	}

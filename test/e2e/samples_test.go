@@ -197,7 +197,9 @@ func checkAccessSamples(t *testing.T, servers []v1alpha1.TransferServer, accesse
 	t.Helper()
 	shown := false
 	for _, a := range accesses {
-		i := slices.IndexFunc(servers, func(s v1alpha1.TransferServer) bool { return a.Spec.ServerRef != nil && s.Name == a.Spec.ServerRef.Name })
+		i := slices.IndexFunc(servers, func(s v1alpha1.TransferServer) bool {
+			return a.Spec.ServerRef != nil && s.Name == a.Spec.ServerRef.Name
+		})
 		if i < 0 || servers[i].Spec.IdentityProviderType != "AWS_DIRECTORY_SERVICE" {
 			t.Errorf("access sample %s does not name a sample TransferServer with identityProviderType AWS_DIRECTORY_SERVICE", a.Name)
 			continue

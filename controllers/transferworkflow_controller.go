@@ -1,0 +1,285 @@
+package controllers
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	"github.com/transfer-operator/transfer-operator/api/v1alpha1"
+	"github.com/transfer-operator/transfer-operator/internal/transfer"
+)
+
+// +kubebuilder:rbac:groups=transfer.operators.dev,resources=transferworkflows,verbs=list;watch;patch
+// +kubebuilder:rbac:groups=transfer.operators.dev,resources=transferworkflows/status,verbs=patch
+
+// workflowKind is the TransferWorkflow kind: each object is one AWS Transfer Family managed
+// workflow at a time. AWS cannot change a workflow, so a changed spec makes a new one: the old
+// one is retired (status.retiredWorkflowIds), the TransferServers that reference the object
+// follow its status.workflowId to the new one, and the retired one is deleted once AWS no longer
+// finds a server that runs it. Every step is recorded in status before the next, so a pass that
+// dies half-way is resumed by the next.
+type workflowKind struct{ deps }
+
+// workflowWant is what a TransferWorkflow asks for, and the service of its region.
+type workflowWant struct {
+	svc     *transfer.Service
+	desired transfer.DesiredWorkflow
+}
+
+// newWorkflowReconciler returns the reconciler of TransferWorkflows.
+func newWorkflowReconciler(d deps) *reconciler[*v1alpha1.TransferWorkflow, workflowWant, *transfer.Workflow] {
+	return &reconciler[*v1alpha1.TransferWorkflow, workflowWant, *transfer.Workflow]{deps: d, name: "transferworkflow", kind: &workflowKind{d}}
+}
+
+func (r *workflowKind) newObject() *v1alpha1.TransferWorkflow { return &v1alpha1.TransferWorkflow{} }
+
+func (r *workflowKind) logValues(wf *v1alpha1.TransferWorkflow) []any {
+	if id := cmp.Or(wf.Status.WorkflowID, wf.Spec.WorkflowID); id != "" {
+		return []any{"workflowId", id}
+	}
+	return nil
+}
+
+// watch adds the TransferServers that reference a workflow, when they appear, change their spec
+// or are deleted: a deleting workflow waits for them.
+func (r *workflowKind) watch(b *builder.Builder) *builder.Builder {
+	return b.Watches(&v1alpha1.TransferServer{}, handler.EnqueueRequestsFromMapFunc(workflowsOfServer), builder.WithPredicates(specOrDeletionChanged))
+}
+
+func (r *workflowKind) applied(*v1alpha1.TransferWorkflow) []string { return nil }
+
+func (r *workflowKind) readyMessage(wf *v1alpha1.TransferWorkflow) string {
+	return fmt.Sprintf("workflow %s matches the spec", wf.Status.WorkflowID)
+}
+
+func (r *workflowKind) deletingMessage(*v1alpha1.TransferWorkflow) string {
+	return "deleting the workflow"
+}
+
+// region returns where the workflow lives: the region recorded when it was created or adopted,
+// or, before that, spec.region or the operator's default region.
+func (r *workflowKind) region(wf *v1alpha1.TransferWorkflow) string {
+	return cmp.Or(recordedRegion(wf.Status.Region, wf.Status.ARN), r.AWS.Resolve(wf.Spec.Region))
+}
+
+// adopting reports whether the pass is to take over the workflow spec.workflowId names: nothing
+// was recorded yet, neither a workflow nor a create nor a replacement.
+func adopting(wf *v1alpha1.TransferWorkflow) bool {
+	s := wf.Status
+	return wf.Spec.WorkflowID != "" && s.WorkflowID == "" && !s.CreatePending && len(s.RetiredWorkflowIDs) == 0
+}
+
+func (r *workflowKind) desire(_ context.Context, wf *v1alpha1.TransferWorkflow) (workflowWant, error) {
+	svc, err := r.AWS.ForRegion(r.region(wf))
+	if err != nil {
+		return workflowWant{}, stalled(v1alpha1.ReasonInvalidSpec, "%v", err)
+	}
+	noteLocation(wf, "the workflow", recordedRegion(wf.Status.Region, wf.Status.ARN), r.AWS.Resolve(wf.Spec.Region))
+	return workflowWant{svc: svc, desired: transfer.DesiredWorkflow{
+		Spec:      &wf.Spec,
+		OwnerTags: transfer.OwnerTags("TransferWorkflow", wf.Namespace, wf.Name, string(wf.UID)),
+	}}, nil
+}
+
+// observe returns the workflow in AWS: the one recorded in status, the one an earlier create
+// whose outcome is unknown made, or the one spec.workflowId adopts. A workflow whose steps or
+// description differ from the spec is retired, to be replaced (found false). One deleted outside
+// the operator is forgotten, to be created again.
+func (r *workflowKind) observe(ctx context.Context, wf *v1alpha1.TransferWorkflow, want workflowWant) (*transfer.Workflow, bool, error) {
+	svc := want.svc
+	id := wf.Status.WorkflowID
+	if id == "" && wf.Status.CreatePending {
+		found, err := svc.FindWorkflowByTag(ctx, transfer.TagOwnerUID, string(wf.UID), wf.Status.RetiredWorkflowIDs...)
+		if err != nil {
+			return nil, false, err
+		}
+		if found != "" {
+			r.Notify.normal(ctx, wf, eventAdopted, "Adopt", "found workflow %s, created by an earlier attempt whose response was lost", found)
+			id = found
+		}
+	}
+	adopt := adopting(wf)
+	if id == "" && adopt {
+		id = wf.Spec.WorkflowID
+	}
+	if id == "" {
+		return nil, false, nil
+	}
+	w, err := svc.DescribeWorkflow(ctx, id)
+	switch {
+	case err == nil:
+	case !transfer.IsNotFound(err):
+		return nil, false, err
+	case adopt:
+		return nil, false, stalled(v1alpha1.ReasonNotFound, "workflow %s named by spec.workflowId does not exist in %s", id, svc.Region())
+	default:
+		r.Notify.warning(ctx, wf, eventRecreating, "Create", "workflow %s was deleted outside the operator; creating a new one in %s", id, svc.Region())
+		wf.Status.WorkflowID, wf.Status.ARN, wf.Status.CreatePending = "", "", false
+		return nil, false, nil
+	}
+	if owner := otherOwner(ctx, r.Client, wf, w.Tags); owner != "" {
+		return nil, false, ownedByAnother("workflow "+id, owner)
+	}
+	if adopt {
+		r.Notify.normal(ctx, wf, eventAdopted, "Adopt", "adopted workflow %s in %s", id, svc.Region())
+	}
+	wf.Status.WorkflowID, wf.Status.ARN, wf.Status.Region, wf.Status.CreatePending = id, w.ARN, svc.Region(), false
+	if plan := transfer.PlanWorkflow(want.desired, w); len(plan.Replace) > 0 {
+		r.Notify.normal(ctx, wf, eventReplacing, "Create", "%s of workflow %s differ from the spec and AWS cannot change them: replacing it with a new workflow",
+			fieldList(plan.Replace), id)
+		if !slices.Contains(wf.Status.RetiredWorkflowIDs, id) {
+			wf.Status.RetiredWorkflowIDs = append(wf.Status.RetiredWorkflowIDs, id)
+		}
+		wf.Status.WorkflowID, wf.Status.ARN = "", ""
+		return nil, false, nil
+	}
+	return w, true, nil
+}
+
+// create creates the workflow, after writing the intent (createPending, the region and the
+// workflows it retires) to status, so that a lost response or a crash leads the next pass to
+// look the workflow up by its ownership tag instead of creating a second one. The new workflow
+// is described and returned, so that the same pass records it and retires the old ones.
+func (r *workflowKind) create(ctx context.Context, wf *v1alpha1.TransferWorkflow, want workflowWant, status *statusPatcher) (*transfer.Workflow, bool, error) {
+	svc := want.svc
+	wf.Status.CreatePending, wf.Status.Region = true, svc.Region()
+	if err := status.patch(ctx, wf); err != nil {
+		return nil, false, err
+	}
+	id, err := svc.CreateWorkflow(ctx, want.desired)
+	if err != nil {
+		if transfer.Classify(err).Terminal() {
+			// AWS refused the request: nothing was made, so there is nothing to look for.
+			wf.Status.CreatePending = false
+		}
+		return nil, false, err
+	}
+	wf.Status.WorkflowID, wf.Status.CreatePending = id, false
+	if err := status.patch(ctx, wf); err != nil {
+		return nil, false, err
+	}
+	r.Notify.normal(ctx, wf, eventCreated, "Create", "created workflow %s in %s", id, svc.Region())
+	w, err := svc.DescribeWorkflow(ctx, id)
+	if err != nil {
+		return nil, false, err
+	}
+	return w, true, nil
+}
+
+// update corrects the tags of the workflow (the one thing AWS changes in place), records it and
+// retires the workflows it replaced.
+func (r *workflowKind) update(ctx context.Context, wf *v1alpha1.TransferWorkflow, want workflowWant, w *transfer.Workflow) error {
+	plan := transfer.PlanWorkflow(want.desired, w)
+	if len(plan.AddTags) > 0 || len(plan.RemoveTags) > 0 {
+		reason := changeEvent(wf, wf.Status.ObservedGeneration)
+		if err := want.svc.ApplyWorkflowPlan(ctx, w, plan); err != nil {
+			return err
+		}
+		r.Notify.normal(ctx, wf, reason, "Update", "%s: tags", changeVerb(reason))
+	}
+	wf.Status.WorkflowID, wf.Status.ARN, wf.Status.Region = w.ID, w.ARN, want.svc.Region()
+	return r.retire(ctx, wf, want.svc)
+}
+
+// retire deletes the retired workflows that no server runs any more. While AWS still finds a
+// server that runs one (the TransferServers that reference this object move to the new workflow
+// by themselves; a server managed elsewhere must be moved by its owner), the object is
+// Reconciling with reason RetiringWorkflow and looks again after the poll interval.
+func (r *workflowKind) retire(ctx context.Context, wf *v1alpha1.TransferWorkflow, svc *transfer.Service) error {
+	var inUse []string
+	var refusal error
+	for _, old := range wf.Status.RetiredWorkflowIDs {
+		err := svc.DeleteWorkflow(ctx, old)
+		switch {
+		case transfer.IsWorkflowInUse(err):
+			inUse, refusal = append(inUse, old), err
+			continue
+		case err != nil:
+			return err
+		}
+		r.Notify.normal(ctx, wf, eventDeleted, "Delete", "deleted workflow %s, which workflow %s replaced", old, wf.Status.WorkflowID)
+	}
+	wf.Status.RetiredWorkflowIDs = inUse
+	if len(inUse) > 0 {
+		return waiting(v1alpha1.ReasonRetiringWorkflow, r.Options.pollAfter(wf),
+			"workflow %s matches the spec; %s is deleted once no server runs it (AWS answered %s)", wf.Status.WorkflowID, fieldList(inUse), transfer.Describe(refusal))
+	}
+	return nil
+}
+
+// delete deletes the workflow this object created or adopted, and the ones it retired, once no
+// TransferServer in the namespace references it and AWS finds no server that runs it. A workflow
+// whose ownership tags name another live object is left alone.
+func (r *workflowKind) delete(ctx context.Context, wf *v1alpha1.TransferWorkflow) error {
+	servers := &v1alpha1.TransferServerList{}
+	if err := r.Client.List(ctx, servers, client.InNamespace(wf.Namespace), client.MatchingFields{indexServerWorkflowRef: wf.Name}); err != nil {
+		return fmt.Errorf("listing the TransferServers that reference the workflow: %w", err)
+	}
+	if n := len(servers.Items); n > 0 {
+		return waiting(v1alpha1.ReasonWorkflowInUse, r.Options.Resync,
+			"deleting: waiting for %d TransferServer(s) that reference this workflow to stop referencing it or be deleted, such as %s", n, servers.Items[0].Name)
+	}
+	if wf.Spec.DeletionPolicy == v1alpha1.DeletionPolicyRetain {
+		r.Notify.normal(ctx, wf, eventRetained, "Delete", "left workflow %s in AWS, as deletionPolicy is Retain", wf.Status.WorkflowID)
+		return nil
+	}
+	svc, err := r.AWS.ForRegion(r.region(wf))
+	if errors.Is(err, transfer.ErrNoRegion) {
+		// Nothing was ever created or adopted: there is no region to have done it in.
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	id := wf.Status.WorkflowID
+	if id == "" && adopting(wf) {
+		id = wf.Spec.WorkflowID
+	}
+	if id == "" && wf.Status.CreatePending {
+		if id, err = svc.FindWorkflowByTag(ctx, transfer.TagOwnerUID, string(wf.UID), wf.Status.RetiredWorkflowIDs...); err != nil {
+			return err
+		}
+	}
+	ids := slices.Clone(wf.Status.RetiredWorkflowIDs)
+	if id != "" {
+		w, err := svc.DescribeWorkflow(ctx, id)
+		switch {
+		case transfer.IsNotFound(err):
+		case err != nil:
+			return err
+		default:
+			if owner := otherOwner(ctx, r.Client, wf, w.Tags); owner != "" {
+				r.Notify.normal(ctx, wf, eventRetained, "Delete", "left workflow %s in AWS: it is managed by %s", id, owner)
+			} else {
+				ids = append(ids, id)
+			}
+		}
+	}
+	for _, id := range ids {
+		err := svc.DeleteWorkflow(ctx, id)
+		if transfer.IsWorkflowInUse(err) {
+			return waitingFor(err, v1alpha1.ReasonWorkflowInUse, r.Options.pollAfter(wf), "deleting: waiting until no server runs workflow %s (AWS answered %s)", id, transfer.Describe(err))
+		}
+		if err != nil {
+			return err
+		}
+		r.Notify.normal(ctx, wf, eventDeleted, "Delete", "deleted workflow %s", id)
+	}
+	return nil
+}
+
+// workflowsOfServer maps a TransferServer to the TransferWorkflows its workflowDetails reference.
+func workflowsOfServer(_ context.Context, o client.Object) []reconcile.Request {
+	var out []reconcile.Request
+	for _, name := range transfer.WorkflowRefs(&o.(*v1alpha1.TransferServer).Spec) {
+		out = append(out, reconcile.Request{NamespacedName: client.ObjectKey{Namespace: o.GetNamespace(), Name: name}})
+	}
+	return out
+}
