@@ -456,8 +456,13 @@ func (d *demo) cleanup(failed bool) error {
 	switch {
 	case !d.ownWorkDir:
 	case failed && d.logFile != nil:
-		for _, name := range []string{"transfer-operator", "kubeconfig"} {
-			_ = os.Remove(filepath.Join(d.workDir, name))
+		// Everything but the log goes: the binary, the kubeconfig, the demo user's key, the
+		// known_hosts and the EFS directories.
+		entries, _ := os.ReadDir(d.workDir)
+		for _, e := range entries {
+			if p := filepath.Join(d.workDir, e.Name()); p != d.logPath {
+				_ = os.RemoveAll(p)
+			}
 		}
 		d.say("The operator's log is kept in %s.", d.logPath)
 	default:

@@ -100,8 +100,25 @@ spec:
   role: arn:aws:iam::111122223333:role/transfer
   homeDirectory: /bucket/rita
   tags: {suite: rbac}
+---
+apiVersion: transfer.operators.dev/v1alpha1
+kind: TransferServer
+metadata: {name: rbac-directory, namespace: default}
+spec:
+  identityProviderType: AWS_DIRECTORY_SERVICE
+  identityProviderDetails: {directoryId: d-1234567890}
+  tags: {suite: rbac}
+---
+apiVersion: transfer.operators.dev/v1alpha1
+kind: TransferAccess
+metadata: {name: rbac-group, namespace: default}
+spec:
+  serverRef: {name: rbac-directory}
+  externalId: S-1-5-21-1004336348-1177238915-682003330-512
+  role: arn:aws:iam::111122223333:role/transfer
 `)
-	kubectl("wait", "--for=condition=Ready", "--timeout=2m", "transferserver/rbac", "transferuser/rita", "transferworkflow/rbac")
+	kubectl("wait", "--for=condition=Ready", "--timeout=2m", "transferserver/rbac", "transferuser/rita", "transferworkflow/rbac",
+		"transferserver/rbac-directory", "transferaccess/rbac-group")
 	serverID := kubectl("get", "transferserver", "rbac", "-o", "jsonpath={.status.serverId}")
 
 	// The same drift twice: the second Event repeats the first, which the event recorder
@@ -119,7 +136,8 @@ spec:
 	// The recorder patches the first Event in the background: wait for the patch, which the
 	// audit log must show, before the operator is stopped.
 	waitFor(t, time.Minute, func() bool { return driftEventSeries(t, kubectl) >= 2 })
-	kubectl("delete", "transferuser/rita", "transferserver/rbac", "transferworkflow/rbac", "--timeout=2m")
+	kubectl("delete", "transferuser/rita", "transferaccess/rbac-group", "transferserver/rbac", "transferserver/rbac-directory",
+		"transferworkflow/rbac", "--timeout=2m")
 	if err := op.Stop(time.Minute); err != nil {
 		t.Fatalf("graceful stop: %v", err)
 	}
