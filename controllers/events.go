@@ -26,6 +26,11 @@ const (
 	eventServerReplaced = "ServerReplaced"
 	eventReplacing      = "Replacing"
 	eventNotCleared     = "NotCleared"
+	// Of spec.hostKeys.
+	eventHostKeyImported  = "HostKeyImported"
+	eventHostKeyDeleted   = "HostKeyDeleted"
+	eventHostKeyUpdated   = "HostKeyUpdated"
+	eventUnmanagedHostKey = "UnmanagedHostKey"
 )
 
 // notifier says one thing once: in the log, with the object's keys, and as an Event on it.

@@ -14,14 +14,6 @@ import (
 	"github.com/transfer-operator/transfer-operator/internal/transfer"
 )
 
-// Event reasons of spec.hostKeys.
-const (
-	eventHostKeyImported  = "HostKeyImported"
-	eventHostKeyDeleted   = "HostKeyDeleted"
-	eventHostKeyUpdated   = "HostKeyUpdated"
-	eventUnmanagedHostKey = "UnmanagedHostKey"
-)
-
 // hostKeySecretNames returns the names of the Secrets a server's host keys come from, for the
 // Secret watch's index.
 func hostKeySecretNames(spec *v1alpha1.TransferServerSpec) []string {

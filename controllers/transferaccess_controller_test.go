@@ -9,6 +9,7 @@ import (
 	awstransfer "github.com/aws/aws-sdk-go-v2/service/transfer"
 	. "github.com/onsi/gomega"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
 
 	"github.com/transfer-operator/transfer-operator/api/v1alpha1"
@@ -127,6 +128,28 @@ func TestAccessLostCreateResponse(t *testing.T) {
 			g.Expect(eventsFor(g, acc, "Stalled")).To(BeEmpty())
 		})
 	}
+}
+
+// TestAccessCrashBeforeStatus checks that an operator that dies after CreateAccess but before
+// recording the access takes it over on the next pass, by status.createPending alone (accesses
+// carry no tags): no stall, no second create.
+func TestAccessCrashBeforeStatus(t *testing.T) {
+	g := NewWithT(t)
+	ns := newNamespace(t)
+	srv := readyDirectoryServer(t, ns, "dir")
+	faults.failOnce(func(obj client.Object) bool {
+		a, ok := obj.(*v1alpha1.TransferAccess)
+		return ok && a.Namespace == ns && a.Status.ServerID != ""
+	})
+	acc := newAccess(ns, "partners", "dir", groupSID, nil)
+	calls := callsDuring(func() {
+		create(t, acc)
+		waitReady(t, acc)
+	})
+	g.Expect(calls.Of("CreateAccess")).To(Equal(1), "%v", calls)
+	g.Expect(awsServer(g, srv.Status.ServerID).Accesses).To(HaveLen(1))
+	waitEvent(t, acc, "Adopted", "an earlier attempt whose response was lost")
+	g.Expect(eventsFor(g, acc, "Stalled")).To(BeEmpty())
 }
 
 // TestAccessOwnership checks the rules AWS's missing tags make the operator keep by status: an
