@@ -112,12 +112,8 @@ func (e *Emulator) listAccesses(regionName string, in *listAccessesInput) (any, 
 	if err != nil {
 		return nil, err
 	}
-	ids := s.accessOrder.After(after, size+1)
-	out := listAccessesOutput{ServerID: in.ServerID, Accesses: make([]listedAccess, 0, min(len(ids), size))}
-	if len(ids) > size {
-		ids = ids[:size]
-		out.NextToken = e.encodeToken(pageToken{Op: op, Scope: in.ServerID, After: ids[len(ids)-1]})
-	}
+	ids, next := e.page(&s.accessOrder, after, size, op, in.ServerID)
+	out := listAccessesOutput{ServerID: in.ServerID, Accesses: make([]listedAccess, 0, len(ids)), NextToken: next}
 	for _, id := range ids {
 		a := s.accesses[id]
 		out.Accesses = append(out.Accesses, listedAccess{

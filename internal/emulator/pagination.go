@@ -64,3 +64,14 @@ func pageSize(in listInput) int {
 	}
 	return *in.MaxResults
 }
+
+// page returns the keys of set on the page that starts after the position after, and the
+// NextToken of the page that follows ("" on the last page), for listing scope of op.
+func (e *Emulator) page(set *orderedSet, after string, size int, op, scope string) (keys []string, next string) {
+	keys = set.After(after, size+1)
+	if len(keys) > size {
+		keys = keys[:size]
+		next = e.encodeToken(pageToken{Op: op, Scope: scope, After: keys[len(keys)-1]})
+	}
+	return keys, next
+}

@@ -512,12 +512,8 @@ func (e *Emulator) listServers(regionName string, in *listInput) (any, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	r := e.regionLocked(regionName)
-	ids := r.order.After(after, size+1)
-	out := listServersOutput{Servers: []listedServer{}}
-	if len(ids) > size {
-		ids = ids[:size]
-		out.NextToken = e.encodeToken(pageToken{Op: op, Scope: regionName, After: ids[len(ids)-1]})
-	}
+	ids, next := e.page(&r.order, after, size, op, regionName)
+	out := listServersOutput{Servers: []listedServer{}, NextToken: next}
 	for _, id := range ids {
 		s := r.servers[id]
 		e.settleLocked(s)

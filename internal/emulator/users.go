@@ -180,12 +180,8 @@ func (e *Emulator) listUsers(regionName string, in *listUsersInput) (any, error)
 	if s.rec.IdentityProviderType != idpServiceManaged {
 		return nil, errInvalidRequest("Cannot list users on server with IdP type: %s", s.rec.IdentityProviderType)
 	}
-	names := s.userOrder.After(after, size+1)
-	out := listUsersOutput{ServerID: in.ServerID, Users: make([]listedUser, 0, min(len(names), size))}
-	if len(names) > size {
-		names = names[:size]
-		out.NextToken = e.encodeToken(pageToken{Op: op, Scope: in.ServerID, After: names[len(names)-1]})
-	}
+	names, next := e.page(&s.userOrder, after, size, op, in.ServerID)
+	out := listUsersOutput{ServerID: in.ServerID, Users: make([]listedUser, 0, len(names)), NextToken: next}
 	for _, name := range names {
 		u := s.users[name]
 		out.Users = append(out.Users, listedUser{

@@ -283,12 +283,8 @@ func (e *Emulator) listWorkflows(regionName string, in *listInput) (any, error) 
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	r := e.regionLocked(regionName)
-	ids := r.workflowOrder.After(after, size+1)
-	out := listWorkflowsOutput{Workflows: []listedWorkflow{}}
-	if len(ids) > size {
-		ids = ids[:size]
-		out.NextToken = e.encodeToken(pageToken{Op: op, Scope: regionName, After: ids[len(ids)-1]})
-	}
+	ids, next := e.page(&r.workflowOrder, after, size, op, regionName)
+	out := listWorkflowsOutput{Workflows: []listedWorkflow{}, NextToken: next}
 	for _, id := range ids {
 		w := r.workflows[id]
 		out.Workflows = append(out.Workflows, listedWorkflow{WorkflowID: w.WorkflowID, Description: w.Description, Arn: w.Arn})
