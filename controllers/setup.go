@@ -5,7 +5,11 @@ import (
 	"errors"
 	"fmt"
 
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
@@ -102,14 +106,22 @@ func serverRequest(o client.Object, ref *v1alpha1.LocalObjectReference) []reconc
 	return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: o.GetNamespace(), Name: ref.Name}}}
 }
 
-// requestsFor returns a request for each object.
-func requestsFor[T any, PT interface {
-	*T
-	client.Object
-}](items []T) []reconcile.Request {
-	out := make([]reconcile.Request, 0, len(items))
-	for i := range items {
-		out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(PT(&items[i]))})
+// referencing returns the map function of a watch: for an object that changed, the objects of
+// newList's kind in its namespace whose field index names it.
+func referencing(c client.Reader, index string, newList func() client.ObjectList) handler.MapFunc {
+	return func(ctx context.Context, o client.Object) []reconcile.Request {
+		list := newList()
+		if err := c.List(ctx, list, client.InNamespace(o.GetNamespace()), client.MatchingFields{index: o.GetName()}); err != nil {
+			log.FromContext(ctx).Error(err, "listing the objects that reference a changed object", "index", index, "name", o.GetName())
+			return nil
+		}
+		var out []reconcile.Request
+		_ = meta.EachListItem(list, func(obj runtime.Object) error {
+			out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(obj.(client.Object))})
+			return nil
+		})
+		return out
 	}
-	return out
 }
+
+func newServerList() client.ObjectList { return &v1alpha1.TransferServerList{} }

@@ -8,8 +8,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
-	"sigs.k8s.io/controller-runtime/pkg/log"
-	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/transfer-operator/transfer-operator/api/v1alpha1"
 	"github.com/transfer-operator/transfer-operator/internal/transfer"
@@ -53,7 +51,7 @@ func (r *accessKind) logValues(acc *v1alpha1.TransferAccess) []any {
 // watch adds the TransferServers accesses reference, when one appears, disappears, becomes Ready
 // or not, or is replaced by a server with another ID.
 func (r *accessKind) watch(b *builder.Builder) *builder.Builder {
-	return b.Watches(&v1alpha1.TransferServer{}, handler.EnqueueRequestsFromMapFunc(r.accessesOfServer),
+	return b.Watches(&v1alpha1.TransferServer{}, handler.EnqueueRequestsFromMapFunc(referencing(r.Client, indexAccessServerRef, func() client.ObjectList { return &v1alpha1.TransferAccessList{} })),
 		builder.WithPredicates(serverAvailabilityChanged))
 }
 
@@ -251,14 +249,4 @@ func olderThan(a, b client.Object) bool {
 // accessKey is the key of the indexAccessInAWS index: where an access lives.
 func accessKey(region, serverID, externalID string) string {
 	return region + "/" + serverID + "/" + externalID
-}
-
-// accessesOfServer maps a TransferServer to the TransferAccesses that reference it.
-func (r *accessKind) accessesOfServer(ctx context.Context, srv client.Object) []reconcile.Request {
-	accesses := &v1alpha1.TransferAccessList{}
-	if err := r.Client.List(ctx, accesses, client.InNamespace(srv.GetNamespace()), client.MatchingFields{indexAccessServerRef: srv.GetName()}); err != nil {
-		log.FromContext(ctx).Error(err, "listing the TransferAccesses of a TransferServer", "server", srv.GetName())
-		return nil
-	}
-	return requestsFor(accesses.Items)
 }

@@ -14,7 +14,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/log"
-	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/transfer-operator/transfer-operator/api/v1alpha1"
 	"github.com/transfer-operator/transfer-operator/internal/transfer"
@@ -51,10 +50,10 @@ func (r *serverKind) logValues(srv *v1alpha1.TransferServer) []any {
 // watch adds the host key Secrets servers reference, the deletion of the TransferUsers and
 // TransferAccesses a deleting server waits for, and the TransferWorkflows servers reference.
 func (r *serverKind) watch(b *builder.Builder) *builder.Builder {
-	return b.WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.serversUsingSecret)).
+	return b.WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(referencing(r.Client, indexServerHostKeySecret, newServerList))).
 		Watches(&v1alpha1.TransferUser{}, handler.EnqueueRequestsFromMapFunc(serverOfUser), builder.WithPredicates(onlyDeletions)).
 		Watches(&v1alpha1.TransferAccess{}, handler.EnqueueRequestsFromMapFunc(serverOfAccess), builder.WithPredicates(onlyDeletions)).
-		Watches(&v1alpha1.TransferWorkflow{}, handler.EnqueueRequestsFromMapFunc(r.serversUsingWorkflow), builder.WithPredicates(workflowAvailabilityChanged))
+		Watches(&v1alpha1.TransferWorkflow{}, handler.EnqueueRequestsFromMapFunc(referencing(r.Client, indexServerWorkflowRef, newServerList)), builder.WithPredicates(workflowAvailabilityChanged))
 }
 
 func (r *serverKind) applied(srv *v1alpha1.TransferServer) []string {
@@ -352,14 +351,4 @@ func changeVerb(reason string) string {
 		return "corrected drift in AWS"
 	}
 	return "updated"
-}
-
-// serversUsingSecret maps a Secret to the TransferServers whose host key it holds.
-func (r *serverKind) serversUsingSecret(ctx context.Context, secret client.Object) []reconcile.Request {
-	servers := &v1alpha1.TransferServerList{}
-	if err := r.Client.List(ctx, servers, client.InNamespace(secret.GetNamespace()), client.MatchingFields{indexServerHostKeySecret: secret.GetName()}); err != nil {
-		log.FromContext(ctx).Error(err, "listing the TransferServers that use a Secret", "secret", secret.GetName())
-		return nil
-	}
-	return requestsFor(servers.Items)
 }

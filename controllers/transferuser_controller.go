@@ -9,8 +9,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
-	"sigs.k8s.io/controller-runtime/pkg/log"
-	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/transfer-operator/transfer-operator/api/v1alpha1"
 	"github.com/transfer-operator/transfer-operator/internal/transfer"
@@ -48,7 +46,7 @@ func (r *userKind) logValues(usr *v1alpha1.TransferUser) []any {
 // watch adds the TransferServers users reference, when one appears, disappears, becomes Ready or
 // not, or is replaced by a server with another ID.
 func (r *userKind) watch(b *builder.Builder) *builder.Builder {
-	return b.Watches(&v1alpha1.TransferServer{}, handler.EnqueueRequestsFromMapFunc(r.usersOfServer),
+	return b.Watches(&v1alpha1.TransferServer{}, handler.EnqueueRequestsFromMapFunc(referencing(r.Client, indexUserServerRef, func() client.ObjectList { return &v1alpha1.TransferUserList{} })),
 		builder.WithPredicates(serverAvailabilityChanged))
 }
 
@@ -274,14 +272,4 @@ func userPlace(usr *v1alpha1.TransferUser) serverPlace {
 		namespace: usr.Namespace, ref: usr.Spec.ServerRef, serverID: usr.Spec.ServerID,
 		specRegion: usr.Spec.Region, recordedRegion: recordedRegion(usr.Status.Region, usr.Status.ARN),
 	}
-}
-
-// usersOfServer maps a TransferServer to the TransferUsers that reference it.
-func (r *userKind) usersOfServer(ctx context.Context, srv client.Object) []reconcile.Request {
-	users := &v1alpha1.TransferUserList{}
-	if err := r.Client.List(ctx, users, client.InNamespace(srv.GetNamespace()), client.MatchingFields{indexUserServerRef: srv.GetName()}); err != nil {
-		log.FromContext(ctx).Error(err, "listing the TransferUsers of a TransferServer", "server", srv.GetName())
-		return nil
-	}
-	return requestsFor(users.Items)
 }

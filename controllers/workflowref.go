@@ -10,9 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
-	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
-	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/transfer-operator/transfer-operator/api/v1alpha1"
 	"github.com/transfer-operator/transfer-operator/internal/transfer"
@@ -72,14 +70,4 @@ var workflowAvailabilityChanged = predicate.Funcs{
 		return workflowUsable(oldWf) != workflowUsable(newWf) || oldWf.Status.WorkflowID != newWf.Status.WorkflowID
 	},
 	GenericFunc: func(event.GenericEvent) bool { return false },
-}
-
-// serversUsingWorkflow maps a TransferWorkflow to the TransferServers that reference it.
-func (r *serverKind) serversUsingWorkflow(ctx context.Context, wf client.Object) []reconcile.Request {
-	servers := &v1alpha1.TransferServerList{}
-	if err := r.Client.List(ctx, servers, client.InNamespace(wf.GetNamespace()), client.MatchingFields{indexServerWorkflowRef: wf.GetName()}); err != nil {
-		log.FromContext(ctx).Error(err, "listing the TransferServers that reference a TransferWorkflow", "workflow", wf.GetName())
-		return nil
-	}
-	return requestsFor(servers.Items)
 }

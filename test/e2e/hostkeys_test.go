@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/transfer-operator/transfer-operator/internal/emulator"
 	"github.com/transfer-operator/transfer-operator/internal/testenv"
 )
 
@@ -20,35 +19,8 @@ import (
 // wants them.
 func TestHostKeyRotation(t *testing.T) {
 	const region = "eu-west-1"
-	cp, err := testenv.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cp.Stop() })
-	emu, err := emulator.Start(emulator.Options{Seed: 11, StrictSigV4: &emulator.Credentials{
-		AccessKeyID: testenv.OperatorAccessKeyID, SecretAccessKey: testenv.OperatorSecretAccessKey,
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = emu.Close() })
-
-	dir := t.TempDir()
-	kubeconfig := filepath.Join(dir, "kubeconfig")
-	if err := cp.WriteKubeconfig(kubeconfig); err != nil {
-		t.Fatal(err)
-	}
-	bin, err := testenv.BuildOperator(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	logs := &testenv.SyncBuffer{}
-	op, err := testenv.StartOperator(testenv.OperatorConfig{Binary: bin, Kubeconfig: kubeconfig, EndpointURL: emu.URL(), Region: region, Output: logs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(op.Kill)
-	kubectl := kubectlFor(t, kubeconfig)
+	s := startStack(t, region, strictSigV4(11))
+	emu, op, logs, kubectl, dir := s.emu, s.op, s.logs, s.kubectl, s.dir
 
 	var pems [][]byte
 	var fingerprints []string

@@ -18,39 +18,8 @@ import (
 // is given: objects applied with kubectl become Ready, the user is created on the server, and
 // SIGTERM stops the operator cleanly.
 func TestOperatorBinary(t *testing.T) {
-	cp, err := testenv.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cp.Stop() })
-	emu, err := emulator.Start(emulator.Options{Seed: 7, StrictSigV4: &emulator.Credentials{
-		AccessKeyID: testenv.OperatorAccessKeyID, SecretAccessKey: testenv.OperatorSecretAccessKey,
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = emu.Close() })
-
-	dir := t.TempDir()
-	kubeconfig := filepath.Join(dir, "kubeconfig")
-	if err := cp.WriteKubeconfig(kubeconfig); err != nil {
-		t.Fatal(err)
-	}
-	bin, err := testenv.BuildOperator(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	logs := &testenv.SyncBuffer{}
-	op, err := testenv.StartOperator(testenv.OperatorConfig{
-		Binary: bin, Kubeconfig: kubeconfig, EndpointURL: emu.URL(), Region: "eu-west-1",
-		Args: []string{"--leader-elect", "--leader-election-namespace=default"}, Output: logs,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(op.Kill)
-
-	kubectl := kubectlFor(t, kubeconfig)
+	s := startStack(t, "eu-west-1", strictSigV4(7), "--leader-elect", "--leader-election-namespace=default")
+	emu, op, logs, kubectl := s.emu, s.op, s.logs, s.kubectl
 	kubectl("apply", "-f", "-", `
 apiVersion: transfer.operators.dev/v1alpha1
 kind: TransferServer
@@ -109,4 +78,58 @@ func kubectlFor(t *testing.T, kubeconfig string) func(args ...string) string {
 		}
 		return string(out)
 	}
+}
+
+// stack is what the operator binary's tests run: a control plane, the emulator and the built
+// operator against both, each stopped when the test ends.
+type stack struct {
+	cp         *testenv.ControlPlane
+	emu        *emulator.Server
+	dir        string
+	kubeconfig string
+	op         *testenv.Operator
+	logs       *testenv.SyncBuffer
+	kubectl    func(args ...string) string
+}
+
+// startStack starts a stack whose emulator runs with opts and whose operator runs in region
+// with args.
+func startStack(t *testing.T, region string, opts emulator.Options, args ...string) *stack {
+	t.Helper()
+	cp, err := testenv.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cp.Stop() })
+	emu, err := emulator.Start(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = emu.Close() })
+	s := &stack{cp: cp, emu: emu, dir: t.TempDir(), logs: &testenv.SyncBuffer{}}
+	s.kubeconfig = filepath.Join(s.dir, "kubeconfig")
+	if err := cp.WriteKubeconfig(s.kubeconfig); err != nil {
+		t.Fatal(err)
+	}
+	bin, err := testenv.BuildOperator(s.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.op, err = testenv.StartOperator(testenv.OperatorConfig{
+		Binary: bin, Kubeconfig: s.kubeconfig, EndpointURL: emu.URL(), Region: region, Args: args, Output: s.logs,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.op.Kill)
+	s.kubectl = kubectlFor(t, s.kubeconfig)
+	return s
+}
+
+// strictSigV4 are emulator options that check every request's signature against the
+// operator's credentials.
+func strictSigV4(seed int64) emulator.Options {
+	return emulator.Options{Seed: seed, StrictSigV4: &emulator.Credentials{
+		AccessKeyID: testenv.OperatorAccessKeyID, SecretAccessKey: testenv.OperatorSecretAccessKey,
+	}}
 }

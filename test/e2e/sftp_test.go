@@ -17,7 +17,6 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/transfer-operator/transfer-operator/internal/emulator"
-	"github.com/transfer-operator/transfer-operator/internal/testenv"
 )
 
 // sftpWait bounds each wait for the operator to carry a change to the emulator.
@@ -36,35 +35,8 @@ func TestSFTPLogin(t *testing.T) {
 		}
 	}
 	g := NewWithT(t)
-	cp, err := testenv.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cp.Stop() })
-	emu, err := emulator.Start(emulator.Options{Seed: 16, DataPlane: &emulator.DataPlaneOptions{EFSRoot: t.TempDir(), Logf: t.Logf}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = emu.Close() })
-
-	dir := t.TempDir()
-	kubeconfig := filepath.Join(dir, "kubeconfig")
-	if err := cp.WriteKubeconfig(kubeconfig); err != nil {
-		t.Fatal(err)
-	}
-	bin, err := testenv.BuildOperator(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	logs := &testenv.SyncBuffer{}
-	op, err := testenv.StartOperator(testenv.OperatorConfig{
-		Binary: bin, Kubeconfig: kubeconfig, EndpointURL: emu.URL(), Region: "eu-west-1", Output: logs,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(op.Kill)
-	kubectl := kubectlFor(t, kubeconfig)
+	s := startStack(t, "eu-west-1", emulator.Options{Seed: 16, DataPlane: &emulator.DataPlaneOptions{EFSRoot: t.TempDir(), Logf: t.Logf}})
+	emu, op, logs, kubectl, dir := s.emu, s.op, s.logs, s.kubectl, s.dir
 
 	first, firstPub := writeUserKey(t, dir, "first")
 	second, secondPub := writeUserKey(t, dir, "second")

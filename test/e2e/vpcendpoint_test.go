@@ -2,16 +2,12 @@ package e2e
 
 import (
 	"context"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"k8s.io/apimachinery/pkg/util/wait"
-
-	"github.com/transfer-operator/transfer-operator/internal/emulator"
-	"github.com/transfer-operator/transfer-operator/internal/testenv"
 )
 
 // TestVpcEndpointWithOperatorBinary runs the built operator against a control plane and the
@@ -20,35 +16,8 @@ import (
 // with kubectl reaches the endpoint in EC2, and deleting the server deletes the endpoint.
 func TestVpcEndpointWithOperatorBinary(t *testing.T) {
 	const region = "eu-west-1"
-	cp, err := testenv.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cp.Stop() })
-	emu, err := emulator.Start(emulator.Options{Seed: 8, StrictSigV4: &emulator.Credentials{
-		AccessKeyID: testenv.OperatorAccessKeyID, SecretAccessKey: testenv.OperatorSecretAccessKey,
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = emu.Close() })
-	dir := t.TempDir()
-	kubeconfig := filepath.Join(dir, "kubeconfig")
-	if err := cp.WriteKubeconfig(kubeconfig); err != nil {
-		t.Fatal(err)
-	}
-	bin, err := testenv.BuildOperator(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	logs := &testenv.SyncBuffer{}
-	op, err := testenv.StartOperator(testenv.OperatorConfig{Binary: bin, Kubeconfig: kubeconfig, EndpointURL: emu.URL(), Region: region, Output: logs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(op.Kill)
-
-	kubectl := kubectlFor(t, kubeconfig)
+	s := startStack(t, region, strictSigV4(8))
+	emu, op, logs, kubectl := s.emu, s.op, s.logs, s.kubectl
 	kubectl("apply", "-f", "-", `
 apiVersion: transfer.operators.dev/v1alpha1
 kind: TransferServer
@@ -80,7 +49,7 @@ spec:
 
 	kubectl("patch", "transferserver", "vpc", "--type=merge", "-p", `{"spec":{"endpointDetails":{"securityGroupIds":["sg-0a1b2c3d4e5f60003","sg-0a1b2c3d4e5f60004"]}}}`)
 	want := []string{"sg-0a1b2c3d4e5f60003", "sg-0a1b2c3d4e5f60004"}
-	err = wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, 2*time.Minute, true, func(context.Context) (bool, error) {
+	err := wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, 2*time.Minute, true, func(context.Context) (bool, error) {
 		ep, ok := emu.Snapshot().VpcEndpoint(region, vpce)
 		return ok && slices.Equal(ep.SecurityGroupIDs, want), nil
 	})
