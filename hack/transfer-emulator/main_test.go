@@ -389,7 +389,12 @@ func checkDataPlane(t *testing.T, url string, logs *testenv.SyncBuffer) {
 		t.Fatalf("CreateServer: %v", err)
 	}
 	id := aws.ToString(out.ServerId)
-	line := regexp.MustCompile(`server ` + id + ` \(` + region + `\): SFTP on (127\.0\.0\.1:\d+)`).FindStringSubmatch(logs.String())
+	// The process writes its log through a pipe: the line comes a moment after the answer.
+	portLine := regexp.MustCompile(`server ` + id + ` \(` + region + `\): SFTP on (127\.0\.0\.1:\d+)`)
+	var line []string
+	for deadline := time.Now().Add(time.Minute); line == nil && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		line = portLine.FindStringSubmatch(logs.String())
+	}
 	if line == nil {
 		t.Fatalf("the log does not name the SFTP port of %s:\n%s", id, logs)
 	}
