@@ -62,6 +62,8 @@ type flags struct {
 	awsEC2EndpointURL string
 	awsRateLimit      float64
 	awsRateBurst      int
+	driftShare        float64
+	fullCompare       time.Duration
 	kubeQPS           float64
 	kubeBurst         int
 	shutdownTimeout   time.Duration
@@ -84,12 +86,14 @@ func parseFlags(args []string) (flags, zap.Options, error) {
 	fs.IntVar(&f.serverConcurrency, "server-concurrency", 4, "TransferServers reconciled at once, and as many TransferWorkflows.")
 	fs.IntVar(&f.userConcurrency, "user-concurrency", 16, "TransferUsers reconciled at once, and as many TransferAccesses.")
 	fs.DurationVar(&f.resync, "resync-period", 10*time.Minute, "How often each object is compared with AWS to correct drift; each object's period is jittered by 10%.")
+	fs.DurationVar(&f.fullCompare, "full-compare-period", time.Hour, "Longest a user waits for a full comparison with AWS (DescribeUser) while listings of its server (ListUsers, once a resync period) show no drift in its role, home directory or number of SSH keys. Not longer than --resync-period: every user is described every resync period.")
 	fs.StringVar(&f.watchNamespaces, "watch-namespaces", "", "Comma-separated namespaces to watch. Default: all namespaces.")
 	fs.StringVar(&f.awsRegion, "aws-region", "", "AWS region for objects that name none. Default: the SDK's (AWS_REGION, the profile).")
 	fs.StringVar(&f.awsEndpointURL, "aws-endpoint-url", "", "Transfer API endpoint override, for an emulator. The SDK's AWS_ENDPOINT_URL_TRANSFER is honoured too.")
 	fs.StringVar(&f.awsEC2EndpointURL, "aws-ec2-endpoint-url", "", "EC2 API endpoint override (the VPC endpoints of VPC servers), for an emulator. The SDK's AWS_ENDPOINT_URL_EC2 is honoured too.")
 	fs.Float64Var(&f.awsRateLimit, "aws-rate-limit", 10, "Client-side limit of AWS requests per second and region, retries included; 0 disables it.")
 	fs.IntVar(&f.awsRateBurst, "aws-rate-burst", 20, "AWS requests allowed at once above --aws-rate-limit.")
+	fs.Float64Var(&f.driftShare, "drift-budget", 0.5, "Share of --aws-rate-limit that drift detection may use, between 0 and 1; when a fleet needs more at --resync-period, its period stretches instead. 0 leaves drift detection unbounded.")
 	fs.Float64Var(&f.kubeQPS, "kube-api-qps", -1, "Client-side limit of Kubernetes API requests per second; 0 or less disables it and leaves the API server's priority and fairness to pace the operator.")
 	fs.IntVar(&f.kubeBurst, "kube-api-burst", 0, "Kubernetes API requests allowed at once above --kube-api-qps; 0 means twice --kube-api-qps.")
 	fs.DurationVar(&f.shutdownTimeout, "graceful-shutdown-timeout", 30*time.Second, "How long running reconciles may take to finish on shutdown.")
@@ -98,6 +102,11 @@ func parseFlags(args []string) (flags, zap.Options, error) {
 	zapOpts := zap.Options{TimeEncoder: zapcore.ISO8601TimeEncoder}
 	zapOpts.BindFlags(fs)
 	if err := fs.Parse(args); err != nil {
+		return f, zapOpts, err
+	}
+	if f.driftShare < 0 || f.driftShare > 1 {
+		err := fmt.Errorf("--drift-budget must be between 0 and 1, the share of --aws-rate-limit drift detection may use; got %v", f.driftShare)
+		fmt.Fprintln(fs.Output(), err)
 		return f, zapOpts, err
 	}
 	if f.dev {
@@ -159,9 +168,13 @@ func run(ctx context.Context, f flags) error {
 		log.Info("no default AWS region: objects without spec.region will be Stalled; set --aws-region or AWS_REGION")
 	}
 
-	servers := controllers.Options{Resync: f.resync, MaxConcurrentReconciles: f.serverConcurrency}
-	users := controllers.Options{Resync: f.resync, MaxConcurrentReconciles: f.userConcurrency}
-	if err := controllers.Setup(ctx, mgr, clients, servers, users); err != nil {
+	cfg := controllers.Config{
+		Servers:           controllers.Options{Resync: f.resync, MaxConcurrentReconciles: f.serverConcurrency},
+		Users:             controllers.Options{Resync: f.resync, MaxConcurrentReconciles: f.userConcurrency},
+		DriftBudget:       f.driftShare * f.awsRateLimit,
+		FullComparePeriod: f.fullCompare,
+	}
+	if err := controllers.Setup(ctx, mgr, clients, cfg); err != nil {
 		return err
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {

@@ -96,12 +96,12 @@ func outcome(obj conditionsObject, err error, readyMessage string, resync time.D
 	switch {
 	case err == nil:
 		markReady(obj, readyMessage)
-		return ctrl.Result{RequeueAfter: jitter(resync)}, nil
+		return resyncResult(resync), nil
 	case errors.As(err, &stall):
 		markStalled(obj, stall.reason, stall.message)
 		// Stalled objects are looked at again only once a resync period, so the AWS calls they
 		// cost stay bounded while still noticing a fix made in AWS.
-		return ctrl.Result{RequeueAfter: jitter(resync)}, nil
+		return resyncResult(resync), nil
 	case errors.As(err, &wait):
 		markReconciling(obj, wait.reason, wait.message)
 		return ctrl.Result{RequeueAfter: wait.after}, nil

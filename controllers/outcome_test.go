@@ -13,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
 	clocktesting "k8s.io/utils/clock/testing"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 
 	"github.com/transfer-operator/transfer-operator/api/v1alpha1"
 	"github.com/transfer-operator/transfer-operator/internal/transfer"
@@ -76,6 +77,12 @@ func TestOutcome(t *testing.T) {
 				t.Errorf("RequeueAfter = %s, want %s", result.RequeueAfter, tc.wantRequeue)
 			case !tc.wantErr && tc.wantRequeue == 0 && (result.RequeueAfter < resync*9/10 || result.RequeueAfter > resync*11/10):
 				t.Errorf("RequeueAfter = %s, want a resync of %s ± 10%%", result.RequeueAfter, resync)
+			}
+			// A resync is a drift pass, which waits behind every watch event; a wait or a retry
+			// keeps the priority of the change it works on.
+			isResync := tc.err == nil || tc.wantType == v1alpha1.ConditionStalled
+			if low := result.Priority != nil && *result.Priority == handler.LowPriority; low != isResync {
+				t.Errorf("Priority = %v, want low priority: %t", result.Priority, isResync)
 			}
 			if tc.wantType == v1alpha1.ConditionStalled && tc.err != nil {
 				var stall *stallError

@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"errors"
+	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -23,9 +24,9 @@ type passObject interface {
 // endPass ends a pass in one place. It turns the pass's error into its meaning (meaning), records
 // a Warning Event when the object becomes Stalled, marks the generation observed when its work is
 // finished and records the clearable spec fields it applied (applied) when it succeeded, sets the conditions
-// and result (outcome) and writes the status once. A status write that fails is logged with its
-// error and returned, so that the pass is retried.
-func endPass(ctx context.Context, status *statusPatcher, n notifier, obj passObject, applied []string, err error, readyMessage string, opts Options) (ctrl.Result, error) {
+// and result (outcome, with the next drift pass after period) and writes the status once. A
+// status write that fails is logged with its error and returned, so that the pass is retried.
+func endPass(ctx context.Context, status *statusPatcher, n notifier, obj passObject, applied []string, err error, readyMessage string, period time.Duration) (ctrl.Result, error) {
 	err = meaning(err)
 	if finished(err) {
 		obj.SetObservedGeneration(obj.GetGeneration())
@@ -35,7 +36,7 @@ func endPass(ctx context.Context, status *statusPatcher, n notifier, obj passObj
 		obj.SetAppliedFields(applied)
 	}
 	noteStall(ctx, n, obj, err)
-	result, err := outcome(obj, err, readyMessage, opts.Resync)
+	result, err := outcome(obj, err, readyMessage, period)
 	return writeStatus(ctx, status, obj, result, err)
 }
 
@@ -59,10 +60,10 @@ func isDeletingReason(reason string) bool {
 // endDeletePass ends a pass of deletion that could not release the object yet: the object says it
 // is being deleted (Ready=False, Reconciling with the reason of what it waits for, Deleting for a
 // transient error) unless it is Stalled, and the status is written once.
-func endDeletePass(ctx context.Context, status *statusPatcher, n notifier, obj passObject, err error, opts Options) (ctrl.Result, error) {
+func endDeletePass(ctx context.Context, status *statusPatcher, n notifier, obj passObject, err error, resync time.Duration) (ctrl.Result, error) {
 	err = meaning(err)
 	noteStall(ctx, n, obj, err)
-	result, err := outcome(obj, err, "", opts.Resync)
+	result, err := outcome(obj, err, "", resync)
 	if err != nil {
 		markReconciling(obj, v1alpha1.ReasonDeleting, "deleting: retrying after a transient error: "+transfer.Describe(err))
 	}

@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"time"
 
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -23,16 +24,19 @@ type deps struct {
 	AWS       *transfer.Clients
 	Notify    notifier
 	Options   Options
+	// Drift schedules the drift-detection passes of every kind.
+	Drift *driftSchedule
 }
 
 // newDeps returns the deps of one kind, from the manager's clients and recorder.
-func newDeps(mgr ctrl.Manager, aws *transfer.Clients, opts Options) deps {
+func newDeps(mgr ctrl.Manager, aws *transfer.Clients, opts Options, drift *driftSchedule) deps {
 	return deps{
 		Client:    mgr.GetClient(),
 		APIReader: mgr.GetAPIReader(),
 		AWS:       aws,
 		Notify:    notifier{recorder: mgr.GetEventRecorder("transfer-operator")},
 		Options:   opts.withDefaults(),
+		Drift:     drift,
 	}
 }
 
@@ -64,6 +68,9 @@ type kind[T passObject, D, R any] interface {
 	applied(obj T) []string
 	// readyMessage says what Ready means for obj.
 	readyMessage(obj T) string
+	// comparePeriod is how long obj may wait for its next drift pass once its work is finished:
+	// the resync period, or longer while something cheaper watches its drift (userSweep).
+	comparePeriod(obj T) time.Duration
 
 	// deletingMessage is the Reconciling message while obj is deleted.
 	deletingMessage(obj T) string
@@ -90,13 +97,22 @@ func (r *reconciler[T, D, R]) setup(mgr ctrl.Manager) error {
 		Complete(r)
 }
 
-// Reconcile brings one object and its AWS resource together.
+// Reconcile brings one object and its AWS resource together. The AWS requests of the pass are
+// counted, so that the next drift pass is scheduled within the drift budget (scheduleDrift).
 func (r *reconciler[T, D, R]) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	obj := r.kind.newObject()
 	if err := r.Client.Get(ctx, req.NamespacedName, obj); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	ctx = log.IntoContext(ctx, log.FromContext(ctx).WithValues(r.kind.logValues(obj)...))
+	ctx, calls := transfer.CountCalls(ctx)
+	drift := settled(obj)
+	result, err := r.pass(ctx, obj)
+	return scheduleDrift(ctx, r.Drift, calls, drift, result, r.kind.comparePeriod(obj)), err
+}
+
+// pass runs one pass for obj: deletion, or the finalizer and convergence.
+func (r *reconciler[T, D, R]) pass(ctx context.Context, obj T) (ctrl.Result, error) {
 	status := newStatusPatcher(r.Client, obj)
 	if !obj.GetDeletionTimestamp().IsZero() {
 		return r.finalize(ctx, obj, status)
@@ -105,7 +121,7 @@ func (r *reconciler[T, D, R]) Reconcile(ctx context.Context, req ctrl.Request) (
 		return ctrl.Result{}, err
 	}
 	err := r.converge(ctx, obj, status)
-	return endPass(ctx, status, r.Notify, obj, r.kind.applied(obj), err, r.kind.readyMessage(obj), r.Options)
+	return endPass(ctx, status, r.Notify, obj, r.kind.applied(obj), err, r.kind.readyMessage(obj), r.kind.comparePeriod(obj))
 }
 
 // converge makes AWS match obj: it resolves what obj asks for, then updates the resource it
@@ -147,5 +163,5 @@ func (r *reconciler[T, D, R]) finalize(ctx context.Context, obj T, status *statu
 			return ctrl.Result{}, nil
 		}
 	}
-	return endDeletePass(ctx, status, r.Notify, obj, err, r.Options)
+	return endDeletePass(ctx, status, r.Notify, obj, err, r.Options.Resync)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -33,23 +34,45 @@ const (
 	indexServerWorkflowRef = "spec.workflowDetails.workflowRef.name"
 )
 
+// Config configures the reconcilers of every kind.
+type Config struct {
+	// Servers are the options of TransferServers and of TransferWorkflows, resources of their own
+	// in a region like servers.
+	Servers Options
+	// Users are the options of TransferUsers and of TransferAccesses, which live on a server as
+	// users do.
+	Users Options
+	// DriftBudget is the AWS requests per second, per region, that drift detection may use
+	// (docs/benchmarks.md); zero or less leaves it unbounded.
+	DriftBudget float64
+	// FullComparePeriod is the longest a user whose drift a listing of its server watches
+	// (userSweep) waits for a full comparison with AWS; not longer than the users' resync
+	// period turns the listings off.
+	FullComparePeriod time.Duration
+}
+
 // Setup registers the cache indexes, the reconcilers and the transfer_operator_objects metric
-// with the manager. TransferAccesses, which live on a server as users do, take the users' options;
-// TransferWorkflows, resources of their own in a region like servers, the servers'.
-func Setup(ctx context.Context, mgr manager.Manager, aws *transfer.Clients, servers, users Options) error {
+// with the manager.
+func Setup(ctx context.Context, mgr manager.Manager, aws *transfer.Clients, cfg Config) error {
 	if err := setupIndexes(ctx, mgr); err != nil {
 		return err
 	}
-	if err := newServerReconciler(newDeps(mgr, aws, servers)).setup(mgr); err != nil {
+	drift := newDriftSchedule(cfg.DriftBudget, cfg.Servers.withDefaults().Clock)
+	servers, users := newDeps(mgr, aws, cfg.Servers, drift), newDeps(mgr, aws, cfg.Users, drift)
+	sweep := newUserSweep(aws, drift, users.Options, cfg.FullComparePeriod)
+	if err := mgr.Add(manager.RunnableFunc(sweep.run)); err != nil {
+		return fmt.Errorf("adding the sweep of users: %w", err)
+	}
+	if err := newServerReconciler(servers).setup(mgr); err != nil {
 		return fmt.Errorf("setting up the TransferServer controller: %w", err)
 	}
-	if err := newUserReconciler(newDeps(mgr, aws, users)).setup(mgr); err != nil {
+	if err := newUserReconciler(users, sweep).setup(mgr); err != nil {
 		return fmt.Errorf("setting up the TransferUser controller: %w", err)
 	}
-	if err := newAccessReconciler(newDeps(mgr, aws, users)).setup(mgr); err != nil {
+	if err := newAccessReconciler(users).setup(mgr); err != nil {
 		return fmt.Errorf("setting up the TransferAccess controller: %w", err)
 	}
-	if err := newWorkflowReconciler(newDeps(mgr, aws, servers)).setup(mgr); err != nil {
+	if err := newWorkflowReconciler(servers).setup(mgr); err != nil {
 		return fmt.Errorf("setting up the TransferWorkflow controller: %w", err)
 	}
 	if err := registerObjectsCollector(mgr); err != nil {

@@ -45,6 +45,9 @@ const (
 	region = "us-east-1"
 	// resync is short so that drift tests see a correction within seconds.
 	resync = 3 * time.Second
+	// fullCompare is the full period of users whose server's listing watches their drift: longer
+	// than timeout, so that a correction within timeout of a user in sync is the listing's.
+	fullCompare = 2 * time.Minute
 	// timeout bounds every wait for the operator: generous, for a busy machine.
 	timeout = time.Minute
 )
@@ -107,7 +110,7 @@ func runSuite(m *testing.M) (int, error) {
 	opts := controllers.Options{Resync: resync, PollInterval: 50 * time.Millisecond, MaxPollInterval: 500 * time.Millisecond, MaxConcurrentReconciles: 4}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	if err := controllers.Setup(ctx, mgr, clients, opts, opts); err != nil {
+	if err := controllers.Setup(ctx, mgr, clients, controllers.Config{Servers: opts, Users: opts, FullComparePeriod: fullCompare}); err != nil {
 		return 0, err
 	}
 	stopped := make(chan error, 1)

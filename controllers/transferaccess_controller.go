@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"time"
 
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -58,6 +59,8 @@ func (r *accessKind) watch(b *builder.Builder) *builder.Builder {
 func (r *accessKind) applied(acc *v1alpha1.TransferAccess) []string {
 	return transfer.AppliedAccessFields(&acc.Spec)
 }
+
+func (r *accessKind) comparePeriod(*v1alpha1.TransferAccess) time.Duration { return r.Options.Resync }
 
 func (r *accessKind) readyMessage(acc *v1alpha1.TransferAccess) string {
 	return fmt.Sprintf("the access of %s to server %s matches the spec", acc.Spec.ExternalID, acc.Status.ServerID)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -59,6 +60,8 @@ func (r *serverKind) watch(b *builder.Builder) *builder.Builder {
 func (r *serverKind) applied(srv *v1alpha1.TransferServer) []string {
 	return transfer.AppliedServerFields(&srv.Spec)
 }
+
+func (r *serverKind) comparePeriod(*v1alpha1.TransferServer) time.Duration { return r.Options.Resync }
 
 func (r *serverKind) readyMessage(srv *v1alpha1.TransferServer) string {
 	return fmt.Sprintf("server %s is %s and matches the spec", srv.Status.ServerID, srv.Status.State)

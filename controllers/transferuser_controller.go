@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -18,7 +19,11 @@ import (
 // +kubebuilder:rbac:groups=transfer.operators.dev,resources=transferusers/status,verbs=patch
 
 // userKind is the TransferUser kind: each object is one user of an AWS Transfer Family server.
-type userKind struct{ deps }
+type userKind struct {
+	deps
+	// sweep watches the drift of users found in sync, so that their full comparisons may wait.
+	sweep *userSweep
+}
 
 // userWant is what a TransferUser asks for: the user, where it lives, and the service of that
 // region.
@@ -29,8 +34,8 @@ type userWant struct {
 }
 
 // newUserReconciler returns the reconciler of TransferUsers.
-func newUserReconciler(d deps) *reconciler[*v1alpha1.TransferUser, userWant, *transfer.User] {
-	return &reconciler[*v1alpha1.TransferUser, userWant, *transfer.User]{deps: d, name: "transferuser", kind: &userKind{d}}
+func newUserReconciler(d deps, sweep *userSweep) *reconciler[*v1alpha1.TransferUser, userWant, *transfer.User] {
+	return &reconciler[*v1alpha1.TransferUser, userWant, *transfer.User]{deps: d, name: "transferuser", kind: &userKind{deps: d, sweep: sweep}}
 }
 
 func (r *userKind) newObject() *v1alpha1.TransferUser { return &v1alpha1.TransferUser{} }
@@ -47,11 +52,16 @@ func (r *userKind) logValues(usr *v1alpha1.TransferUser) []any {
 // not, or is replaced by a server with another ID.
 func (r *userKind) watch(b *builder.Builder) *builder.Builder {
 	return b.Watches(&v1alpha1.TransferServer{}, handler.EnqueueRequestsFromMapFunc(referencing(r.Client, indexUserServerRef, func() client.ObjectList { return &v1alpha1.TransferUserList{} })),
-		builder.WithPredicates(serverAvailabilityChanged))
+		builder.WithPredicates(serverAvailabilityChanged)).
+		WatchesRawSource(r.sweep)
 }
 
 func (r *userKind) applied(usr *v1alpha1.TransferUser) []string {
 	return transfer.AppliedUserFields(&usr.Spec)
+}
+
+func (r *userKind) comparePeriod(usr *v1alpha1.TransferUser) time.Duration {
+	return r.sweep.period(usr.Status.Region, usr.Status.ServerID, usr.Status.UserName)
 }
 
 func (r *userKind) readyMessage(usr *v1alpha1.TransferUser) string {
@@ -178,6 +188,11 @@ func (r *userKind) update(ctx context.Context, usr *v1alpha1.TransferUser, want 
 			fieldList(plan.Kept))
 	}
 	reason := changeEvent(usr, usr.Status.ObservedGeneration)
+	if plan.InSync() {
+		r.sweep.watch(client.ObjectKeyFromObject(usr), want.svc.Region(), want.desired.ServerID, want.desired.UserName, user.Summary())
+	} else {
+		r.sweep.forget(want.svc.Region(), want.desired.ServerID, want.desired.UserName)
+	}
 	keys, err := want.svc.ApplyUserPlan(ctx, user, plan)
 	if err != nil {
 		return err
@@ -214,6 +229,7 @@ func (r *userKind) leaveReplacedServer(ctx context.Context, usr *v1alpha1.Transf
 // with one call. A user whose creation was never recorded is looked at first, and deleted only
 // if it carries this object's UID tag. A user or server already gone counts as deleted.
 func (r *userKind) delete(ctx context.Context, usr *v1alpha1.TransferUser) error {
+	r.sweep.forget(usr.Status.Region, usr.Status.ServerID, usr.Status.UserName)
 	name := usr.AWSUserName()
 	if usr.Spec.DeletionPolicy == v1alpha1.DeletionPolicyRetain {
 		r.Notify.normal(ctx, usr, eventRetained, "Delete", "left user %s in AWS, as deletionPolicy is Retain", name)

@@ -199,7 +199,8 @@ func TestUserNoCallsWhenNothingChanged(t *testing.T) {
 
 // TestUserUntypedMappingSendsNoUpdate checks that a LOGICAL user whose mapping leaves out the
 // type, which AWS (and so the emulator) reports as its default DIRECTORY, sends no UpdateUser
-// however many resyncs describe it.
+// however many resyncs look at it: the describe that finds it in sync, and the listings of its
+// server after it.
 func TestUserUntypedMappingSendsNoUpdate(t *testing.T) {
 	g := NewWithT(t)
 	ns := newNamespace(t)
@@ -213,11 +214,14 @@ func TestUserUntypedMappingSendsNoUpdate(t *testing.T) {
 	g.Expect(awsUser(g, srv.Status.ServerID, "untyped").HomeDirectoryMappings).To(Equal(
 		[]emulator.HomeDirectoryMapEntry{{Entry: "/", Target: "/bucket/home/untyped", Type: "DIRECTORY"}}))
 
-	// A resync describes the user, then sends what differs before the next one describes it:
-	// once four describes have happened, the first three resyncs have sent all they would.
+	// A resync describes the user and sends what differs before the pass ends; listings begin a
+	// resync period after a pass found it in sync, and queue it again if it looks changed.
 	emu.ResetCalls()
-	g.Eventually(func() int { return emu.Calls().Of("DescribeUser") }).
-		WithTimeout(2 * timeout).WithPolling(100 * time.Millisecond).Should(BeNumerically(">=", 4))
+	g.Eventually(func(g Gomega) {
+		calls := emu.Calls()
+		g.Expect(calls.Of("DescribeUser")).To(BeNumerically(">=", 1), "calls: %v", calls)
+		g.Expect(calls.Of("ListUsers")).To(BeNumerically(">=", 3), "calls: %v", calls)
+	}).WithTimeout(2 * timeout).WithPolling(100 * time.Millisecond).Should(Succeed())
 	calls := emu.Calls()
 	g.Expect(calls.Of("UpdateUser")).To(BeZero(), "calls: %v", calls)
 	g.Expect(calls.Writes()).To(BeZero(), "calls: %v", calls)
@@ -337,6 +341,26 @@ func TestUserDriftCorrected(t *testing.T) {
 		g.Expect(tagMap(got.Tags)).NotTo(HaveKey("intruder"))
 	}).WithTimeout(resync + timeout).Should(Succeed())
 	waitEvent(t, usr, "DriftCorrected", "homeDirectory, sshPublicKeys, tags")
+}
+
+// TestUserDriftSeenInListing checks that a user found in sync is then watched through its
+// server's listing (ListUsers once a resync period): a change to its home directory in AWS is
+// corrected before its full comparison is due (fullCompare is longer than timeout).
+func TestUserDriftSeenInListing(t *testing.T) {
+	g := NewWithT(t)
+	ns := newNamespace(t)
+	srv := readyServer(t, ns, "srv")
+	usr := newUser(ns, "listed", "srv", func(u *v1alpha1.TransferUserSpec) { u.HomeDirectory = "/bucket/home/listed" })
+	create(t, usr)
+	waitReady(t, usr)
+	// Watched once a resync found it in sync.
+	g.Eventually(func() int { return callsDuring(func() { time.Sleep(resync) }).Of("ListUsers") }).WithTimeout(timeout).Should(BeNumerically(">", 0))
+
+	g.Expect(emu.ModifyUser(region, srv.Status.ServerID, "listed", func(u *emulator.UserRecord) { u.HomeDirectory = "/elsewhere" })).To(Succeed())
+	g.Eventually(func(g Gomega) {
+		g.Expect(awsUser(g, srv.Status.ServerID, "listed").HomeDirectory).To(Equal("/bucket/home/listed"))
+	}).WithTimeout(timeout).Should(Succeed(), "corrected within %s, before the full comparison %s later", timeout, fullCompare)
+	waitEvent(t, usr, "DriftCorrected", "homeDirectory")
 }
 
 // TestUserDeletedOutOfBand checks that a user deleted in AWS is created again.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -54,6 +55,10 @@ func (r *workflowKind) watch(b *builder.Builder) *builder.Builder {
 }
 
 func (r *workflowKind) applied(*v1alpha1.TransferWorkflow) []string { return nil }
+
+func (r *workflowKind) comparePeriod(*v1alpha1.TransferWorkflow) time.Duration {
+	return r.Options.Resync
+}
 
 func (r *workflowKind) readyMessage(wf *v1alpha1.TransferWorkflow) string {
 	return fmt.Sprintf("workflow %s matches the spec", wf.Status.WorkflowID)

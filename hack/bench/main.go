@@ -5,12 +5,14 @@
 //
 //	go run ./hack/bench            (make bench)
 //
-// Three operator runs, each with its own namespace, emulator and operator process:
+// Four operator runs, each with its own namespace, emulator and operator process:
 //
 //   - main: 10 servers and 1,000 users applied at once (converge), then two resync periods
 //     without changes (steady-state), then 100 users changed in the emulator (drift);
 //   - throttled: the same objects against an emulator that throttles above 20 requests/second;
-//   - scale: 20 servers, then 10,000 users; memory and idle CPU of the operator.
+//   - scale: 20 servers, then 10,000 users; memory and idle CPU of the operator;
+//   - defaults: the default AWS rate limit, a fleet whose drift detection needs more than its
+//     budget, and 20 spec changes (change latency, drift requests, achieved period).
 package main
 
 import (
@@ -41,30 +43,36 @@ import (
 
 // config holds the bench's flags.
 type config struct {
-	out            string
-	runs           string
-	servers        int
-	users          int
-	scaleServers   int
-	scaleUsers     int
-	resync         time.Duration
-	latency        time.Duration
-	operatorArgs   string
-	operatorBinary string
-	operatorEnv    string
-	keepLogs       bool
-	timeout        time.Duration
-	scaleTimeout   time.Duration
+	out             string
+	runs            string
+	servers         int
+	users           int
+	scaleServers    int
+	scaleUsers      int
+	defaultsServers int
+	defaultsUsers   int
+	defaultsResync  time.Duration
+	resync          time.Duration
+	latency         time.Duration
+	operatorArgs    string
+	operatorBinary  string
+	operatorEnv     string
+	keepLogs        bool
+	timeout         time.Duration
+	scaleTimeout    time.Duration
 }
 
 func main() {
 	var cfg config
 	flag.StringVar(&cfg.out, "out", "bench-results.json", "File the results are written to.")
-	flag.StringVar(&cfg.runs, "runs", "main,throttled,scale", "Operator runs to do: main (converge, steady-state, drift), throttled, scale; converge is main cut short after its first scenario.")
+	flag.StringVar(&cfg.runs, "runs", "main,throttled,scale,defaults", "Operator runs to do: main (converge, steady-state, drift), throttled, scale, defaults (default flags, a fleet larger than the drift budget, spec changes); converge is main cut short after its first scenario.")
 	flag.IntVar(&cfg.servers, "servers", 10, "TransferServers of the main and throttled runs.")
 	flag.IntVar(&cfg.users, "users", 1000, "TransferUsers of the main and throttled runs.")
 	flag.IntVar(&cfg.scaleServers, "scale-servers", 20, "TransferServers of the scale run.")
 	flag.IntVar(&cfg.scaleUsers, "scale-users", 10000, "TransferUsers of the scale run.")
+	flag.IntVar(&cfg.defaultsServers, "defaults-servers", 10, "TransferServers of the defaults run.")
+	flag.IntVar(&cfg.defaultsUsers, "defaults-users", 500, "TransferUsers of the defaults run.")
+	flag.DurationVar(&cfg.defaultsResync, "defaults-resync", 30*time.Second, "--resync-period of the defaults run; the run scales its figures to the default 10 minutes.")
 	flag.DurationVar(&cfg.resync, "resync", 30*time.Second, "--resync-period of the main run (steady-state and drift).")
 	flag.DurationVar(&cfg.latency, "latency", 20*time.Millisecond, "Latency the emulator adds to every call.")
 	flag.StringVar(&cfg.operatorBinary, "operator", "", "A prebuilt operator binary to run instead of building one from this checkout.")
@@ -211,13 +219,13 @@ func run(ctx context.Context, cfg config) (err error) {
 		return err
 	}
 
-	runs := map[string]func(context.Context) error{"main": b.runMain, "throttled": b.runThrottled, "scale": b.runScale,
+	runs := map[string]func(context.Context) error{"main": b.runMain, "throttled": b.runThrottled, "scale": b.runScale, "defaults": b.runDefaults,
 		"converge": func(ctx context.Context) error { b.convergeOnly = true; return b.runMain(ctx) }}
 	for _, name := range strings.Split(cfg.runs, ",") {
 		name = strings.TrimSpace(name)
 		f, ok := runs[name]
 		if !ok {
-			return fmt.Errorf("unknown run %q (main, throttled, scale)", name)
+			return fmt.Errorf("unknown run %q (main, throttled, scale, defaults, converge)", name)
 		}
 		if err := f(ctx); err != nil {
 			return fmt.Errorf("run %s: %w", name, err)

@@ -170,11 +170,18 @@ func (t *tracker) updated() map[string]time.Time {
 }
 
 // readiness watches TransferServers and TransferUsers of a namespace and notes when each first
-// became Ready for its current generation.
+// became Ready, and when it first became Ready for its latest generation.
 type readiness struct {
-	mu    sync.Mutex
-	ready map[string]time.Time // kind/name -> first Ready
-	stop  context.CancelFunc
+	mu     sync.Mutex
+	ready  map[string]time.Time // kind/name -> first Ready
+	latest map[string]readyGen  // kind/name -> first Ready for the latest generation seen Ready
+	stop   context.CancelFunc
+}
+
+// readyGen is when an object first became Ready for a generation.
+type readyGen struct {
+	generation int64
+	at         time.Time
 }
 
 func watchReadiness(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme, ns string) (*readiness, error) {
@@ -186,7 +193,7 @@ func watchReadiness(ctx context.Context, cfg *rest.Config, scheme *runtime.Schem
 	if err != nil {
 		return nil, err
 	}
-	r := &readiness{ready: map[string]time.Time{}}
+	r := &readiness{ready: map[string]time.Time{}, latest: map[string]readyGen{}}
 	for _, obj := range []client.Object{&v1alpha1.TransferServer{}, &v1alpha1.TransferUser{}} {
 		inf, err := c.GetInformer(ctx, obj)
 		if err != nil {
@@ -231,6 +238,17 @@ func (r *readiness) observe(obj any) {
 	if _, ok := r.ready[key]; !ok {
 		r.ready[key] = now
 	}
+	if r.latest[key].generation < gen {
+		r.latest[key] = readyGen{generation: gen, at: now}
+	}
+}
+
+// readyFor returns when the object kind/name first became Ready for generation gen, if it has.
+func (r *readiness) readyFor(key string, gen int64) (time.Time, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	g, ok := r.latest[key]
+	return g.at, ok && g.generation == gen
 }
 
 // count returns how many objects of kind ("user" or "server") are Ready, and when the last of

@@ -24,6 +24,7 @@ type API interface {
 	DescribeUser(ctx context.Context, in *transfer.DescribeUserInput, opts ...func(*transfer.Options)) (*transfer.DescribeUserOutput, error)
 	UpdateUser(ctx context.Context, in *transfer.UpdateUserInput, opts ...func(*transfer.Options)) (*transfer.UpdateUserOutput, error)
 	DeleteUser(ctx context.Context, in *transfer.DeleteUserInput, opts ...func(*transfer.Options)) (*transfer.DeleteUserOutput, error)
+	ListUsers(ctx context.Context, in *transfer.ListUsersInput, opts ...func(*transfer.Options)) (*transfer.ListUsersOutput, error)
 	ImportSshPublicKey(ctx context.Context, in *transfer.ImportSshPublicKeyInput, opts ...func(*transfer.Options)) (*transfer.ImportSshPublicKeyOutput, error)
 	DeleteSshPublicKey(ctx context.Context, in *transfer.DeleteSshPublicKeyInput, opts ...func(*transfer.Options)) (*transfer.DeleteSshPublicKeyOutput, error)
 	CreateAccess(ctx context.Context, in *transfer.CreateAccessInput, opts ...func(*transfer.Options)) (*transfer.CreateAccessOutput, error)

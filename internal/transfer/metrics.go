@@ -48,7 +48,8 @@ func init() {
 
 // metricsMiddleware records every attempt of a request to region: its outcome in
 // transfer_operator_aws_api_requests_total and its duration in
-// transfer_operator_aws_api_request_duration_seconds. It sits at the end of the finalize step,
+// transfer_operator_aws_api_request_duration_seconds, and counts it in the CallCount of its
+// context (CountCalls). It sits at the end of the finalize step,
 // after the retry loop and the rate limiter, so it sees each HTTP request and measures the time
 // AWS took, not the time spent waiting for the limiter.
 func metricsMiddleware(region string) func(*middleware.Stack) error {
@@ -60,6 +61,7 @@ func metricsMiddleware(region string) func(*middleware.Stack) error {
 				out, md, err := next.HandleFinalize(ctx, in)
 				awsRequestDuration.WithLabelValues(region, op).Observe(time.Since(start).Seconds())
 				awsRequests.WithLabelValues(region, op, requestOutcome(err)).Inc()
+				countCall(ctx, region)
 				return out, md, err
 			}), middleware.After)
 	}

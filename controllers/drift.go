@@ -1,0 +1,192 @@
+package controllers
+
+import (
+	"context"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/clock"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	"github.com/transfer-operator/transfer-operator/api/v1alpha1"
+	"github.com/transfer-operator/transfer-operator/internal/transfer"
+)
+
+// Drift detection is the pass of an object that has not changed: it reads the resource from
+// AWS and corrects what someone changed there. It must never delay a change. Two things see to
+// that:
+//
+//   - Its requeue is at low priority (handler.LowPriority), so that a watch event (a spec change,
+//     a deletion, a dependency that became Ready) goes to the next free worker ahead of every
+//     drift pass that is due, however many are.
+//   - A driftSchedule spreads drift passes over time so that they use at most a budget of the
+//     AWS rate limit (by default half of --aws-rate-limit), leaving the rest to changes. When a
+//     fleet needs more than the budget at --resync-period, the period stretches instead.
+
+// driftBin is the width of the schedule's slots.
+const driftBin = time.Second
+
+// driftSchedule hands out the times of drift passes. Per client-side rate limit (one per
+// region), it keeps how many AWS requests the passes it scheduled will make in each second
+// ahead, and gives an object that asks the first second at or after its jittered resync period
+// with room left in the budget. The budget is therefore kept whatever the size of the fleet,
+// and the period of drift detection is what the fleet needs, never shorter than the resync
+// period. It is shared by the controllers of every kind, as their requests share the limits.
+type driftSchedule struct {
+	// budget is the AWS requests per second, per rate limit, that drift passes may use; zero or
+	// less leaves them unbounded and the period at the resync period.
+	budget float64
+	clock  clock.PassiveClock
+
+	mu     sync.Mutex
+	limits map[string]*driftCalendar
+}
+
+// driftCalendar is the schedule of one rate limit.
+type driftCalendar struct {
+	// reserved is the requests scheduled in each second ahead, by Unix second.
+	reserved map[int64]float64
+	// pruned is the first second not yet pruned.
+	pruned int64
+	// period is the wait of the pass scheduled last; logged is the period last logged, zero
+	// while it is the resync period.
+	period, logged time.Duration
+}
+
+func newDriftSchedule(budget float64, clk clock.PassiveClock) *driftSchedule {
+	return &driftSchedule{budget: budget, clock: clk, limits: map[string]*driftCalendar{}}
+}
+
+// next returns the wait before the next drift pass of an object whose pass made calls AWS
+// requests against limit and that asks to wait for wait (its jittered resync period, resync):
+// wait, or when the budget around that time is taken, until the first second after it with room.
+func (s *driftSchedule) next(ctx context.Context, limit string, calls int, wait, resync time.Duration) time.Duration {
+	if calls == 0 {
+		return wait
+	}
+	if s.budget <= 0 {
+		driftPeriod.WithLabelValues(limit).Set(wait.Seconds())
+		return wait
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cal := s.limits[limit]
+	if cal == nil {
+		cal = &driftCalendar{reserved: map[int64]float64{}}
+		s.limits[limit] = cal
+	}
+	now := s.clock.Now()
+	cal.prune(now.Unix())
+	at := cal.reserve(now.Add(wait), float64(calls), s.budget*driftBin.Seconds())
+	cal.period = max(wait, at.Sub(now))
+	driftPeriod.WithLabelValues(limit).Set(cal.period.Seconds())
+	cal.report(ctx, limit, resync, s.budget)
+	return cal.period
+}
+
+// reserve books cost requests from the first second at or after want with room below capacity,
+// spilling what does not fit into the seconds after it, and returns when that first second
+// begins.
+func (c *driftCalendar) reserve(want time.Time, cost, capacity float64) time.Time {
+	first := want.Unix()
+	for c.reserved[first] >= capacity {
+		first++
+	}
+	for sec := first; cost > 0; sec++ {
+		take := math.Min(cost, capacity-c.reserved[sec])
+		if take <= 0 {
+			continue
+		}
+		c.reserved[sec] += take
+		cost -= take
+	}
+	if first == want.Unix() {
+		return want
+	}
+	return time.Unix(first, 0)
+}
+
+// prune forgets the seconds before now.
+func (c *driftCalendar) prune(now int64) {
+	if c.pruned == 0 {
+		c.pruned = now
+	}
+	for ; c.pruned < now; c.pruned++ {
+		delete(c.reserved, c.pruned)
+	}
+}
+
+// report logs when the period of drift detection stretches beyond the resync period, when it
+// changes by more than a quarter since it was last logged, and when it is back.
+func (c *driftCalendar) report(ctx context.Context, limit string, resync time.Duration, budget float64) {
+	stretched := c.period > resync+resync/10
+	switch {
+	case stretched && (c.logged == 0 || math.Abs(float64(c.period-c.logged)) > float64(c.logged)/4):
+		log.FromContext(ctx).Info("drift detection needs more AWS requests than its budget: its period is stretched",
+			"limit", limit, "period", c.period.Round(time.Second).String(), "resyncPeriod", resync.String(), "budgetRequestsPerSecond", budget)
+		c.logged = c.period
+	case !stretched && c.logged != 0:
+		log.FromContext(ctx).Info("drift detection is back to its resync period", "limit", limit, "resyncPeriod", resync.String())
+		c.logged = 0
+	}
+}
+
+// settled reports whether obj is unchanged since its last pass finished the work on its
+// generation: Ready or Stalled for it, and not being deleted. A pass of a settled object is a
+// drift pass.
+func settled(obj conditionsObject) bool {
+	if !obj.GetDeletionTimestamp().IsZero() {
+		return false
+	}
+	for _, typ := range []string{v1alpha1.ConditionReady, v1alpha1.ConditionStalled} {
+		if c := meta.FindStatusCondition(obj.GetConditions(), typ); c != nil && c.Status == metav1.ConditionTrue && c.ObservedGeneration == obj.GetGeneration() {
+			return true
+		}
+	}
+	return false
+}
+
+// scheduleDrift turns the resync of a pass's result into its drift pass: at low priority, at
+// the time the schedule gives for the calls the pass made. Other results pass unchanged.
+// drift says whether the pass was itself a drift pass, whose calls are counted in
+// transfer_operator_drift_aws_requests_total.
+func scheduleDrift(ctx context.Context, s *driftSchedule, calls *transfer.CallCount, drift bool, result ctrl.Result, resync time.Duration) ctrl.Result {
+	if drift && calls.Calls() > 0 {
+		driftRequests.WithLabelValues(calls.Limit()).Add(float64(calls.Calls()))
+	}
+	if result.Priority == nil || *result.Priority != handler.LowPriority {
+		return result
+	}
+	result.RequeueAfter = s.next(ctx, calls.Limit(), calls.Calls(), result.RequeueAfter, resync)
+	return result
+}
+
+// resyncResult is the result of a pass that ends the work on a generation: its next pass is a
+// drift pass, at low priority, a jittered resync period later or when scheduleDrift says.
+func resyncResult(resync time.Duration) ctrl.Result {
+	return ctrl.Result{RequeueAfter: jitter(resync), Priority: ptr.To(handler.LowPriority)}
+}
+
+var (
+	driftRequests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "transfer_operator_drift_aws_requests_total",
+		Help: "AWS requests made by drift-detection passes (passes of objects unchanged since their last pass), each retry counted, by rate limit (region).",
+	}, []string{"limit"})
+
+	driftPeriod = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "transfer_operator_drift_period_seconds",
+		Help: "Time until the drift-detection pass scheduled last, by rate limit (region): the period at which objects are compared with AWS. Above --resync-period when the fleet needs more AWS requests than the drift budget.",
+	}, []string{"limit"})
+)
+
+func init() {
+	metrics.Registry.MustRegister(driftRequests, driftPeriod)
+}

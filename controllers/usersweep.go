@@ -1,0 +1,208 @@
+package controllers
+
+import (
+	"context"
+	"hash/maphash"
+	"sync"
+	"time"
+
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/utils/clock"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	"github.com/transfer-operator/transfer-operator/internal/transfer"
+)
+
+// userSweep notices drift of many users with few AWS requests. Once a resync period it lists the
+// users of each server (ListUsers, 1,000 users a request) and compares what the listing shows of
+// each user (transfer.UserSummary: role, home directory and its type, number of SSH keys) with
+// what it showed when the user's last full pass found it in sync. A user that changed there or
+// is gone is reconciled at once; the others need a full comparison (DescribeUser: policy, POSIX
+// profile, mappings, key bodies, tags) only once a full period.
+//
+// Only a user whose last full pass found it in sync is watched; any other, and every user of a
+// server whose listing failed, goes back to a full comparison every resync period until a pass
+// finds it in sync again. The sweep runs on the leader only.
+type userSweep struct {
+	aws    *transfer.Clients
+	drift  *driftSchedule
+	clock  clock.PassiveClock
+	resync time.Duration
+	// full is the longest a watched user waits for a full comparison; no user is watched when
+	// it is not longer than resync.
+	full time.Duration
+	// tick is how often the sweep looks for servers that are due.
+	tick time.Duration
+
+	mu      sync.Mutex
+	servers map[sweptServer]*sweptUsers
+	queue   workqueue.TypedRateLimitingInterface[reconcile.Request]
+}
+
+// sweptServer names a server whose users are watched.
+type sweptServer struct{ region, serverID string }
+
+// sweptUsers are the watched users of one server, by user name, and when it is swept next.
+type sweptUsers struct {
+	users map[string]sweptUser
+	next  time.Time
+}
+
+// sweptUser is a watched user: its object, and the hash of its summary when it was in sync.
+type sweptUser struct {
+	object  types.NamespacedName
+	summary uint64
+}
+
+// summarySeed hashes summaries for the life of the process.
+var summarySeed = maphash.MakeSeed()
+
+func hashSummary(s transfer.UserSummary) uint64 { return maphash.Comparable(summarySeed, s) }
+
+// newUserSweep returns the sweep of users with opts (their resync period and clock defaulted)
+// and a full period of full.
+func newUserSweep(aws *transfer.Clients, drift *driftSchedule, opts Options, full time.Duration) *userSweep {
+	return &userSweep{aws: aws, drift: drift, clock: opts.Clock, resync: opts.Resync, full: full, tick: time.Second, servers: map[sweptServer]*sweptUsers{}}
+}
+
+// period returns how long a user may wait for its next full comparison: the full period when it
+// is watched, else the resync period.
+func (s *userSweep) period(region, serverID, userName string) time.Duration {
+	if s.watched(region, serverID, userName) {
+		return s.full
+	}
+	return s.resync
+}
+
+// watch starts watching a user that a full pass found in sync, with its summary then.
+func (s *userSweep) watch(object types.NamespacedName, region, serverID, userName string, summary transfer.UserSummary) {
+	if s.full <= s.resync {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	key := sweptServer{region, serverID}
+	srv := s.servers[key]
+	if srv == nil {
+		srv = &sweptUsers{users: map[string]sweptUser{}, next: s.clock.Now().Add(jitter(s.resync))}
+		s.servers[key] = srv
+	}
+	srv.users[userName] = sweptUser{object: object, summary: hashSummary(summary)}
+}
+
+// forget stops watching a user.
+func (s *userSweep) forget(region, serverID, userName string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	key := sweptServer{region, serverID}
+	if srv := s.servers[key]; srv != nil {
+		delete(srv.users, userName)
+		if len(srv.users) == 0 {
+			delete(s.servers, key)
+		}
+	}
+}
+
+// watched reports whether a user is watched.
+func (s *userSweep) watched(region, serverID, userName string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	srv := s.servers[sweptServer{region, serverID}]
+	if srv == nil {
+		return false
+	}
+	_, ok := srv.users[userName]
+	return ok
+}
+
+// Start takes the queue of the TransferUser controller: as its source, the sweep queues the
+// users it finds changed.
+func (s *userSweep) Start(_ context.Context, queue workqueue.TypedRateLimitingInterface[reconcile.Request]) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.queue = queue
+	return nil
+}
+
+func (s *userSweep) String() string { return "user sweep" }
+
+// run sweeps the servers that are due until ctx ends; it is the sweep's manager Runnable.
+func (s *userSweep) run(ctx context.Context) error {
+	ticker := time.NewTicker(s.tick)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-ticker.C:
+			for _, srv := range s.due() {
+				s.sweep(ctx, srv)
+			}
+		}
+	}
+}
+
+// due returns the servers whose sweep is due; none before the controller gave its queue.
+func (s *userSweep) due() []sweptServer {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.queue == nil {
+		return nil
+	}
+	now := s.clock.Now()
+	var due []sweptServer
+	for key, srv := range s.servers {
+		if !srv.next.After(now) {
+			due = append(due, key)
+		}
+	}
+	return due
+}
+
+// sweep lists the users of one server and queues those that changed or are gone. When the
+// listing fails, every user of the server is queued, for full comparisons until they are in
+// sync again. Its requests count as drift detection's, and its next sweep is scheduled within
+// the drift budget.
+func (s *userSweep) sweep(ctx context.Context, key sweptServer) {
+	ctx, calls := transfer.CountCalls(ctx)
+	var listed map[string]transfer.UserSummary
+	svc, err := s.aws.ForRegion(key.region)
+	if err == nil {
+		listed, err = svc.ListUserSummaries(ctx, key.serverID)
+	}
+	if calls.Calls() > 0 {
+		driftRequests.WithLabelValues(calls.Limit()).Add(float64(calls.Calls()))
+	}
+	if ctx.Err() != nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	srv := s.servers[key]
+	if srv == nil {
+		return
+	}
+	var changed []types.NamespacedName
+	for name, u := range srv.users {
+		if l, ok := listed[name]; err != nil || !ok || hashSummary(l) != u.summary {
+			changed = append(changed, u.object)
+			delete(srv.users, name)
+		}
+	}
+	logger := log.Log.WithName("user-sweep")
+	if err != nil {
+		logger.Error(err, "listing the users of a server failed; its users are compared in full until they are in sync", "region", key.region, "serverId", key.serverID)
+	} else if len(changed) > 0 {
+		logger.Info("users changed in AWS; correcting them", "region", key.region, "serverId", key.serverID, "users", len(changed))
+	}
+	if len(srv.users) == 0 {
+		delete(s.servers, key)
+	} else {
+		srv.next = s.clock.Now().Add(s.drift.next(log.IntoContext(ctx, logger), calls.Limit(), calls.Calls(), jitter(s.resync), s.resync))
+	}
+	for _, obj := range changed {
+		s.queue.Add(reconcile.Request{NamespacedName: obj})
+	}
+}
