@@ -48,6 +48,7 @@ type flags struct {
 	metricsAddr       string
 	metricsSecure     bool
 	probeAddr         string
+	pprofAddr         string
 	leaderElect       bool
 	leaderElectionNS  string
 	leaseDuration     time.Duration
@@ -78,6 +79,7 @@ func parseFlags(args []string) (flags, zap.Options, error) {
 	fs.StringVar(&f.metricsAddr, "metrics-bind-address", ":8443", "Address the metrics endpoint binds to; \"0\" disables it.")
 	fs.BoolVar(&f.metricsSecure, "metrics-secure", true, "Serve metrics over HTTPS, with Kubernetes authentication and authorization of every scrape.")
 	fs.StringVar(&f.probeAddr, "health-probe-bind-address", ":8081", "Address the /healthz and /readyz probes bind to.")
+	fs.StringVar(&f.pprofAddr, "pprof-bind-address", "", "Address Go's profiles (/debug/pprof/) bind to, to find where memory or CPU goes; empty disables them. Bind to localhost and reach it with kubectl port-forward.")
 	fs.BoolVar(&f.leaderElect, "leader-elect", inCluster(), "Elect a leader, so that only one replica reconciles at a time. Default: on when running in a cluster.")
 	fs.StringVar(&f.leaderElectionNS, "leader-election-namespace", "", "Namespace of the leader election Lease. Default: the operator's own namespace.")
 	fs.DurationVar(&f.leaseDuration, "leader-election-lease-duration", 15*time.Second, "How long a standby waits after the leader stops renewing before it takes over.")
@@ -209,6 +211,7 @@ func managerOptions(f flags, restConfig *rest.Config) ctrl.Options {
 		Scheme:                        scheme,
 		Metrics:                       metrics,
 		HealthProbeBindAddress:        f.probeAddr,
+		PprofBindAddress:              f.pprofAddr,
 		LeaderElection:                f.leaderElect,
 		LeaderElectionID:              leaderElectionID,
 		LeaderElectionNamespace:       f.leaderElectionNS,

@@ -56,40 +56,49 @@ type driftCalendar struct {
 	reserved map[int64]float64
 	// pruned is the first second not yet pruned.
 	pruned int64
-	// period is the wait of the pass scheduled last; logged is the period last logged, zero
-	// while it is the resync period.
-	period, logged time.Duration
+	// behind says that the last report was of passes scheduled later than asked; reported is
+	// when the last report was logged.
+	behind   bool
+	reported time.Time
 }
+
+// Reports of a calendar: passes this much later than asked are reported as behind; a report is
+// logged at most once a minute, and repeated while behind once every five.
+const (
+	driftBehind       = 10 * time.Second
+	driftReportMin    = time.Minute
+	driftReportRepeat = 5 * time.Minute
+)
 
 func newDriftSchedule(budget float64, clk clock.PassiveClock) *driftSchedule {
 	return &driftSchedule{budget: budget, clock: clk, limits: map[string]*driftCalendar{}}
 }
 
-// next returns the wait before the next drift pass of an object whose pass made calls AWS
-// requests against limit and that asks to wait for wait (its jittered resync period, resync):
-// wait, or when the budget around that time is taken, until the first second after it with room.
-func (s *driftSchedule) next(ctx context.Context, limit string, calls int, wait, resync time.Duration) time.Duration {
+// next returns the wait before the next drift pass of an object of controller whose pass made
+// calls AWS requests against limit and that asks to wait for wait (its jittered period): wait,
+// or when the budget around that time is taken, until the first second after it with room.
+func (s *driftSchedule) next(ctx context.Context, controller, limit string, calls int, wait time.Duration) time.Duration {
 	if calls == 0 {
 		return wait
 	}
-	if s.budget <= 0 {
-		driftPeriod.WithLabelValues(limit).Set(wait.Seconds())
-		return wait
+	granted, delay := wait, time.Duration(0)
+	if s.budget > 0 {
+		s.mu.Lock()
+		cal := s.limits[limit]
+		if cal == nil {
+			cal = &driftCalendar{reserved: map[int64]float64{}}
+			s.limits[limit] = cal
+		}
+		now := s.clock.Now()
+		cal.prune(now.Unix())
+		granted = max(wait, cal.reserve(now.Add(wait), float64(calls), s.budget*driftBin.Seconds()).Sub(now))
+		delay = granted - wait
+		cal.report(ctx, now, limit, delay, s.budget)
+		s.mu.Unlock()
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	cal := s.limits[limit]
-	if cal == nil {
-		cal = &driftCalendar{reserved: map[int64]float64{}}
-		s.limits[limit] = cal
-	}
-	now := s.clock.Now()
-	cal.prune(now.Unix())
-	at := cal.reserve(now.Add(wait), float64(calls), s.budget*driftBin.Seconds())
-	cal.period = max(wait, at.Sub(now))
-	driftPeriod.WithLabelValues(limit).Set(cal.period.Seconds())
-	cal.report(ctx, limit, resync, s.budget)
-	return cal.period
+	driftPeriod.WithLabelValues(limit, controller).Set(granted.Seconds())
+	driftDelay.WithLabelValues(limit).Set(delay.Seconds())
+	return granted
 }
 
 // reserve books cost requests from the first second at or after want with room below capacity,
@@ -124,18 +133,18 @@ func (c *driftCalendar) prune(now int64) {
 	}
 }
 
-// report logs when the period of drift detection stretches beyond the resync period, when it
-// changes by more than a quarter since it was last logged, and when it is back.
-func (c *driftCalendar) report(ctx context.Context, limit string, resync time.Duration, budget float64) {
-	stretched := c.period > resync+resync/10
+// report logs that drift passes are scheduled later than their period asks, by delay, because
+// the fleet needs more AWS requests than the budget; and that they are not any more.
+func (c *driftCalendar) report(ctx context.Context, now time.Time, limit string, delay time.Duration, budget float64) {
+	since := now.Sub(c.reported)
 	switch {
-	case stretched && (c.logged == 0 || math.Abs(float64(c.period-c.logged)) > float64(c.logged)/4):
-		log.FromContext(ctx).Info("drift detection needs more AWS requests than its budget: its period is stretched",
-			"limit", limit, "period", c.period.Round(time.Second).String(), "resyncPeriod", resync.String(), "budgetRequestsPerSecond", budget)
-		c.logged = c.period
-	case !stretched && c.logged != 0:
-		log.FromContext(ctx).Info("drift detection is back to its resync period", "limit", limit, "resyncPeriod", resync.String())
-		c.logged = 0
+	case delay >= driftBehind && since >= driftReportMin && (!c.behind || since >= driftReportRepeat):
+		log.FromContext(ctx).Info("drift detection is behind its period: the objects need more AWS requests than the drift budget, so their comparisons are spread out",
+			"limit", limit, "behindBy", delay.Round(time.Second).String(), "budgetRequestsPerSecond", budget)
+		c.behind, c.reported = true, now
+	case delay == 0 && c.behind && since >= driftReportMin:
+		log.FromContext(ctx).Info("drift detection is back on its period", "limit", limit)
+		c.behind, c.reported = false, now
 	}
 }
 
@@ -158,14 +167,14 @@ func settled(obj conditionsObject) bool {
 // the time the schedule gives for the calls the pass made. Other results pass unchanged.
 // drift says whether the pass was itself a drift pass, whose calls are counted in
 // transfer_operator_drift_aws_requests_total.
-func scheduleDrift(ctx context.Context, s *driftSchedule, calls *transfer.CallCount, drift bool, result ctrl.Result, resync time.Duration) ctrl.Result {
+func scheduleDrift(ctx context.Context, s *driftSchedule, controller string, calls *transfer.CallCount, drift bool, result ctrl.Result) ctrl.Result {
 	if drift && calls.Calls() > 0 {
 		driftRequests.WithLabelValues(calls.Limit()).Add(float64(calls.Calls()))
 	}
 	if result.Priority == nil || *result.Priority != handler.LowPriority {
 		return result
 	}
-	result.RequeueAfter = s.next(ctx, calls.Limit(), calls.Calls(), result.RequeueAfter, resync)
+	result.RequeueAfter = s.next(ctx, controller, calls.Limit(), calls.Calls(), result.RequeueAfter)
 	return result
 }
 
@@ -183,10 +192,15 @@ var (
 
 	driftPeriod = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "transfer_operator_drift_period_seconds",
-		Help: "Time until the drift-detection pass scheduled last, by rate limit (region): the period at which objects are compared with AWS. Above --resync-period when the fleet needs more AWS requests than the drift budget.",
+		Help: "Time until the drift-detection pass a controller scheduled last, by rate limit (region) and controller: the period at which its objects are compared with AWS. Longer than the period asked (--resync-period, or --full-compare-period for users a listing watches) by transfer_operator_drift_delay_seconds.",
+	}, []string{"limit", "controller"})
+
+	driftDelay = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "transfer_operator_drift_delay_seconds",
+		Help: "How much later than its period the drift-detection pass scheduled last waits, by rate limit (region): above zero when the objects need more AWS requests than the drift budget (--drift-budget of --aws-rate-limit).",
 	}, []string{"limit"})
 )
 
 func init() {
-	metrics.Registry.MustRegister(driftRequests, driftPeriod)
+	metrics.Registry.MustRegister(driftRequests, driftPeriod, driftDelay)
 }

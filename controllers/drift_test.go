@@ -2,12 +2,16 @@ package controllers
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
+	"github.com/go-logr/logr/funcr"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	clocktesting "k8s.io/utils/clock/testing"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 
@@ -22,7 +26,7 @@ func TestDriftScheduleWithinBudget(t *testing.T) {
 	s := newDriftSchedule(5, clk)
 	for i := range 250 { // 250 objects at one request each over 60 s: 4.2 requests/s
 		want := 30*time.Second + time.Duration(i)*240*time.Millisecond
-		if got := s.next(context.Background(), "us-east-1", 1, want, time.Minute); got != want {
+		if got := s.next(context.Background(), "transferuser", "us-east-1", 1, want); got != want {
 			t.Fatalf("object %d waits %s, want the %s it asked for", i, got, want)
 		}
 	}
@@ -39,7 +43,7 @@ func TestDriftScheduleStretches(t *testing.T) {
 	perSecond := map[int64]int{}
 	var longest time.Duration
 	for range objects {
-		wait := s.next(context.Background(), "eu-west-1", 1, resync, resync)
+		wait := s.next(context.Background(), "transferuser", "eu-west-1", 1, resync)
 		perSecond[start.Add(wait).Unix()]++
 		longest = max(longest, wait)
 	}
@@ -51,12 +55,35 @@ func TestDriftScheduleStretches(t *testing.T) {
 	if want := resync + objects/5*time.Second - time.Second; longest < want {
 		t.Errorf("the longest wait is %s; 1,000 requests at 5/s after a %s resync need %s", longest, resync, want)
 	}
-	if got := testutil.ToFloat64(driftPeriod.WithLabelValues("eu-west-1")); got != longest.Seconds() {
+	if got := testutil.ToFloat64(driftPeriod.WithLabelValues("eu-west-1", "transferuser")); got != longest.Seconds() {
 		t.Errorf("transfer_operator_drift_period_seconds = %v, want %v", got, longest.Seconds())
 	}
+	if got := testutil.ToFloat64(driftDelay.WithLabelValues("eu-west-1")); got != (longest - resync).Seconds() {
+		t.Errorf("transfer_operator_drift_delay_seconds = %v, want %v", got, (longest - resync).Seconds())
+	}
 	// Other rate limits have budgets of their own.
-	if got := s.next(context.Background(), "us-west-2", 1, resync, resync); got != resync {
+	if got := s.next(context.Background(), "transferuser", "us-west-2", 1, resync); got != resync {
 		t.Errorf("the first object of another region waits %s, want %s", got, resync)
+	}
+}
+
+// TestDriftScheduleReports checks that a log line says when drift passes fall behind their
+// period and when they are back on it, without a line for every pass.
+func TestDriftScheduleReports(t *testing.T) {
+	var lines []string
+	ctx := logr.NewContext(context.Background(), funcr.New(func(_, args string) { lines = append(lines, args) }, funcr.Options{}))
+	clk := clocktesting.NewFakePassiveClock(time.Unix(1_000_000, 0))
+	s := newDriftSchedule(1, clk)
+	for range 100 { // 100 requests at 1/s: up to 99 s behind
+		s.next(ctx, "c", "r", 1, time.Minute)
+	}
+	if len(lines) != 1 || !strings.Contains(lines[0], "drift detection is behind its period") || !strings.Contains(lines[0], `"behindBy"="10s"`) {
+		t.Fatalf("logged %q, want one line saying drift detection is 10s behind", lines)
+	}
+	clk.SetTime(clk.Now().Add(10 * time.Minute)) // the calendar has room again
+	s.next(ctx, "c", "r", 1, time.Minute)
+	if len(lines) != 2 || !strings.Contains(lines[1], "drift detection is back on its period") {
+		t.Errorf("logged %q, want a second line saying it is back", lines)
 	}
 }
 
@@ -65,14 +92,14 @@ func TestDriftScheduleStretches(t *testing.T) {
 func TestDriftScheduleSpills(t *testing.T) {
 	start := time.Unix(1_000_000, 0)
 	s := newDriftSchedule(2, clocktesting.NewFakePassiveClock(start))
-	if got := s.next(context.Background(), "r", 5, 10*time.Second, 10*time.Second); got != 10*time.Second {
+	if got := s.next(context.Background(), "c", "r", 5, 10*time.Second); got != 10*time.Second {
 		t.Fatalf("the first pass waits %s, want 10s", got)
 	}
 	// Five requests at two a second take seconds 10, 11 and half of 12.
-	if got := s.next(context.Background(), "r", 1, 10*time.Second, 10*time.Second); got != 12*time.Second {
+	if got := s.next(context.Background(), "c", "r", 1, 10*time.Second); got != 12*time.Second {
 		t.Errorf("the next pass waits %s, want 12s", got)
 	}
-	if got := s.next(context.Background(), "r", 2, 10*time.Second, 10*time.Second); got != 13*time.Second {
+	if got := s.next(context.Background(), "c", "r", 2, 10*time.Second); got != 13*time.Second {
 		t.Errorf("the pass after it waits %s, want 13s (one request left in second 12, one spilled)", got)
 	}
 }
@@ -82,10 +109,10 @@ func TestDriftScheduleForgetsThePast(t *testing.T) {
 	clk := clocktesting.NewFakePassiveClock(time.Unix(1_000_000, 0))
 	s := newDriftSchedule(1, clk)
 	for range 100 {
-		s.next(context.Background(), "r", 1, time.Second, time.Second)
+		s.next(context.Background(), "c", "r", 1, time.Second)
 	}
 	clk.SetTime(clk.Now().Add(time.Hour))
-	s.next(context.Background(), "r", 1, time.Second, time.Second)
+	s.next(context.Background(), "c", "r", 1, time.Second)
 	if n := len(s.limits["r"].reserved); n != 1 {
 		t.Errorf("the calendar holds %d seconds an hour later, want 1", n)
 	}
@@ -101,7 +128,7 @@ func TestDriftScheduleUnbounded(t *testing.T) {
 	}{{0, 1}, {5, 0}} {
 		s := newDriftSchedule(tc.budget, clk)
 		for range 100 {
-			if got := s.next(context.Background(), "r", tc.calls, time.Minute, time.Minute); got != time.Minute {
+			if got := s.next(context.Background(), "c", "r", tc.calls, time.Minute); got != time.Minute {
 				t.Fatalf("budget %v, %d calls: waits %s, want 1m", tc.budget, tc.calls, got)
 			}
 		}
@@ -118,11 +145,12 @@ func TestScheduleDrift(t *testing.T) {
 	before := testutil.ToFloat64(driftRequests.WithLabelValues("sa-east-1"))
 
 	wait := ctrl.Result{RequeueAfter: 2 * time.Second}
-	if got := scheduleDrift(ctx, s, calls, false, wait, time.Minute); got != wait {
+	if got := scheduleDrift(ctx, s, "c", calls, false, wait); got != wait {
 		t.Errorf("a wait became %+v", got)
 	}
-	first := scheduleDrift(ctx, s, calls, true, resyncResult(time.Minute), time.Minute)
-	second := scheduleDrift(ctx, s, calls, true, resyncResult(time.Minute), time.Minute)
+	resync := ctrl.Result{RequeueAfter: time.Minute, Priority: ptr.To(handler.LowPriority)}
+	first := scheduleDrift(ctx, s, "c", calls, true, resync)
+	second := scheduleDrift(ctx, s, "c", calls, true, resync)
 	if *second.Priority != handler.LowPriority || second.RequeueAfter < first.RequeueAfter+time.Second {
 		t.Errorf("two resyncs of two requests each at one request/s are scheduled after %s and %s at priority %d; want two seconds apart at low priority",
 			first.RequeueAfter, second.RequeueAfter, *second.Priority)

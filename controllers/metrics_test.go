@@ -237,6 +237,7 @@ func TestMetricsDocumented(t *testing.T) {
 		"transfer_operator_aws_api_request_duration_seconds",
 		"transfer_operator_aws_api_requests_total",
 		"transfer_operator_drift_aws_requests_total",
+		"transfer_operator_drift_delay_seconds",
 		"transfer_operator_drift_period_seconds",
 		"transfer_operator_objects",
 	}))

@@ -108,7 +108,7 @@ func (r *reconciler[T, D, R]) Reconcile(ctx context.Context, req ctrl.Request) (
 	ctx, calls := transfer.CountCalls(ctx)
 	drift := settled(obj)
 	result, err := r.pass(ctx, obj)
-	return scheduleDrift(ctx, r.Drift, calls, drift, result, r.kind.comparePeriod(obj)), err
+	return scheduleDrift(ctx, r.Drift, r.name, calls, drift, result), err
 }
 
 // pass runs one pass for obj: deletion, or the finalizer and convergence.

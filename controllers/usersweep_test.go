@@ -67,8 +67,8 @@ func TestUserSweep(t *testing.T) {
 		}
 		sweep.watch(object(name), "us-east-1", serverID, name, user.Summary())
 	}
-	if got := sweep.period("us-east-1", serverID, "alice"); got != time.Hour {
-		t.Errorf("a watched user waits %s for a full comparison, want the full period of 1h", got)
+	if got := sweep.period("us-east-1", serverID, "alice"); got != 51*time.Minute {
+		t.Errorf("a watched user waits %s for a full comparison, want 51m: jittered by 10%%, within the full period of 1h", got)
 	}
 	if got := sweep.period("us-east-1", serverID, "dave"); got != time.Minute {
 		t.Errorf("a user not watched waits %s, want the resync period of 1m", got)

@@ -46,6 +46,7 @@ type tracker struct {
 	quick     int           // reads in the window sooner than minGap after the previous call
 	reads     int           // describes in the window whose object was called about before
 	gaps      time.Duration // sum, over those reads, of the time since the previous call
+	maxGap    time.Duration // the longest of those times
 	readKeys  map[string]bool
 	unmatched int // describes in the window of objects never called about before
 
@@ -96,6 +97,7 @@ func (t *tracker) observe(op, serverID, userName string, now time.Time) {
 		if prev, ok := t.last[key]; ok {
 			t.reads++
 			t.gaps += now.Sub(prev)
+			t.maxGap = max(t.maxGap, now.Sub(prev))
 			if now.Sub(prev) < t.minGap {
 				t.quick++
 			}
@@ -131,13 +133,14 @@ func (t *tracker) earlyReads() []string {
 func (t *tracker) startReads(minGap time.Duration) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.counting, t.minGap, t.quick, t.reads, t.gaps, t.unmatched, t.readKeys = true, minGap, 0, 0, 0, 0, map[string]bool{}
+	t.counting, t.minGap, t.quick, t.reads, t.gaps, t.maxGap, t.unmatched, t.readKeys = true, minGap, 0, 0, 0, 0, 0, map[string]bool{}
 }
 
 // readStats is what the tracker saw between startReads and stopReads.
 type readStats struct {
 	reads     int           // describes of objects called about before
 	meanGap   time.Duration // mean time from the previous call about the same object to those
+	maxGap    time.Duration // the longest such time
 	quick     int           // those sooner than minGap after the previous call
 	objects   int           // objects read
 	unmatched int           // describes of objects never called about before
@@ -148,7 +151,7 @@ func (t *tracker) stopReads() readStats {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.counting = false
-	st := readStats{reads: t.reads, quick: t.quick, objects: len(t.readKeys), unmatched: t.unmatched}
+	st := readStats{reads: t.reads, quick: t.quick, objects: len(t.readKeys), unmatched: t.unmatched, maxGap: t.maxGap}
 	if t.reads > 0 {
 		st.meanGap = t.gaps / time.Duration(t.reads)
 	}
