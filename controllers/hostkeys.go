@@ -127,7 +127,7 @@ func (r *serverKind) convergeHostKeys(ctx context.Context, srv *v1alpha1.Transfe
 	}
 	for _, k := range plan.Unmanaged {
 		if !wasUnmanaged[k.ID] {
-			r.Notify.normal(ctx, srv, eventUnmanagedHostKey, "ListHostKeys", "host key %s (%s, %s) was not added by the operator; it is left on the server, as spec.exclusiveHostKeys is not set", k.ID, k.Type, k.Fingerprint)
+			r.Notify.normal(ctx, srv, eventUnmanagedHostKey, "host key %s (%s, %s) was not added by the operator; it is left on the server, as spec.exclusiveHostKeys is not set", k.ID, k.Type, k.Fingerprint)
 		}
 	}
 	srv.Status.HostKeys = hostKeyStatus(keys, desired)
@@ -137,13 +137,13 @@ func (r *serverKind) convergeHostKeys(ctx context.Context, srv *v1alpha1.Transfe
 // notifyHostKeyChanges records one Event for each host key change that was made.
 func (r *serverKind) notifyHostKeyChanges(ctx context.Context, srv *v1alpha1.TransferServer, done transfer.HostKeyChanges) {
 	for _, d := range done.Imported {
-		r.Notify.normal(ctx, srv, eventHostKeyImported, "ImportHostKey", "imported host key %s (%s)", d.Name, d.Fingerprint)
+		r.Notify.normal(ctx, srv, eventHostKeyImported, "imported host key %s (%s)", d.Name, d.Fingerprint)
 	}
 	for _, u := range done.Described {
-		r.Notify.normal(ctx, srv, eventHostKeyUpdated, "UpdateHostKey", "set the description of host key %s (%s) to %q", u.Key.ID, u.Key.Fingerprint, u.Description)
+		r.Notify.normal(ctx, srv, eventHostKeyUpdated, "set the description of host key %s (%s) to %q", u.Key.ID, u.Key.Fingerprint, u.Description)
 	}
 	for _, k := range done.Deleted {
-		r.Notify.normal(ctx, srv, eventHostKeyDeleted, "DeleteHostKey", "deleted host key %s (%s)", k.ID, k.Fingerprint)
+		r.Notify.normal(ctx, srv, eventHostKeyDeleted, "deleted host key %s (%s)", k.ID, k.Fingerprint)
 	}
 }
 

@@ -11,7 +11,7 @@ import (
 	"github.com/aws/smithy-go"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/tools/events"
+	"k8s.io/client-go/tools/record"
 	clocktesting "k8s.io/utils/clock/testing"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 
@@ -190,7 +190,7 @@ func TestPollAfter(t *testing.T) {
 // TestNoteStallOnce checks that becoming Stalled is told in one Warning Event, not again on every
 // pass that stays Stalled for the same reason, and again when the message changes.
 func TestNoteStallOnce(t *testing.T) {
-	rec := events.NewFakeRecorder(10)
+	rec := record.NewFakeRecorder(10)
 	n := notifier{recorder: rec}
 	obj := &v1alpha1.TransferServer{}
 	ctx := context.Background()

@@ -89,5 +89,5 @@ func noteStall(ctx context.Context, n notifier, obj conditionsObject, err error)
 	if c := meta.FindStatusCondition(obj.GetConditions(), v1alpha1.ConditionStalled); c != nil && c.Status == metav1.ConditionTrue && c.Message == stall.message {
 		return
 	}
-	n.warning(ctx, obj, eventStalled, "Reconcile", "%s", stall.message)
+	n.warning(ctx, obj, eventStalled, "%s", stall.message)
 }

@@ -28,13 +28,13 @@ type deps struct {
 	Drift *driftSchedule
 }
 
-// newDeps returns the deps of one kind, from the manager's clients and recorder.
-func newDeps(mgr ctrl.Manager, aws *transfer.Clients, opts Options, drift *driftSchedule) deps {
+// newDeps returns the deps of one kind, from the manager's clients.
+func newDeps(mgr ctrl.Manager, aws *transfer.Clients, opts Options, notify notifier, drift *driftSchedule) deps {
 	return deps{
 		Client:    mgr.GetClient(),
 		APIReader: mgr.GetAPIReader(),
 		AWS:       aws,
-		Notify:    notifier{recorder: mgr.GetEventRecorder("transfer-operator")},
+		Notify:    notify,
 		Options:   opts.withDefaults(),
 		Drift:     drift,
 	}
@@ -151,7 +151,7 @@ func (r *reconciler[T, D, R]) finalize(ctx context.Context, obj T, status *statu
 		return ctrl.Result{}, nil
 	}
 	if refusal := ownedByAnotherAtLastPass(obj); refusal != "" {
-		r.Notify.normal(ctx, obj, eventRetained, "Delete", "left the resource in AWS: %s", refusal)
+		r.Notify.normal(ctx, obj, eventRetained, "left the resource in AWS: %s", refusal)
 		return ctrl.Result{}, removeFinalizer(ctx, r.Client, r.APIReader, obj)
 	}
 	if err := markDeleting(ctx, status, obj, r.kind.deletingMessage(obj)); err != nil {

@@ -58,7 +58,11 @@ func Setup(ctx context.Context, mgr manager.Manager, aws *transfer.Clients, cfg 
 		return err
 	}
 	drift := newDriftSchedule(cfg.DriftBudget, cfg.Servers.withDefaults().Clock)
-	servers, users := newDeps(mgr, aws, cfg.Servers, drift), newDeps(mgr, aws, cfg.Users, drift)
+	notify, err := newNotifier(mgr)
+	if err != nil {
+		return err
+	}
+	servers, users := newDeps(mgr, aws, cfg.Servers, notify, drift), newDeps(mgr, aws, cfg.Users, notify, drift)
 	sweep := newUserSweep(aws, drift, users.Options, cfg.FullComparePeriod)
 	if err := mgr.Add(manager.RunnableFunc(sweep.run)); err != nil {
 		return fmt.Errorf("adding the sweep of users: %w", err)

@@ -97,7 +97,7 @@ func (r *accessKind) desire(ctx context.Context, acc *v1alpha1.TransferAccess) (
 		if err := svc.DeleteAccess(ctx, old, acc.Status.ExternalID); err != nil {
 			return accessWant{}, err
 		}
-		r.Notify.normal(ctx, acc, eventServerReplaced, "Create", "server %s was replaced; moving the access of %s to the new server", old, acc.Spec.ExternalID)
+		r.Notify.normal(ctx, acc, eventServerReplaced, "server %s was replaced; moving the access of %s to the new server", old, acc.Spec.ExternalID)
 		acc.Status = v1alpha1.TransferAccessStatus{Conditions: acc.Status.Conditions, ObservedGeneration: acc.Status.ObservedGeneration}
 	}
 	return accessWant{svc: svc, target: target, desired: transfer.DesiredAccess{
@@ -116,7 +116,7 @@ func (r *accessKind) observe(ctx context.Context, acc *v1alpha1.TransferAccess, 
 	switch {
 	case transfer.IsNotFound(err):
 		if recorded {
-			r.Notify.warning(ctx, acc, eventRecreating, "Create", "the access of %s was deleted outside the operator; creating it again", externalID)
+			r.Notify.warning(ctx, acc, eventRecreating, "the access of %s was deleted outside the operator; creating it again", externalID)
 			acc.Status = v1alpha1.TransferAccessStatus{Conditions: acc.Status.Conditions, ObservedGeneration: acc.Status.ObservedGeneration}
 		}
 		// DescribeAccess does not tell a missing server from a missing access; CreateAccess will.
@@ -135,9 +135,9 @@ func (r *accessKind) observe(ctx context.Context, acc *v1alpha1.TransferAccess, 
 	switch {
 	case recorded:
 	case acc.Status.CreatePending == serverID:
-		r.Notify.normal(ctx, acc, eventAdopted, "Adopt", "found %s, created by an earlier attempt whose response was lost", what)
+		r.Notify.normal(ctx, acc, eventAdopted, "found %s, created by an earlier attempt whose response was lost", what)
 	case acc.Spec.Adopt:
-		r.Notify.normal(ctx, acc, eventAdopted, "Adopt", "adopted the existing %s", what)
+		r.Notify.normal(ctx, acc, eventAdopted, "adopted the existing %s", what)
 	default:
 		return nil, false, stalled(v1alpha1.ReasonAlreadyExists,
 			"%s already exists and was not created by this TransferAccess: set spec.adopt: true to manage it", what)
@@ -171,7 +171,7 @@ func (r *accessKind) create(ctx context.Context, acc *v1alpha1.TransferAccess, w
 		return nil, false, err
 	}
 	r.record(acc, target)
-	r.Notify.normal(ctx, acc, eventCreated, "Create", "created the access of %s to server %s", acc.Spec.ExternalID, target.serverID)
+	r.Notify.normal(ctx, acc, eventCreated, "created the access of %s to server %s", acc.Spec.ExternalID, target.serverID)
 	return nil, false, nil
 }
 
@@ -185,7 +185,7 @@ func (r *accessKind) record(acc *v1alpha1.TransferAccess, target serverTarget) {
 func (r *accessKind) update(ctx context.Context, acc *v1alpha1.TransferAccess, want accessWant, access *transfer.Access) error {
 	plan := transfer.PlanAccess(want.desired, access)
 	if len(plan.Kept) > 0 {
-		r.Notify.warning(ctx, acc, eventNotCleared, "Update", "%s removed from the spec: AWS cannot clear it, so the access keeps its value in AWS",
+		r.Notify.warning(ctx, acc, eventNotCleared, "%s removed from the spec: AWS cannot clear it, so the access keeps its value in AWS",
 			fieldList(plan.Kept))
 	}
 	if plan.InSync() {
@@ -195,7 +195,7 @@ func (r *accessKind) update(ctx context.Context, acc *v1alpha1.TransferAccess, w
 	if err := want.svc.ApplyAccessPlan(ctx, access, plan); err != nil {
 		return err
 	}
-	r.Notify.normal(ctx, acc, reason, "Update", "%s: %s", changeVerb(reason), fieldList(plan.Changed))
+	r.Notify.normal(ctx, acc, reason, "%s: %s", changeVerb(reason), fieldList(plan.Changed))
 	return nil
 }
 
@@ -204,7 +204,7 @@ func (r *accessKind) update(ctx context.Context, acc *v1alpha1.TransferAccess, w
 // counts as deleted.
 func (r *accessKind) delete(ctx context.Context, acc *v1alpha1.TransferAccess) error {
 	if acc.Spec.DeletionPolicy == v1alpha1.DeletionPolicyRetain {
-		r.Notify.normal(ctx, acc, eventRetained, "Delete", "left the access of %s in AWS, as deletionPolicy is Retain", acc.Spec.ExternalID)
+		r.Notify.normal(ctx, acc, eventRetained, "left the access of %s in AWS, as deletionPolicy is Retain", acc.Spec.ExternalID)
 		return nil
 	}
 	serverID := cmp.Or(acc.Status.ServerID, acc.Status.CreatePending)
@@ -220,7 +220,7 @@ func (r *accessKind) delete(ctx context.Context, acc *v1alpha1.TransferAccess) e
 	if err := svc.DeleteAccess(ctx, serverID, externalID); err != nil {
 		return err
 	}
-	r.Notify.normal(ctx, acc, eventDeleted, "Delete", "deleted the access of %s to server %s", externalID, serverID)
+	r.Notify.normal(ctx, acc, eventDeleted, "deleted the access of %s to server %s", externalID, serverID)
 	return nil
 }
 

@@ -23,7 +23,7 @@ import (
 // +kubebuilder:rbac:groups=transfer.operators.dev,resources=transferservers,verbs=list;watch;patch
 // +kubebuilder:rbac:groups=transfer.operators.dev,resources=transferservers/status,verbs=patch
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
-// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
 
 // serverKind is the TransferServer kind: each object is one AWS Transfer Family server.
 type serverKind struct{ deps }
@@ -127,13 +127,13 @@ func (r *serverKind) apply(ctx context.Context, srv *v1alpha1.TransferServer, wa
 		srv.Status.CustomHostname = hostname
 	}
 	if stopped {
-		r.Notify.normal(ctx, srv, eventStopping, "Stop", "stopping the server to apply %s, which AWS changes only while it is offline", fieldList(plan.OfflineUpdate.Fields))
+		r.Notify.normal(ctx, srv, eventStopping, "stopping the server to apply %s, which AWS changes only while it is offline", fieldList(plan.OfflineUpdate.Fields))
 		return waiting(v1alpha1.ReasonStopping, r.Options.PollInterval, "stopping the server to apply %s", fieldList(plan.OfflineUpdate.Fields))
 	}
 	if want.desired.HostKeyFingerprint != "" {
 		srv.Status.HostKeyFingerprint = want.desired.HostKeyFingerprint
 	}
-	r.Notify.normal(ctx, srv, reason, "Update", "%s: %s", changeVerb(reason), fieldList(plan.Changed))
+	r.Notify.normal(ctx, srv, reason, "%s: %s", changeVerb(reason), fieldList(plan.Changed))
 	if plan.Deferred {
 		return waiting(v1alpha1.ReasonUpdating, r.Options.PollInterval, "applying %s in a second step", fieldList(plan.Changed))
 	}
@@ -145,14 +145,14 @@ func (r *serverKind) convergeState(ctx context.Context, srv *v1alpha1.TransferSe
 	want := srv.Spec.State
 	switch {
 	case want != v1alpha1.ServerOffline && server.State == transfer.StateOffline:
-		r.Notify.normal(ctx, srv, eventStarting, "Start", "starting the server")
+		r.Notify.normal(ctx, srv, eventStarting, "starting the server")
 		if err := svc.StartServer(ctx, server.ID); err != nil {
 			return err
 		}
 		srv.Status.State = transfer.StateStarting
 		return waiting(v1alpha1.ReasonStarting, r.Options.PollInterval, "starting the server")
 	case want == v1alpha1.ServerOffline && server.State == transfer.StateOnline:
-		r.Notify.normal(ctx, srv, eventStopping, "Stop", "stopping the server, as spec.state is Offline")
+		r.Notify.normal(ctx, srv, eventStopping, "stopping the server, as spec.state is Offline")
 		if err := svc.StopServer(ctx, server.ID); err != nil {
 			return err
 		}
@@ -214,7 +214,7 @@ func (r *serverKind) observe(ctx context.Context, srv *v1alpha1.TransferServer, 
 			return nil, false, err
 		}
 		if found != "" {
-			r.Notify.normal(ctx, srv, eventAdopted, "Adopt", "found server %s, created by an earlier attempt whose response was lost", found)
+			r.Notify.normal(ctx, srv, eventAdopted, "found server %s, created by an earlier attempt whose response was lost", found)
 			id = found
 		}
 	}
@@ -228,7 +228,7 @@ func (r *serverKind) observe(ctx context.Context, srv *v1alpha1.TransferServer, 
 			return nil, false, ownedByAnother("server "+id, owner)
 		}
 		if srv.Status.ServerID == "" && srv.Spec.ServerID != "" {
-			r.Notify.normal(ctx, srv, eventAdopted, "Adopt", "adopted server %s in %s", id, svc.Region())
+			r.Notify.normal(ctx, srv, eventAdopted, "adopted server %s in %s", id, svc.Region())
 		}
 		srv.Status.ServerID, srv.Status.Region, srv.Status.CreatePending = id, svc.Region(), false
 		return server, true, nil
@@ -237,7 +237,7 @@ func (r *serverKind) observe(ctx context.Context, srv *v1alpha1.TransferServer, 
 	case srv.Spec.ServerID != "":
 		return nil, false, stalled(v1alpha1.ReasonNotFound, "server %s named by spec.serverId does not exist in %s", id, svc.Region())
 	}
-	r.Notify.warning(ctx, srv, eventRecreating, "Create", "server %s was deleted outside the operator; creating a new one in %s", id, svc.Region())
+	r.Notify.warning(ctx, srv, eventRecreating, "server %s was deleted outside the operator; creating a new one in %s", id, svc.Region())
 	srv.Status = v1alpha1.TransferServerStatus{Region: svc.Region(), Conditions: srv.Status.Conditions, ObservedGeneration: srv.Status.ObservedGeneration}
 	return nil, false, nil
 }
@@ -267,7 +267,7 @@ func (r *serverKind) create(ctx context.Context, srv *v1alpha1.TransferServer, w
 		return nil, false, err
 	}
 	ctx = log.IntoContext(ctx, log.FromContext(ctx).WithValues("serverId", id))
-	r.Notify.normal(ctx, srv, eventCreated, "Create", "created server %s in %s", id, svc.Region())
+	r.Notify.normal(ctx, srv, eventCreated, "created server %s in %s", id, svc.Region())
 	return nil, false, waiting(v1alpha1.ReasonCreating, r.Options.PollInterval, "server %s was created and is starting", id)
 }
 
@@ -292,7 +292,7 @@ func (r *serverKind) delete(ctx context.Context, srv *v1alpha1.TransferServer) e
 			"deleting: waiting for %d TransferAccess(es) that use this server to be deleted first, such as %s", n, accesses.Items[0].Name)
 	}
 	if srv.Spec.DeletionPolicy == v1alpha1.DeletionPolicyRetain {
-		r.Notify.normal(ctx, srv, eventRetained, "Delete", "left server %s in AWS, as deletionPolicy is Retain", srv.Status.ServerID)
+		r.Notify.normal(ctx, srv, eventRetained, "left server %s in AWS, as deletionPolicy is Retain", srv.Status.ServerID)
 		return nil
 	}
 	svc, err := r.AWS.ForRegion(r.region(srv))
@@ -315,13 +315,13 @@ func (r *serverKind) delete(ctx context.Context, srv *v1alpha1.TransferServer) e
 	server, err := svc.DescribeServer(ctx, id)
 	switch {
 	case transfer.IsNotFound(err):
-		r.Notify.normal(ctx, srv, eventDeleted, "Delete", "server %s is deleted", id)
+		r.Notify.normal(ctx, srv, eventDeleted, "server %s is deleted", id)
 		return nil
 	case err != nil:
 		return err
 	}
 	if owner := otherOwner(ctx, r.Client, srv, server.Tags); owner != "" {
-		r.Notify.normal(ctx, srv, eventRetained, "Delete", "left server %s in AWS: it is managed by %s", id, owner)
+		r.Notify.normal(ctx, srv, eventRetained, "left server %s in AWS: it is managed by %s", id, owner)
 		return nil
 	}
 	if err := svc.DeleteServer(ctx, id); err != nil {

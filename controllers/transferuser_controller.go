@@ -110,7 +110,7 @@ func (r *userKind) observe(ctx context.Context, usr *v1alpha1.TransferUser, want
 	user, err := want.svc.DescribeUser(ctx, want.target.serverID, want.desired.UserName)
 	switch {
 	case transfer.IsNotFound(err):
-		r.Notify.warning(ctx, usr, eventRecreating, "Create", "user %s was deleted outside the operator; creating it again", want.desired.UserName)
+		r.Notify.warning(ctx, usr, eventRecreating, "user %s was deleted outside the operator; creating it again", want.desired.UserName)
 		usr.Status = v1alpha1.TransferUserStatus{Conditions: usr.Status.Conditions, ObservedGeneration: usr.Status.ObservedGeneration}
 		return nil, false, nil
 	case err != nil:
@@ -137,7 +137,7 @@ func (r *userKind) create(ctx context.Context, usr *v1alpha1.TransferUser, want 
 			return nil, false, err
 		}
 		recordKeys(usr, keys)
-		r.Notify.normal(ctx, usr, eventCreated, "Create", "created user %s on server %s", desired.UserName, target.serverID)
+		r.Notify.normal(ctx, usr, eventCreated, "created user %s on server %s", desired.UserName, target.serverID)
 		return nil, false, nil
 	case transfer.IsAlreadyExists(err):
 		user, err := r.takeOver(ctx, usr, svc, desired, target)
@@ -163,7 +163,7 @@ func (r *userKind) takeOver(ctx context.Context, usr *v1alpha1.TransferUser, svc
 	case existing.Tags[transfer.TagOwnerUID] == string(usr.UID):
 		// Ours: the response to an earlier CreateUser was lost.
 	case usr.Spec.Adopt:
-		r.Notify.normal(ctx, usr, eventAdopted, "Adopt", "adopted the existing user %s on server %s", desired.UserName, target.serverID)
+		r.Notify.normal(ctx, usr, eventAdopted, "adopted the existing user %s on server %s", desired.UserName, target.serverID)
 	default:
 		return nil, stalled(v1alpha1.ReasonAlreadyExists,
 			"a user named %s already exists on server %s and was not created by this TransferUser: set spec.adopt: true to manage it, or choose another spec.userName",
@@ -184,7 +184,7 @@ func (r *userKind) update(ctx context.Context, usr *v1alpha1.TransferUser, want 
 	plan := transfer.PlanUser(want.desired, user)
 	if len(plan.Kept) > 0 {
 		// Reported once: the pass that succeeds records the spec's fields without them.
-		r.Notify.warning(ctx, usr, eventNotCleared, "Update", "%s removed from the spec: AWS cannot clear it, so the user keeps its value in AWS",
+		r.Notify.warning(ctx, usr, eventNotCleared, "%s removed from the spec: AWS cannot clear it, so the user keeps its value in AWS",
 			fieldList(plan.Kept))
 	}
 	reason := changeEvent(usr, usr.Status.ObservedGeneration)
@@ -198,7 +198,7 @@ func (r *userKind) update(ctx context.Context, usr *v1alpha1.TransferUser, want 
 		return err
 	}
 	if !plan.InSync() {
-		r.Notify.normal(ctx, usr, reason, "Update", "%s: %s", changeVerb(reason), fieldList(plan.Changed))
+		r.Notify.normal(ctx, usr, reason, "%s: %s", changeVerb(reason), fieldList(plan.Changed))
 	}
 	usr.Status.ServerID, usr.Status.UserName, usr.Status.ARN = want.desired.ServerID, want.desired.UserName, user.ARN
 	usr.Status.Region = want.svc.Region()
@@ -220,7 +220,7 @@ func (r *userKind) leaveReplacedServer(ctx context.Context, usr *v1alpha1.Transf
 	if err := svc.DeleteUser(ctx, oldServerID, usr.Status.UserName); err != nil {
 		return err
 	}
-	r.Notify.normal(ctx, usr, eventServerReplaced, "Create", "server %s was replaced; moving user %s to the new server", oldServerID, usr.AWSUserName())
+	r.Notify.normal(ctx, usr, eventServerReplaced, "server %s was replaced; moving user %s to the new server", oldServerID, usr.AWSUserName())
 	usr.Status = v1alpha1.TransferUserStatus{Conditions: usr.Status.Conditions, ObservedGeneration: usr.Status.ObservedGeneration}
 	return nil
 }
@@ -232,7 +232,7 @@ func (r *userKind) delete(ctx context.Context, usr *v1alpha1.TransferUser) error
 	r.sweep.forget(usr.Status.Region, usr.Status.ServerID, usr.Status.UserName)
 	name := usr.AWSUserName()
 	if usr.Spec.DeletionPolicy == v1alpha1.DeletionPolicyRetain {
-		r.Notify.normal(ctx, usr, eventRetained, "Delete", "left user %s in AWS, as deletionPolicy is Retain", name)
+		r.Notify.normal(ctx, usr, eventRetained, "left user %s in AWS, as deletionPolicy is Retain", name)
 		return nil
 	}
 	target, recorded, err := r.recordedTarget(ctx, usr)
@@ -265,7 +265,7 @@ func (r *userKind) delete(ctx context.Context, usr *v1alpha1.TransferUser) error
 	if err := svc.DeleteUser(ctx, target.serverID, name); err != nil {
 		return err
 	}
-	r.Notify.normal(ctx, usr, eventDeleted, "Delete", "deleted user %s from server %s", name, target.serverID)
+	r.Notify.normal(ctx, usr, eventDeleted, "deleted user %s from server %s", name, target.serverID)
 	return nil
 }
 

@@ -106,7 +106,7 @@ func (r *workflowKind) observe(ctx context.Context, wf *v1alpha1.TransferWorkflo
 			return nil, false, err
 		}
 		if found != "" {
-			r.Notify.normal(ctx, wf, eventAdopted, "Adopt", "found workflow %s, created by an earlier attempt whose response was lost", found)
+			r.Notify.normal(ctx, wf, eventAdopted, "found workflow %s, created by an earlier attempt whose response was lost", found)
 			id = found
 		}
 	}
@@ -125,7 +125,7 @@ func (r *workflowKind) observe(ctx context.Context, wf *v1alpha1.TransferWorkflo
 	case adopt:
 		return nil, false, stalled(v1alpha1.ReasonNotFound, "workflow %s named by spec.workflowId does not exist in %s", id, svc.Region())
 	default:
-		r.Notify.warning(ctx, wf, eventRecreating, "Create", "workflow %s was deleted outside the operator; creating a new one in %s", id, svc.Region())
+		r.Notify.warning(ctx, wf, eventRecreating, "workflow %s was deleted outside the operator; creating a new one in %s", id, svc.Region())
 		wf.Status.WorkflowID, wf.Status.ARN, wf.Status.CreatePending = "", "", false
 		return nil, false, nil
 	}
@@ -133,11 +133,11 @@ func (r *workflowKind) observe(ctx context.Context, wf *v1alpha1.TransferWorkflo
 		return nil, false, ownedByAnother("workflow "+id, owner)
 	}
 	if adopt {
-		r.Notify.normal(ctx, wf, eventAdopted, "Adopt", "adopted workflow %s in %s", id, svc.Region())
+		r.Notify.normal(ctx, wf, eventAdopted, "adopted workflow %s in %s", id, svc.Region())
 	}
 	wf.Status.WorkflowID, wf.Status.ARN, wf.Status.Region, wf.Status.CreatePending = id, w.ARN, svc.Region(), false
 	if plan := transfer.PlanWorkflow(want.desired, w); len(plan.Replace) > 0 {
-		r.Notify.normal(ctx, wf, eventReplacing, "Create", "%s of workflow %s differ from the spec and AWS cannot change them: replacing it with a new workflow",
+		r.Notify.normal(ctx, wf, eventReplacing, "%s of workflow %s differ from the spec and AWS cannot change them: replacing it with a new workflow",
 			fieldList(plan.Replace), id)
 		if !slices.Contains(wf.Status.RetiredWorkflowIDs, id) {
 			wf.Status.RetiredWorkflowIDs = append(wf.Status.RetiredWorkflowIDs, id)
@@ -170,7 +170,7 @@ func (r *workflowKind) create(ctx context.Context, wf *v1alpha1.TransferWorkflow
 	if err := status.patch(ctx, wf); err != nil {
 		return nil, false, err
 	}
-	r.Notify.normal(ctx, wf, eventCreated, "Create", "created workflow %s in %s", id, svc.Region())
+	r.Notify.normal(ctx, wf, eventCreated, "created workflow %s in %s", id, svc.Region())
 	w, err := svc.DescribeWorkflow(ctx, id)
 	if err != nil {
 		return nil, false, err
@@ -187,7 +187,7 @@ func (r *workflowKind) update(ctx context.Context, wf *v1alpha1.TransferWorkflow
 		if err := want.svc.ApplyWorkflowPlan(ctx, w, plan); err != nil {
 			return err
 		}
-		r.Notify.normal(ctx, wf, reason, "Update", "%s: tags", changeVerb(reason))
+		r.Notify.normal(ctx, wf, reason, "%s: tags", changeVerb(reason))
 	}
 	wf.Status.WorkflowID, wf.Status.ARN, wf.Status.Region = w.ID, w.ARN, want.svc.Region()
 	return r.retire(ctx, wf, want.svc)
@@ -209,7 +209,7 @@ func (r *workflowKind) retire(ctx context.Context, wf *v1alpha1.TransferWorkflow
 		case err != nil:
 			return err
 		}
-		r.Notify.normal(ctx, wf, eventDeleted, "Delete", "deleted workflow %s, which workflow %s replaced", old, wf.Status.WorkflowID)
+		r.Notify.normal(ctx, wf, eventDeleted, "deleted workflow %s, which workflow %s replaced", old, wf.Status.WorkflowID)
 	}
 	wf.Status.RetiredWorkflowIDs = inUse
 	if len(inUse) > 0 {
@@ -232,7 +232,7 @@ func (r *workflowKind) delete(ctx context.Context, wf *v1alpha1.TransferWorkflow
 			"deleting: waiting for %d TransferServer(s) that reference this workflow to stop referencing it or be deleted, such as %s", n, servers.Items[0].Name)
 	}
 	if wf.Spec.DeletionPolicy == v1alpha1.DeletionPolicyRetain {
-		r.Notify.normal(ctx, wf, eventRetained, "Delete", "left workflow %s in AWS, as deletionPolicy is Retain", wf.Status.WorkflowID)
+		r.Notify.normal(ctx, wf, eventRetained, "left workflow %s in AWS, as deletionPolicy is Retain", wf.Status.WorkflowID)
 		return nil
 	}
 	svc, err := r.AWS.ForRegion(r.region(wf))
@@ -261,7 +261,7 @@ func (r *workflowKind) delete(ctx context.Context, wf *v1alpha1.TransferWorkflow
 			return err
 		default:
 			if owner := otherOwner(ctx, r.Client, wf, w.Tags); owner != "" {
-				r.Notify.normal(ctx, wf, eventRetained, "Delete", "left workflow %s in AWS: it is managed by %s", id, owner)
+				r.Notify.normal(ctx, wf, eventRetained, "left workflow %s in AWS: it is managed by %s", id, owner)
 			} else {
 				ids = append(ids, id)
 			}
@@ -275,7 +275,7 @@ func (r *workflowKind) delete(ctx context.Context, wf *v1alpha1.TransferWorkflow
 		if err != nil {
 			return err
 		}
-		r.Notify.normal(ctx, wf, eventDeleted, "Delete", "deleted workflow %s", id)
+		r.Notify.normal(ctx, wf, eventDeleted, "deleted workflow %s", id)
 	}
 	return nil
 }

@@ -41,7 +41,7 @@ func (r *serverKind) convergeVpcEndpoint(ctx context.Context, srv *v1alpha1.Tran
 	if err != nil {
 		return err
 	}
-	r.Notify.normal(ctx, srv, reason, "Update", "%s: endpointDetails.securityGroupIds on VPC endpoint %s (added: %s; removed: %s)",
+	r.Notify.normal(ctx, srv, reason, "%s: endpointDetails.securityGroupIds on VPC endpoint %s (added: %s; removed: %s)",
 		changeVerb(reason), id, groupList(done.Add), groupList(done.Remove))
 	return waiting(v1alpha1.ReasonUpdating, r.Options.PollInterval, "changing the security groups of VPC endpoint %s", id)
 }
