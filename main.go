@@ -36,10 +36,10 @@ import (
 var version = "dev"
 
 // defaultGCPercent is the garbage collector's target when GOGC is not set: the heap may grow by
-// half of what is live between collections instead of all of it. The operator is idle most of the
-// time and its live heap grows with the objects it caches, so memory is worth more than the little
-// CPU the extra collections cost (docs/benchmarks.md).
-const defaultGCPercent = 50
+// 30% of what is live between collections instead of all of it. The operator is idle most of the
+// time and its live heap grows with the objects it caches, so memory is worth more than the CPU
+// the extra collections cost while a fleet converges (docs/benchmarks.md).
+const defaultGCPercent = 30
 
 // leaderElectionID names the Lease the replicas compete for; it must stay stable across releases.
 const leaderElectionID = "transfer-operator.transfer.operators.dev"
