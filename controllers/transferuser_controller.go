@@ -70,12 +70,13 @@ func (r *userKind) desire(ctx context.Context, usr *v1alpha1.TransferUser) (user
 	if err != nil {
 		return userWant{}, err
 	}
-	svc, err := r.AWS.ForRegion(target.region)
+	svc, err := r.service(target.account, target.region)
 	if err != nil {
-		return userWant{}, stalled(v1alpha1.ReasonInvalidSpec, "%v", err)
+		return userWant{}, err
 	}
 	if usr.Spec.ServerID != "" {
 		noteLocation(usr, "the user", recordedRegion(usr.Status.Region, usr.Status.ARN), r.AWS.Resolve(usr.Spec.Region))
+		noteAccount(usr, "the user", target.account, target.today)
 	}
 	if old := usr.Status.ServerID; old != "" && old != target.serverID {
 		if err := r.leaveReplacedServer(ctx, usr, svc, old); err != nil {
@@ -166,6 +167,7 @@ func (r *userKind) takeOver(ctx context.Context, usr *v1alpha1.TransferUser, svc
 // record notes in status where the user lives.
 func (r *userKind) record(usr *v1alpha1.TransferUser, target serverTarget, userName string) {
 	usr.Status.ServerID, usr.Status.UserName, usr.Status.Region = target.serverID, userName, target.region
+	usr.Status.Account, usr.Status.AccountID = target.account.name, accountIDOf(target.account, target.serverARN)
 }
 
 // update sends what PlanUser found different (transfer.Service.ApplyUserPlan owns the order of
@@ -187,6 +189,7 @@ func (r *userKind) update(ctx context.Context, usr *v1alpha1.TransferUser, want 
 	}
 	usr.Status.ServerID, usr.Status.UserName, usr.Status.ARN = want.desired.ServerID, want.desired.UserName, user.ARN
 	usr.Status.Region = want.svc.Region()
+	usr.Status.Account, usr.Status.AccountID = want.target.account.name, accountIDOf(want.target.account, user.ARN)
 	recordKeys(usr, keys)
 	return nil
 }
@@ -226,7 +229,7 @@ func (r *userKind) delete(ctx context.Context, usr *v1alpha1.TransferUser) error
 	if err != nil {
 		return err
 	}
-	svc, err := r.AWS.ForRegion(target.region)
+	svc, err := r.AWS.For(target.account.account, target.region)
 	if errors.Is(err, transfer.ErrNoRegion) {
 		// Nothing was ever created: there is no region to have done it in.
 		return nil
@@ -260,7 +263,11 @@ func (r *userKind) delete(ctx context.Context, usr *v1alpha1.TransferUser) error
 func (r *userKind) recordedTarget(ctx context.Context, usr *v1alpha1.TransferUser) (target serverTarget, recorded bool, err error) {
 	if usr.Status.ServerID != "" {
 		region := cmp.Or(recordedRegion(usr.Status.Region, usr.Status.ARN), r.AWS.Resolve(usr.Spec.Region))
-		return serverTarget{serverID: usr.Status.ServerID, region: region}, true, nil
+		account, _, err := r.account(ctx, userPlace(usr).account)
+		if err != nil {
+			return serverTarget{}, true, err
+		}
+		return serverTarget{serverID: usr.Status.ServerID, region: region, account: account}, true, nil
 	}
 	target, err = r.resolveServer(ctx, userPlace(usr), false)
 	return target, false, err
@@ -268,8 +275,13 @@ func (r *userKind) recordedTarget(ctx context.Context, usr *v1alpha1.TransferUse
 
 // userPlace says where usr lives.
 func userPlace(usr *v1alpha1.TransferUser) serverPlace {
+	recorded := recordedRegion(usr.Status.Region, usr.Status.ARN)
 	return serverPlace{
 		namespace: usr.Namespace, ref: usr.Spec.ServerRef, serverID: usr.Spec.ServerID,
-		specRegion: usr.Spec.Region, recordedRegion: recordedRegion(usr.Status.Region, usr.Status.ARN),
+		specRegion: usr.Spec.Region, recordedRegion: recorded,
+		account: accountPlace{
+			namespace: usr.Namespace, specAccount: usr.Spec.Account, recorded: recorded != "",
+			recordedName: usr.Status.Account, recordedID: recordedAccountID(usr.Status.AccountID, usr.Status.ARN),
+		},
 	}
 }

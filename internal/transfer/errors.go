@@ -178,6 +178,16 @@ func classifyCredentials(creds *CredentialsError) ErrorClass {
 	return Unauthenticated
 }
 
+// RefusedRole returns, for a RoleRefused error, the role STS refused and its answer, such as
+// "AccessDenied: User: arn:... is not authorized to perform: sts:AssumeRole on resource: arn:...".
+func RefusedRole(err error) (roleARN, answer string) {
+	var creds *CredentialsError
+	if Classify(err) != RoleRefused || !errors.As(err, &creds) {
+		return "", ""
+	}
+	return creds.RoleARN, describeCause(creds.Err)
+}
+
 // IsExpiredToken reports whether AWS answered that the request's credentials expired.
 func IsExpiredToken(err error) bool {
 	switch Code(err) {
