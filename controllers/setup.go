@@ -35,7 +35,7 @@ const (
 
 // Setup registers the cache indexes, the reconcilers and the transfer_operator_objects metric
 // with the manager. TransferAccesses, which live on a server as users do, take the users' options;
-// TransferWorkflows, resources of their own in a region like servers, the servers'.
+// TransferWorkflows, resources of their own in a region like servers, and AWSAccounts the servers'.
 func Setup(ctx context.Context, mgr manager.Manager, aws *transfer.Clients, servers, users Options) error {
 	if err := setupIndexes(ctx, mgr); err != nil {
 		return err
@@ -51,6 +51,9 @@ func Setup(ctx context.Context, mgr manager.Manager, aws *transfer.Clients, serv
 	}
 	if err := newWorkflowReconciler(newDeps(mgr, aws, servers)).setup(mgr); err != nil {
 		return fmt.Errorf("setting up the TransferWorkflow controller: %w", err)
+	}
+	if err := (&accountReconciler{newDeps(mgr, aws, servers)}).setup(mgr); err != nil {
+		return fmt.Errorf("setting up the AWSAccount controller: %w", err)
 	}
 	if err := registerObjectsCollector(mgr); err != nil {
 		return fmt.Errorf("registering the objects metric: %w", err)
@@ -86,7 +89,19 @@ func setupIndexes(ctx context.Context, mgr manager.Manager) error {
 		indexer.IndexField(ctx, &v1alpha1.TransferServer{}, indexServerWorkflowRef, func(o client.Object) []string {
 			return transfer.WorkflowRefs(&o.(*v1alpha1.TransferServer).Spec)
 		}),
+		indexer.IndexField(ctx, &v1alpha1.TransferServer{}, indexAccount, recordedAccountIndex),
+		indexer.IndexField(ctx, &v1alpha1.TransferUser{}, indexAccount, recordedAccountIndex),
+		indexer.IndexField(ctx, &v1alpha1.TransferAccess{}, indexAccount, recordedAccountIndex),
+		indexer.IndexField(ctx, &v1alpha1.TransferWorkflow{}, indexAccount, recordedAccountIndex),
 	)
+}
+
+// recordedAccountIndex indexes an object by the AWSAccount its status records.
+func recordedAccountIndex(o client.Object) []string {
+	if name := recordedAccountName(o); name != "" {
+		return []string{name}
+	}
+	return nil
 }
 
 // serverOfUser maps a TransferUser to the TransferServer it references.

@@ -49,9 +49,9 @@ func (r *accessKind) logValues(acc *v1alpha1.TransferAccess) []any {
 }
 
 // watch adds the TransferServers accesses reference, when one appears, disappears, becomes Ready
-// or not, or is replaced by a server with another ID.
+// or not, or is replaced by a server with another ID, and the AWSAccounts.
 func (r *accessKind) watch(b *builder.Builder) *builder.Builder {
-	return b.Watches(&v1alpha1.TransferServer{}, handler.EnqueueRequestsFromMapFunc(referencing(r.Client, indexAccessServerRef, func() client.ObjectList { return &v1alpha1.TransferAccessList{} })),
+	return watchAccounts(b, r.Client, func() client.ObjectList { return &v1alpha1.TransferAccessList{} }).Watches(&v1alpha1.TransferServer{}, handler.EnqueueRequestsFromMapFunc(referencing(r.Client, indexAccessServerRef, func() client.ObjectList { return &v1alpha1.TransferAccessList{} })),
 		builder.WithPredicates(serverAvailabilityChanged))
 }
 

@@ -50,9 +50,10 @@ func (r *serverKind) logValues(srv *v1alpha1.TransferServer) []any {
 }
 
 // watch adds the host key Secrets servers reference, the deletion of the TransferUsers and
-// TransferAccesses a deleting server waits for, and the TransferWorkflows servers reference.
+// TransferAccesses a deleting server waits for, the TransferWorkflows servers reference and the
+// AWSAccounts.
 func (r *serverKind) watch(b *builder.Builder) *builder.Builder {
-	return b.WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(referencing(r.Client, indexServerHostKeySecret, newServerList))).
+	return watchAccounts(b, r.Client, newServerList).WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(referencing(r.Client, indexServerHostKeySecret, newServerList))).
 		Watches(&v1alpha1.TransferUser{}, handler.EnqueueRequestsFromMapFunc(serverOfUser), builder.WithPredicates(onlyDeletions)).
 		Watches(&v1alpha1.TransferAccess{}, handler.EnqueueRequestsFromMapFunc(serverOfAccess), builder.WithPredicates(onlyDeletions)).
 		Watches(&v1alpha1.TransferWorkflow{}, handler.EnqueueRequestsFromMapFunc(referencing(r.Client, indexServerWorkflowRef, newServerList)), builder.WithPredicates(workflowAvailabilityChanged))

@@ -44,9 +44,9 @@ func (r *userKind) logValues(usr *v1alpha1.TransferUser) []any {
 }
 
 // watch adds the TransferServers users reference, when one appears, disappears, becomes Ready or
-// not, or is replaced by a server with another ID.
+// not, or is replaced by a server with another ID, and the AWSAccounts.
 func (r *userKind) watch(b *builder.Builder) *builder.Builder {
-	return b.Watches(&v1alpha1.TransferServer{}, handler.EnqueueRequestsFromMapFunc(referencing(r.Client, indexUserServerRef, func() client.ObjectList { return &v1alpha1.TransferUserList{} })),
+	return watchAccounts(b, r.Client, func() client.ObjectList { return &v1alpha1.TransferUserList{} }).Watches(&v1alpha1.TransferServer{}, handler.EnqueueRequestsFromMapFunc(referencing(r.Client, indexUserServerRef, func() client.ObjectList { return &v1alpha1.TransferUserList{} })),
 		builder.WithPredicates(serverAvailabilityChanged))
 }
 

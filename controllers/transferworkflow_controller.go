@@ -49,9 +49,9 @@ func (r *workflowKind) logValues(wf *v1alpha1.TransferWorkflow) []any {
 }
 
 // watch adds the TransferServers that reference a workflow, when they appear, change their spec
-// or are deleted: a deleting workflow waits for them.
+// or are deleted (a deleting workflow waits for them), and the AWSAccounts.
 func (r *workflowKind) watch(b *builder.Builder) *builder.Builder {
-	return b.Watches(&v1alpha1.TransferServer{}, handler.EnqueueRequestsFromMapFunc(workflowsOfServer), builder.WithPredicates(specOrDeletionChanged))
+	return watchAccounts(b, r.Client, func() client.ObjectList { return &v1alpha1.TransferWorkflowList{} }).Watches(&v1alpha1.TransferServer{}, handler.EnqueueRequestsFromMapFunc(workflowsOfServer), builder.WithPredicates(specOrDeletionChanged))
 }
 
 func (r *workflowKind) applied(*v1alpha1.TransferWorkflow) []string { return nil }
