@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/aws-sdk-go-v2/service/transfer"
 	"github.com/aws/aws-sdk-go-v2/service/transfer/types"
+	"golang.org/x/crypto/ssh"
 
 	"github.com/transfer-operator/transfer-operator/internal/emulator"
 )
@@ -471,22 +472,33 @@ func TestSTSAdminEndpoints(t *testing.T) {
 	wantAPIError(t, err, "AccessDenied")
 }
 
-// TestSFTPOfAnotherAccount checks that the data plane serves the servers of every account.
+// TestSFTPOfAnotherAccount checks that the data plane serves the servers of every account: a
+// user of a server in the role's account logs in and uploads.
 func TestSFTPOfAnotherAccount(t *testing.T) {
-	srv := startEmulator(t, emulator.Options{DataPlane: &emulator.DataPlaneOptions{}})
+	srv := startEmulator(t, emulator.Options{DataPlane: &emulator.DataPlaneOptions{EFSRoot: t.TempDir()}})
 	defineRole(t, srv, emulator.Role{ARN: otherRole})
-	other := clientWith(srv.URL(), assumedCache(srv.URL(), baseCredentials(), otherRole))
-	id := createServer(t, other, nil)
-	if _, ok := srv.SFTPAddressIn(otherAccount, testRegion, id); !ok {
-		t.Fatalf("no SFTP address for server %s of %s", id, otherAccount)
+	f := &dataPlaneFixture{srv: srv, c: clientWith(srv.URL(), assumedCache(srv.URL(), baseCredentials(), otherRole))}
+	f.serverID = createServer(t, f.c, nil)
+	var ok bool
+	if f.addr, ok = srv.SFTPAddressIn(otherAccount, testRegion, f.serverID); !ok {
+		t.Fatalf("no SFTP address for server %s of %s", f.serverID, otherAccount)
 	}
-	if _, ok := srv.SFTPAddress(testRegion, id); ok {
-		t.Errorf("SFTPAddress of the default account finds server %s of %s", id, otherAccount)
+	if _, ok := srv.SFTPAddress(testRegion, f.serverID); ok {
+		t.Errorf("SFTPAddress of the default account finds server %s of %s", f.serverID, otherAccount)
 	}
+	signer, pub := newUserSigner(t)
+	f.createUser(t, &transfer.CreateUserInput{UserName: aws.String("pat"), SshPublicKeyBody: aws.String(pub), HomeDirectory: aws.String("/data/home/pat")})
+	c, err := f.login(t, "pat", ssh.PublicKeys(signer))
+	mustNoErr(t, err, "login to a server of "+otherAccount)
+	putFile(t, c, "report.csv", "a,b")
+	if status, body := s3Get(t, f, "data/home/pat/report.csv"); status != http.StatusOK || body != "a,b" {
+		t.Fatalf("S3 GET: %d %q", status, body)
+	}
+
 	var info emulator.DataPlaneInfo
 	_, b := admin(t, srv.URL(), "GET", "/_emulator/dataplane", "")
 	mustNoErr(t, json.Unmarshal(b, &info), "decode data plane info")
-	if !slices.ContainsFunc(info.SFTP, func(ep emulator.SFTPEndpoint) bool { return ep.Account == otherAccount && ep.ServerID == id }) {
-		t.Errorf("data plane info %+v lacks server %s of %s", info.SFTP, id, otherAccount)
+	if !slices.ContainsFunc(info.SFTP, func(ep emulator.SFTPEndpoint) bool { return ep.Account == otherAccount && ep.ServerID == f.serverID }) {
+		t.Errorf("data plane info %+v lacks server %s of %s", info.SFTP, f.serverID, otherAccount)
 	}
 }
