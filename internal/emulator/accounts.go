@@ -122,6 +122,9 @@ func (e *Emulator) authenticate(r *http.Request, body []byte, service string) (p
 	cred, ok := e.sts.issued(a.accessKeyID)
 	token := r.Header.Get("X-Amz-Security-Token")
 	if !ok || subtle.ConstantTimeCompare([]byte(token), []byte(cred.sessionToken)) != 1 {
+		// HTTP 400, as the awsJson front ends answer UnrecognizedClientException (Cognito, ECS:
+		// "400 Bad Request ... UnrecognizedClientException"; aws-azure-login issue 37); the STS
+		// and EC2 forms have their own statuses (stsAuthError, ec2AuthError).
 		return principal{}, errAuth(CodeUnrecognizedClient, msgInvalidToken)
 	}
 	if e.strict != nil {
