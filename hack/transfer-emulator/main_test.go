@@ -257,8 +257,9 @@ func checkAdmin(t *testing.T, url string) {
 }
 
 // checkAWSCLI runs the AWS CLI (any version with "aws transfer") against the
-// emulator: servers and users are created, described, listed and deleted,
-// every request signed by the CLI and verified by the emulator.
+// emulator: the caller's identity and an assumed role of a --role flag, then
+// servers and users are created, described, listed and deleted, every request
+// signed by the CLI and verified by the emulator.
 func checkAWSCLI(t *testing.T, url string) {
 	awsPath, err := exec.LookPath("aws")
 	if err != nil {
@@ -311,6 +312,15 @@ func checkAWSCLI(t *testing.T, url string) {
 			t.Fatalf("aws ec2 %s: %v", strings.Join(args, " "), err)
 		}
 		return out
+	}
+
+	caller, err := cli("sts", "get-caller-identity")
+	if err != nil || caller["Account"] != account || caller["Arn"] != "arn:aws:iam::"+account+":user/emulator" {
+		t.Errorf("aws sts get-caller-identity: %v, %v", caller, err)
+	}
+	assumed, err := cli("sts", "assume-role", "--role-arn", assumedRole, "--role-session-name", "cli", "--external-id", "xid")
+	if user, _ := assumed["AssumedRoleUser"].(map[string]any); err != nil || user["Arn"] != "arn:aws:sts::"+roleAccount+":assumed-role/transfer/cli" {
+		t.Errorf("aws sts assume-role: %v, %v", assumed, err)
 	}
 
 	created := must("create-server", "--protocols", "SFTP", "--tags", "Key=env,Value=cli")
