@@ -63,6 +63,7 @@ type flags struct {
 	awsRegion         string
 	awsEndpointURL    string
 	awsEC2EndpointURL string
+	awsSTSEndpointURL string
 	awsRateLimit      float64
 	awsRateBurst      int
 	driftShare        float64
@@ -95,6 +96,7 @@ func parseFlags(args []string) (flags, zap.Options, error) {
 	fs.StringVar(&f.awsRegion, "aws-region", "", "AWS region for objects that name none. Default: the SDK's (AWS_REGION, the profile).")
 	fs.StringVar(&f.awsEndpointURL, "aws-endpoint-url", "", "Transfer API endpoint override, for an emulator. The SDK's AWS_ENDPOINT_URL_TRANSFER is honoured too.")
 	fs.StringVar(&f.awsEC2EndpointURL, "aws-ec2-endpoint-url", "", "EC2 API endpoint override (the VPC endpoints of VPC servers), for an emulator. The SDK's AWS_ENDPOINT_URL_EC2 is honoured too.")
+	fs.StringVar(&f.awsSTSEndpointURL, "aws-sts-endpoint-url", "", "STS endpoint override (assuming the roles of AWSAccounts, and the operator's own web identity), for an emulator. The SDK's AWS_ENDPOINT_URL_STS is honoured too.")
 	fs.Float64Var(&f.awsRateLimit, "aws-rate-limit", 10, "Client-side limit of AWS requests per second and region, retries included; 0 disables it.")
 	fs.IntVar(&f.awsRateBurst, "aws-rate-burst", 20, "AWS requests allowed at once above --aws-rate-limit.")
 	fs.Float64Var(&f.driftShare, "drift-budget", 0.5, "Share of --aws-rate-limit that drift detection may use, between 0 and 1; when a fleet needs more at --resync-period, its period stretches instead. 0 leaves drift detection unbounded.")
@@ -153,6 +155,13 @@ func run(ctx context.Context, f flags) error {
 		return fmt.Errorf("creating the manager: %w", err)
 	}
 
+	if f.awsSTSEndpointURL != "" {
+		// The SDK's default chain builds its own STS client for web identity credentials
+		// (AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE), which reads the endpoint only from there.
+		if err := os.Setenv("AWS_ENDPOINT_URL_STS", f.awsSTSEndpointURL); err != nil {
+			return fmt.Errorf("setting AWS_ENDPOINT_URL_STS: %w", err)
+		}
+	}
 	var loadOpts []func(*config.LoadOptions) error
 	if f.awsRegion != "" {
 		loadOpts = append(loadOpts, config.WithRegion(f.awsRegion))
@@ -165,6 +174,7 @@ func run(ctx context.Context, f flags) error {
 		DefaultRegion:  f.awsRegion,
 		EndpointURL:    f.awsEndpointURL,
 		EC2EndpointURL: f.awsEC2EndpointURL,
+		STSEndpointURL: f.awsSTSEndpointURL,
 		RateLimit:      f.awsRateLimit,
 		Burst:          f.awsRateBurst,
 	})

@@ -81,6 +81,8 @@ func meaning(err error) error {
 		return stalledBy(err, v1alpha1.ReasonAccessDenied, "the operator's AWS identity may not do this: %s; grant it the permissions in docs/iam.md", transfer.Describe(err))
 	case transfer.Unauthenticated:
 		return stalledBy(err, v1alpha1.ReasonInvalidCredentials, "AWS did not accept the operator's credentials, or it has none: %s; see docs/aws-credentials.md", transfer.Describe(err))
+	case transfer.RoleRefused:
+		return stalledBy(err, v1alpha1.ReasonAssumeRoleFailed, "%s", assumeRoleRefusal("the operator", err))
 	case transfer.Unsupported:
 		return stalledBy(err, v1alpha1.ReasonUnsupportedOperation, "the AWS endpoint does not offer an operation this object needs: %s", transfer.Describe(err))
 	}

@@ -23,6 +23,8 @@ type serverPlace struct {
 	// specRegion is spec.region, for a server given by ID; recordedRegion the region recorded
 	// for the object, "" before anything was.
 	specRegion, recordedRegion string
+	// account decides the account of a server given by ID.
+	account accountPlace
 }
 
 // serverTarget is where an object lives in AWS.
@@ -30,19 +32,27 @@ type serverTarget struct {
 	serverID  string
 	serverARN string
 	region    string
+	account   accountChoice
+	// today is the account a server given by ID resolves to today, for LocationChanged.
+	today *accountChoice
 }
 
 // errNoServer says that an object has no server to live on: its TransferServer does not exist
 // or has no server in AWS yet.
 var errNoServer = errors.New("no server")
 
-// resolveServer finds where an object lives: the server of its TransferServer, in the region
-// recorded for that server, which must be Ready when mustBeReady is set; or the server named by
-// spec.serverId, in the region recorded for the object or, before that, spec.region or the
-// operator's default region. Without a server the error is a waitError that wraps errNoServer.
+// resolveServer finds where an object lives: the server of its TransferServer, in the region and
+// account recorded for that server, which must be Ready when mustBeReady is set; or the server
+// named by spec.serverId, in the region and account recorded for the object or, before that,
+// spec.region or the operator's default region and the account chooseAccount picks. Without a
+// server the error is a waitError that wraps errNoServer.
 func (d deps) resolveServer(ctx context.Context, p serverPlace, mustBeReady bool) (serverTarget, error) {
 	if p.serverID != "" {
-		return serverTarget{serverID: p.serverID, region: cmp.Or(p.recordedRegion, d.AWS.Resolve(p.specRegion))}, nil
+		account, today, err := d.account(ctx, p.account)
+		if err != nil {
+			return serverTarget{}, err
+		}
+		return serverTarget{serverID: p.serverID, region: cmp.Or(p.recordedRegion, d.AWS.Resolve(p.specRegion)), account: account, today: today}, nil
 	}
 	name := p.ref.Name
 	srv := &v1alpha1.TransferServer{}
@@ -58,9 +68,17 @@ func (d deps) resolveServer(ctx context.Context, p serverPlace, mustBeReady bool
 	if mustBeReady && !isReady(srv) {
 		return serverTarget{}, waiting(v1alpha1.ReasonServerNotReady, d.Options.Resync, "waiting for TransferServer %s to be Ready", name)
 	}
+	account, _, err := d.account(ctx, accountPlace{
+		namespace: srv.Namespace, recorded: true,
+		recordedName: srv.Status.Account, recordedID: recordedAccountID(srv.Status.AccountID, srv.Status.ARN),
+	})
+	if err != nil {
+		return serverTarget{}, err
+	}
 	return serverTarget{
 		serverID:  srv.Status.ServerID,
 		serverARN: srv.Status.ARN,
 		region:    cmp.Or(recordedRegion(srv.Status.Region, srv.Status.ARN), d.AWS.Resolve(srv.Spec.Region)),
+		account:   account,
 	}, nil
 }

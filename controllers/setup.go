@@ -52,7 +52,8 @@ type Config struct {
 }
 
 // Setup registers the cache indexes, the reconcilers and the transfer_operator_objects metric
-// with the manager.
+// with the manager. TransferAccesses and TransferWorkflows take the options of users and
+// servers (Config); AWSAccounts the servers'.
 func Setup(ctx context.Context, mgr manager.Manager, aws *transfer.Clients, cfg Config) error {
 	if err := setupIndexes(ctx, mgr); err != nil {
 		return err
@@ -63,7 +64,7 @@ func Setup(ctx context.Context, mgr manager.Manager, aws *transfer.Clients, cfg 
 		return err
 	}
 	servers, users := newDeps(mgr, aws, cfg.Servers, notify, drift), newDeps(mgr, aws, cfg.Users, notify, drift)
-	sweep := newUserSweep(aws, drift, users.Options, cfg.FullComparePeriod)
+	sweep := newUserSweep(drift, users.Options, cfg.FullComparePeriod)
 	if err := mgr.Add(manager.RunnableFunc(sweep.run)); err != nil {
 		return fmt.Errorf("adding the sweep of users: %w", err)
 	}
@@ -78,6 +79,9 @@ func Setup(ctx context.Context, mgr manager.Manager, aws *transfer.Clients, cfg 
 	}
 	if err := newWorkflowReconciler(servers).setup(mgr); err != nil {
 		return fmt.Errorf("setting up the TransferWorkflow controller: %w", err)
+	}
+	if err := (&accountReconciler{servers}).setup(mgr); err != nil {
+		return fmt.Errorf("setting up the AWSAccount controller: %w", err)
 	}
 	if err := registerObjectsCollector(mgr); err != nil {
 		return fmt.Errorf("registering the objects metric: %w", err)
@@ -113,7 +117,19 @@ func setupIndexes(ctx context.Context, mgr manager.Manager) error {
 		indexer.IndexField(ctx, &v1alpha1.TransferServer{}, indexServerWorkflowRef, func(o client.Object) []string {
 			return transfer.WorkflowRefs(&o.(*v1alpha1.TransferServer).Spec)
 		}),
+		indexer.IndexField(ctx, &v1alpha1.TransferServer{}, indexAccount, recordedAccountIndex),
+		indexer.IndexField(ctx, &v1alpha1.TransferUser{}, indexAccount, recordedAccountIndex),
+		indexer.IndexField(ctx, &v1alpha1.TransferAccess{}, indexAccount, recordedAccountIndex),
+		indexer.IndexField(ctx, &v1alpha1.TransferWorkflow{}, indexAccount, recordedAccountIndex),
 	)
+}
+
+// recordedAccountIndex indexes an object by the AWSAccount its status records.
+func recordedAccountIndex(o client.Object) []string {
+	if name := recordedAccountName(o); name != "" {
+		return []string{name}
+	}
+	return nil
 }
 
 // serverOfUser maps a TransferUser to the TransferServer it references.

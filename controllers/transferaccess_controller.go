@@ -50,9 +50,9 @@ func (r *accessKind) logValues(acc *v1alpha1.TransferAccess) []any {
 }
 
 // watch adds the TransferServers accesses reference, when one appears, disappears, becomes Ready
-// or not, or is replaced by a server with another ID.
+// or not, or is replaced by a server with another ID, and the AWSAccounts.
 func (r *accessKind) watch(b *builder.Builder) *builder.Builder {
-	return b.Watches(&v1alpha1.TransferServer{}, handler.EnqueueRequestsFromMapFunc(referencing(r.Client, indexAccessServerRef, func() client.ObjectList { return &v1alpha1.TransferAccessList{} })),
+	return watchAccounts(b, r.Client, func() client.ObjectList { return &v1alpha1.TransferAccessList{} }).Watches(&v1alpha1.TransferServer{}, handler.EnqueueRequestsFromMapFunc(referencing(r.Client, indexAccessServerRef, func() client.ObjectList { return &v1alpha1.TransferAccessList{} })),
 		builder.WithPredicates(serverAvailabilityChanged))
 }
 
@@ -73,6 +73,10 @@ func accessPlace(acc *v1alpha1.TransferAccess) serverPlace {
 	return serverPlace{
 		namespace: acc.Namespace, ref: acc.Spec.ServerRef, serverID: acc.Spec.ServerID,
 		specRegion: acc.Spec.Region, recordedRegion: acc.Status.Region,
+		account: accountPlace{
+			namespace: acc.Namespace, specAccount: acc.Spec.Account, recorded: acc.Status.Region != "",
+			recordedName: acc.Status.Account, recordedID: acc.Status.AccountID,
+		},
 	}
 }
 
@@ -86,12 +90,13 @@ func (r *accessKind) desire(ctx context.Context, acc *v1alpha1.TransferAccess) (
 	if err != nil {
 		return accessWant{}, err
 	}
-	svc, err := r.AWS.ForRegion(target.region)
+	svc, err := r.service(target.account, target.region)
 	if err != nil {
-		return accessWant{}, stalled(v1alpha1.ReasonInvalidSpec, "%v", err)
+		return accessWant{}, err
 	}
 	if acc.Spec.ServerID != "" {
 		noteLocation(acc, "the access", acc.Status.Region, r.AWS.Resolve(acc.Spec.Region))
+		noteAccount(acc, "the access", target.account, target.today)
 	}
 	if old := acc.Status.ServerID; old != "" && old != target.serverID {
 		if err := svc.DeleteAccess(ctx, old, acc.Status.ExternalID); err != nil {
@@ -154,6 +159,7 @@ func (r *accessKind) observe(ctx context.Context, acc *v1alpha1.TransferAccess, 
 func (r *accessKind) create(ctx context.Context, acc *v1alpha1.TransferAccess, want accessWant, status *statusPatcher) (*transfer.Access, bool, error) {
 	target := want.target
 	acc.Status.CreatePending, acc.Status.Region = target.serverID, target.region
+	acc.Status.Account, acc.Status.AccountID = target.account.name, accountIDOf(target.account, target.serverARN)
 	if err := status.patch(ctx, acc); err != nil {
 		return nil, false, err
 	}
@@ -178,6 +184,7 @@ func (r *accessKind) create(ctx context.Context, acc *v1alpha1.TransferAccess, w
 // record notes in status where the access lives.
 func (r *accessKind) record(acc *v1alpha1.TransferAccess, target serverTarget) {
 	acc.Status.ServerID, acc.Status.ExternalID, acc.Status.Region = target.serverID, acc.Spec.ExternalID, target.region
+	acc.Status.Account, acc.Status.AccountID = target.account.name, accountIDOf(target.account, target.serverARN)
 	acc.Status.CreatePending = ""
 }
 
@@ -199,7 +206,7 @@ func (r *accessKind) update(ctx context.Context, acc *v1alpha1.TransferAccess, w
 	return nil
 }
 
-// delete deletes the access this object created or adopted, in the region it was recorded in,
+// delete deletes the access this object created or adopted, in the account and region it was recorded in,
 // or the one a create whose response was lost may have made. An access or server already gone
 // counts as deleted.
 func (r *accessKind) delete(ctx context.Context, acc *v1alpha1.TransferAccess) error {
@@ -212,7 +219,11 @@ func (r *accessKind) delete(ctx context.Context, acc *v1alpha1.TransferAccess) e
 		// Nothing was created or adopted.
 		return nil
 	}
-	svc, err := r.AWS.ForRegion(cmp.Or(acc.Status.Region, r.AWS.Resolve(acc.Spec.Region)))
+	account, _, err := r.account(ctx, accessPlace(acc).account)
+	if err != nil {
+		return err
+	}
+	svc, err := r.AWS.For(account.account, cmp.Or(acc.Status.Region, r.AWS.Resolve(acc.Spec.Region)))
 	if err != nil {
 		return err
 	}

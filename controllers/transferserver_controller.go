@@ -28,9 +28,11 @@ import (
 // serverKind is the TransferServer kind: each object is one AWS Transfer Family server.
 type serverKind struct{ deps }
 
-// serverWant is what a TransferServer asks for, and the service of the region it lives in.
+// serverWant is what a TransferServer asks for, and the account and service of the region it
+// lives in.
 type serverWant struct {
 	svc     *transfer.Service
+	account accountChoice
 	desired transfer.DesiredServer
 }
 
@@ -49,9 +51,10 @@ func (r *serverKind) logValues(srv *v1alpha1.TransferServer) []any {
 }
 
 // watch adds the host key Secrets servers reference, the deletion of the TransferUsers and
-// TransferAccesses a deleting server waits for, and the TransferWorkflows servers reference.
+// TransferAccesses a deleting server waits for, the TransferWorkflows servers reference and the
+// AWSAccounts.
 func (r *serverKind) watch(b *builder.Builder) *builder.Builder {
-	return b.WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(referencing(r.Client, indexServerHostKeySecret, newServerList))).
+	return watchAccounts(b, r.Client, newServerList).WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(referencing(r.Client, indexServerHostKeySecret, newServerList))).
 		Watches(&v1alpha1.TransferUser{}, handler.EnqueueRequestsFromMapFunc(serverOfUser), builder.WithPredicates(onlyDeletions)).
 		Watches(&v1alpha1.TransferAccess{}, handler.EnqueueRequestsFromMapFunc(serverOfAccess), builder.WithPredicates(onlyDeletions)).
 		Watches(&v1alpha1.TransferWorkflow{}, handler.EnqueueRequestsFromMapFunc(referencing(r.Client, indexServerWorkflowRef, newServerList)), builder.WithPredicates(workflowAvailabilityChanged))
@@ -75,21 +78,35 @@ func (r *serverKind) region(srv *v1alpha1.TransferServer) string {
 	return cmp.Or(recordedRegion(srv.Status.Region, srv.Status.ARN), r.AWS.Resolve(srv.Spec.Region))
 }
 
-// desire resolves the region and the server the spec describes, with its host key.
+// accountPlace says what decides the server's account.
+func (r *serverKind) accountPlace(srv *v1alpha1.TransferServer) accountPlace {
+	return accountPlace{
+		namespace: srv.Namespace, specAccount: srv.Spec.Account,
+		recorded:     recordedRegion(srv.Status.Region, srv.Status.ARN) != "",
+		recordedName: srv.Status.Account, recordedID: recordedAccountID(srv.Status.AccountID, srv.Status.ARN),
+	}
+}
+
+// desire resolves the account, the region and the server the spec describes, with its host key.
 func (r *serverKind) desire(ctx context.Context, srv *v1alpha1.TransferServer) (serverWant, error) {
-	svc, err := r.AWS.ForRegion(r.region(srv))
+	account, today, err := r.account(ctx, r.accountPlace(srv))
 	if err != nil {
-		return serverWant{}, stalled(v1alpha1.ReasonInvalidSpec, "%v", err)
+		return serverWant{}, err
+	}
+	svc, err := r.service(account, r.region(srv))
+	if err != nil {
+		return serverWant{}, err
 	}
 	noteLocation(srv, "the server", recordedRegion(srv.Status.Region, srv.Status.ARN), r.AWS.Resolve(srv.Spec.Region))
-	desired, err := r.desiredServer(ctx, srv)
-	return serverWant{svc: svc, desired: desired}, err
+	noteAccount(srv, "the server", account, today)
+	desired, err := r.desiredServer(ctx, srv, account)
+	return serverWant{svc: svc, account: account, desired: desired}, err
 }
 
 // update makes the server match the spec, one step at a time; each step may end the pass: a
 // failed or changing state is waited for, the plan is applied, then spec.state.
 func (r *serverKind) update(ctx context.Context, srv *v1alpha1.TransferServer, want serverWant, server *transfer.Server) error {
-	recordServer(srv, server, want.svc.Region())
+	recordServer(srv, server, want.svc.Region(), want.account)
 	switch server.State {
 	case transfer.StateStartFailed, transfer.StateStopFailed:
 		return stalled(v1alpha1.ReasonServerFailed, "the server is in state %s; fix it in AWS (or delete it to have it recreated)", server.State)
@@ -162,16 +179,16 @@ func (r *serverKind) convergeState(ctx context.Context, srv *v1alpha1.TransferSe
 	return nil
 }
 
-// desiredServer resolves what the server should be: the workflows it references, and the host
+// desiredServer resolves what the server in account should be: the workflows it references, and the host
 // key, read from its Secret (with spec.hostKeys, the first one, which a new server is created
 // with).
-func (r *serverKind) desiredServer(ctx context.Context, srv *v1alpha1.TransferServer) (transfer.DesiredServer, error) {
+func (r *serverKind) desiredServer(ctx context.Context, srv *v1alpha1.TransferServer, account accountChoice) (transfer.DesiredServer, error) {
 	d := transfer.DesiredServer{
 		Spec:      &srv.Spec,
 		Applied:   srv.Status.AppliedFields,
 		OwnerTags: transfer.OwnerTags("TransferServer", srv.Namespace, srv.Name, string(srv.UID)),
 	}
-	workflowIDs, err := r.resolveWorkflows(ctx, srv)
+	workflowIDs, err := r.resolveWorkflows(ctx, srv, account)
 	if err != nil {
 		return d, err
 	}
@@ -231,6 +248,7 @@ func (r *serverKind) observe(ctx context.Context, srv *v1alpha1.TransferServer, 
 			r.Notify.normal(ctx, srv, eventAdopted, "adopted server %s in %s", id, svc.Region())
 		}
 		srv.Status.ServerID, srv.Status.Region, srv.Status.CreatePending = id, svc.Region(), false
+		srv.Status.Account, srv.Status.AccountID = want.account.name, accountIDOf(want.account, server.ARN)
 		return server, true, nil
 	case !transfer.IsNotFound(err):
 		return nil, false, err
@@ -238,17 +256,21 @@ func (r *serverKind) observe(ctx context.Context, srv *v1alpha1.TransferServer, 
 		return nil, false, stalled(v1alpha1.ReasonNotFound, "server %s named by spec.serverId does not exist in %s", id, svc.Region())
 	}
 	r.Notify.warning(ctx, srv, eventRecreating, "server %s was deleted outside the operator; creating a new one in %s", id, svc.Region())
-	srv.Status = v1alpha1.TransferServerStatus{Region: svc.Region(), Conditions: srv.Status.Conditions, ObservedGeneration: srv.Status.ObservedGeneration}
+	srv.Status = v1alpha1.TransferServerStatus{
+		Region: svc.Region(), Account: srv.Status.Account, AccountID: srv.Status.AccountID,
+		Conditions: srv.Status.Conditions, ObservedGeneration: srv.Status.ObservedGeneration,
+	}
 	return nil, false, nil
 }
 
-// create creates the server. The intent (createPending and the region, nothing else: the
-// conditions are the pass's outcome) is written to status first, so that if the response is
+// create creates the server. The intent (createPending, the region and the account, nothing else:
+// the conditions are the pass's outcome) is written to status first, so that if the response is
 // lost or the operator dies before recording the ID, the next pass looks for the server by its
-// ownership tag, in that region, instead of creating a second one.
+// ownership tag, in that region and account, instead of creating a second one.
 func (r *serverKind) create(ctx context.Context, srv *v1alpha1.TransferServer, want serverWant, status *statusPatcher) (*transfer.Server, bool, error) {
 	svc, desired := want.svc, want.desired
 	srv.Status.CreatePending, srv.Status.Region = true, svc.Region()
+	srv.Status.Account, srv.Status.AccountID = want.account.name, want.account.id
 	if err := status.patch(ctx, srv); err != nil {
 		return nil, false, err
 	}
@@ -271,7 +293,7 @@ func (r *serverKind) create(ctx context.Context, srv *v1alpha1.TransferServer, w
 	return nil, false, waiting(v1alpha1.ReasonCreating, r.Options.PollInterval, "server %s was created and is starting", id)
 }
 
-// delete deletes the server this object created or adopted, in the region it was recorded in,
+// delete deletes the server this object created or adopted, in the account and region it was recorded in,
 // once the TransferUsers and TransferAccesses that use it are gone. A server whose ownership tags name another live
 // object is left alone.
 func (r *serverKind) delete(ctx context.Context, srv *v1alpha1.TransferServer) error {
@@ -295,7 +317,16 @@ func (r *serverKind) delete(ctx context.Context, srv *v1alpha1.TransferServer) e
 		r.Notify.normal(ctx, srv, eventRetained, "left server %s in AWS, as deletionPolicy is Retain", srv.Status.ServerID)
 		return nil
 	}
-	svc, err := r.AWS.ForRegion(r.region(srv))
+	id := cmp.Or(srv.Status.ServerID, srv.Spec.ServerID)
+	if id == "" && !srv.Status.CreatePending {
+		// Nothing was ever created or adopted.
+		return nil
+	}
+	account, _, err := r.account(ctx, r.accountPlace(srv))
+	if err != nil {
+		return err
+	}
+	svc, err := r.AWS.For(account.account, r.region(srv))
 	if errors.Is(err, transfer.ErrNoRegion) {
 		// Nothing was ever created or adopted: there is no region to have done it in.
 		return nil
@@ -303,7 +334,6 @@ func (r *serverKind) delete(ctx context.Context, srv *v1alpha1.TransferServer) e
 	if err != nil {
 		return err
 	}
-	id := cmp.Or(srv.Status.ServerID, srv.Spec.ServerID)
 	if id == "" && srv.Status.CreatePending {
 		if id, err = svc.FindServerByTag(ctx, transfer.TagOwnerUID, string(srv.UID)); err != nil {
 			return err
@@ -330,12 +360,13 @@ func (r *serverKind) delete(ctx context.Context, srv *v1alpha1.TransferServer) e
 	return waiting(v1alpha1.ReasonDeleting, r.Options.pollAfter(srv), "deleting server %s", id)
 }
 
-// recordServer copies what AWS reported into the status.
-func recordServer(srv *v1alpha1.TransferServer, server *transfer.Server, region string) {
+// recordServer copies what AWS reported into the status, with the region and account it lives in.
+func recordServer(srv *v1alpha1.TransferServer, server *transfer.Server, region string, account accountChoice) {
 	srv.Status.ServerID = server.ID
 	srv.Status.ARN = server.ARN
 	srv.Status.State = server.State
 	srv.Status.Region = region
+	srv.Status.Account, srv.Status.AccountID = account.name, accountIDOf(account, server.ARN)
 	srv.Status.Endpoint = server.Endpoint(region)
 	srv.Status.HostKeyFingerprint = server.HostKeyFingerprint
 	srv.Status.CustomHostname = server.Tags[transfer.TagCustomHostname]

@@ -49,9 +49,9 @@ func (r *userKind) logValues(usr *v1alpha1.TransferUser) []any {
 }
 
 // watch adds the TransferServers users reference, when one appears, disappears, becomes Ready or
-// not, or is replaced by a server with another ID.
+// not, or is replaced by a server with another ID, and the AWSAccounts.
 func (r *userKind) watch(b *builder.Builder) *builder.Builder {
-	return b.Watches(&v1alpha1.TransferServer{}, handler.EnqueueRequestsFromMapFunc(referencing(r.Client, indexUserServerRef, func() client.ObjectList { return &v1alpha1.TransferUserList{} })),
+	return watchAccounts(b, r.Client, func() client.ObjectList { return &v1alpha1.TransferUserList{} }).Watches(&v1alpha1.TransferServer{}, handler.EnqueueRequestsFromMapFunc(referencing(r.Client, indexUserServerRef, func() client.ObjectList { return &v1alpha1.TransferUserList{} })),
 		builder.WithPredicates(serverAvailabilityChanged)).
 		WatchesRawSource(r.sweep)
 }
@@ -61,7 +61,7 @@ func (r *userKind) applied(usr *v1alpha1.TransferUser) []string {
 }
 
 func (r *userKind) comparePeriod(usr *v1alpha1.TransferUser) time.Duration {
-	return r.sweep.period(usr.Status.Region, usr.Status.ServerID, usr.Status.UserName)
+	return r.sweep.period(usr.Status.ServerID, usr.Status.UserName)
 }
 
 func (r *userKind) readyMessage(usr *v1alpha1.TransferUser) string {
@@ -80,12 +80,13 @@ func (r *userKind) desire(ctx context.Context, usr *v1alpha1.TransferUser) (user
 	if err != nil {
 		return userWant{}, err
 	}
-	svc, err := r.AWS.ForRegion(target.region)
+	svc, err := r.service(target.account, target.region)
 	if err != nil {
-		return userWant{}, stalled(v1alpha1.ReasonInvalidSpec, "%v", err)
+		return userWant{}, err
 	}
 	if usr.Spec.ServerID != "" {
 		noteLocation(usr, "the user", recordedRegion(usr.Status.Region, usr.Status.ARN), r.AWS.Resolve(usr.Spec.Region))
+		noteAccount(usr, "the user", target.account, target.today)
 	}
 	if old := usr.Status.ServerID; old != "" && old != target.serverID {
 		if err := r.leaveReplacedServer(ctx, usr, svc, old); err != nil {
@@ -176,6 +177,7 @@ func (r *userKind) takeOver(ctx context.Context, usr *v1alpha1.TransferUser, svc
 // record notes in status where the user lives.
 func (r *userKind) record(usr *v1alpha1.TransferUser, target serverTarget, userName string) {
 	usr.Status.ServerID, usr.Status.UserName, usr.Status.Region = target.serverID, userName, target.region
+	usr.Status.Account, usr.Status.AccountID = target.account.name, accountIDOf(target.account, target.serverARN)
 }
 
 // update sends what PlanUser found different (transfer.Service.ApplyUserPlan owns the order of
@@ -189,9 +191,9 @@ func (r *userKind) update(ctx context.Context, usr *v1alpha1.TransferUser, want 
 	}
 	reason := changeEvent(usr, usr.Status.ObservedGeneration)
 	if plan.InSync() {
-		r.sweep.watch(client.ObjectKeyFromObject(usr), want.svc.Region(), want.desired.ServerID, want.desired.UserName, user.Summary())
+		r.sweep.watch(client.ObjectKeyFromObject(usr), want.svc, want.desired.ServerID, want.desired.UserName, user.Summary())
 	} else {
-		r.sweep.forget(want.svc.Region(), want.desired.ServerID, want.desired.UserName)
+		r.sweep.forget(want.desired.ServerID, want.desired.UserName)
 	}
 	keys, err := want.svc.ApplyUserPlan(ctx, user, plan)
 	if err != nil {
@@ -202,6 +204,7 @@ func (r *userKind) update(ctx context.Context, usr *v1alpha1.TransferUser, want 
 	}
 	usr.Status.ServerID, usr.Status.UserName, usr.Status.ARN = want.desired.ServerID, want.desired.UserName, user.ARN
 	usr.Status.Region = want.svc.Region()
+	usr.Status.Account, usr.Status.AccountID = want.target.account.name, accountIDOf(want.target.account, user.ARN)
 	recordKeys(usr, keys)
 	return nil
 }
@@ -229,7 +232,7 @@ func (r *userKind) leaveReplacedServer(ctx context.Context, usr *v1alpha1.Transf
 // with one call. A user whose creation was never recorded is looked at first, and deleted only
 // if it carries this object's UID tag. A user or server already gone counts as deleted.
 func (r *userKind) delete(ctx context.Context, usr *v1alpha1.TransferUser) error {
-	r.sweep.forget(usr.Status.Region, usr.Status.ServerID, usr.Status.UserName)
+	r.sweep.forget(usr.Status.ServerID, usr.Status.UserName)
 	name := usr.AWSUserName()
 	if usr.Spec.DeletionPolicy == v1alpha1.DeletionPolicyRetain {
 		r.Notify.normal(ctx, usr, eventRetained, "left user %s in AWS, as deletionPolicy is Retain", name)
@@ -242,7 +245,7 @@ func (r *userKind) delete(ctx context.Context, usr *v1alpha1.TransferUser) error
 	if err != nil {
 		return err
 	}
-	svc, err := r.AWS.ForRegion(target.region)
+	svc, err := r.AWS.For(target.account.account, target.region)
 	if errors.Is(err, transfer.ErrNoRegion) {
 		// Nothing was ever created: there is no region to have done it in.
 		return nil
@@ -276,7 +279,11 @@ func (r *userKind) delete(ctx context.Context, usr *v1alpha1.TransferUser) error
 func (r *userKind) recordedTarget(ctx context.Context, usr *v1alpha1.TransferUser) (target serverTarget, recorded bool, err error) {
 	if usr.Status.ServerID != "" {
 		region := cmp.Or(recordedRegion(usr.Status.Region, usr.Status.ARN), r.AWS.Resolve(usr.Spec.Region))
-		return serverTarget{serverID: usr.Status.ServerID, region: region}, true, nil
+		account, _, err := r.account(ctx, userPlace(usr).account)
+		if err != nil {
+			return serverTarget{}, true, err
+		}
+		return serverTarget{serverID: usr.Status.ServerID, region: region, account: account}, true, nil
 	}
 	target, err = r.resolveServer(ctx, userPlace(usr), false)
 	return target, false, err
@@ -284,8 +291,13 @@ func (r *userKind) recordedTarget(ctx context.Context, usr *v1alpha1.TransferUse
 
 // userPlace says where usr lives.
 func userPlace(usr *v1alpha1.TransferUser) serverPlace {
+	recorded := recordedRegion(usr.Status.Region, usr.Status.ARN)
 	return serverPlace{
 		namespace: usr.Namespace, ref: usr.Spec.ServerRef, serverID: usr.Spec.ServerID,
-		specRegion: usr.Spec.Region, recordedRegion: recordedRegion(usr.Status.Region, usr.Status.ARN),
+		specRegion: usr.Spec.Region, recordedRegion: recorded,
+		account: accountPlace{
+			namespace: usr.Namespace, specAccount: usr.Spec.Account, recorded: recorded != "",
+			recordedName: usr.Status.Account, recordedID: recordedAccountID(usr.Status.AccountID, usr.Status.ARN),
+		},
 	}
 }

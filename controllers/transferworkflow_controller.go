@@ -28,9 +28,10 @@ import (
 // dies half-way is resumed by the next.
 type workflowKind struct{ deps }
 
-// workflowWant is what a TransferWorkflow asks for, and the service of its region.
+// workflowWant is what a TransferWorkflow asks for, and the account and service of its region.
 type workflowWant struct {
 	svc     *transfer.Service
+	account accountChoice
 	desired transfer.DesiredWorkflow
 }
 
@@ -49,9 +50,9 @@ func (r *workflowKind) logValues(wf *v1alpha1.TransferWorkflow) []any {
 }
 
 // watch adds the TransferServers that reference a workflow, when they appear, change their spec
-// or are deleted: a deleting workflow waits for them.
+// or are deleted (a deleting workflow waits for them), and the AWSAccounts.
 func (r *workflowKind) watch(b *builder.Builder) *builder.Builder {
-	return b.Watches(&v1alpha1.TransferServer{}, handler.EnqueueRequestsFromMapFunc(workflowsOfServer), builder.WithPredicates(specOrDeletionChanged))
+	return watchAccounts(b, r.Client, func() client.ObjectList { return &v1alpha1.TransferWorkflowList{} }).Watches(&v1alpha1.TransferServer{}, handler.EnqueueRequestsFromMapFunc(workflowsOfServer), builder.WithPredicates(specOrDeletionChanged))
 }
 
 func (r *workflowKind) applied(*v1alpha1.TransferWorkflow) []string { return nil }
@@ -81,13 +82,27 @@ func adopting(wf *v1alpha1.TransferWorkflow) bool {
 	return wf.Spec.WorkflowID != "" && s.WorkflowID == "" && !s.CreatePending && len(s.RetiredWorkflowIDs) == 0
 }
 
-func (r *workflowKind) desire(_ context.Context, wf *v1alpha1.TransferWorkflow) (workflowWant, error) {
-	svc, err := r.AWS.ForRegion(r.region(wf))
+// workflowAccountPlace says what decides a workflow's account.
+func workflowAccountPlace(wf *v1alpha1.TransferWorkflow) accountPlace {
+	return accountPlace{
+		namespace: wf.Namespace, specAccount: wf.Spec.Account,
+		recorded:     recordedRegion(wf.Status.Region, wf.Status.ARN) != "",
+		recordedName: wf.Status.Account, recordedID: recordedAccountID(wf.Status.AccountID, wf.Status.ARN),
+	}
+}
+
+func (r *workflowKind) desire(ctx context.Context, wf *v1alpha1.TransferWorkflow) (workflowWant, error) {
+	account, today, err := r.account(ctx, workflowAccountPlace(wf))
 	if err != nil {
-		return workflowWant{}, stalled(v1alpha1.ReasonInvalidSpec, "%v", err)
+		return workflowWant{}, err
+	}
+	svc, err := r.service(account, r.region(wf))
+	if err != nil {
+		return workflowWant{}, err
 	}
 	noteLocation(wf, "the workflow", recordedRegion(wf.Status.Region, wf.Status.ARN), r.AWS.Resolve(wf.Spec.Region))
-	return workflowWant{svc: svc, desired: transfer.DesiredWorkflow{
+	noteAccount(wf, "the workflow", account, today)
+	return workflowWant{svc: svc, account: account, desired: transfer.DesiredWorkflow{
 		Spec:      &wf.Spec,
 		OwnerTags: transfer.OwnerTags("TransferWorkflow", wf.Namespace, wf.Name, string(wf.UID)),
 	}}, nil
@@ -136,6 +151,7 @@ func (r *workflowKind) observe(ctx context.Context, wf *v1alpha1.TransferWorkflo
 		r.Notify.normal(ctx, wf, eventAdopted, "adopted workflow %s in %s", id, svc.Region())
 	}
 	wf.Status.WorkflowID, wf.Status.ARN, wf.Status.Region, wf.Status.CreatePending = id, w.ARN, svc.Region(), false
+	wf.Status.Account, wf.Status.AccountID = want.account.name, accountIDOf(want.account, w.ARN)
 	if plan := transfer.PlanWorkflow(want.desired, w); len(plan.Replace) > 0 {
 		r.Notify.normal(ctx, wf, eventReplacing, "%s of workflow %s differ from the spec and AWS cannot change them: replacing it with a new workflow",
 			fieldList(plan.Replace), id)
@@ -148,13 +164,14 @@ func (r *workflowKind) observe(ctx context.Context, wf *v1alpha1.TransferWorkflo
 	return w, true, nil
 }
 
-// create creates the workflow, after writing the intent (createPending, the region and the
-// workflows it retires) to status, so that a lost response or a crash leads the next pass to
+// create creates the workflow, after writing the intent (createPending, the region, the account
+// and the workflows it retires) to status, so that a lost response or a crash leads the next pass to
 // look the workflow up by its ownership tag instead of creating a second one. The new workflow
 // is described and returned, so that the same pass records it and retires the old ones.
 func (r *workflowKind) create(ctx context.Context, wf *v1alpha1.TransferWorkflow, want workflowWant, status *statusPatcher) (*transfer.Workflow, bool, error) {
 	svc := want.svc
 	wf.Status.CreatePending, wf.Status.Region = true, svc.Region()
+	wf.Status.Account, wf.Status.AccountID = want.account.name, want.account.id
 	if err := status.patch(ctx, wf); err != nil {
 		return nil, false, err
 	}
@@ -190,6 +207,7 @@ func (r *workflowKind) update(ctx context.Context, wf *v1alpha1.TransferWorkflow
 		r.Notify.normal(ctx, wf, reason, "%s: tags", changeVerb(reason))
 	}
 	wf.Status.WorkflowID, wf.Status.ARN, wf.Status.Region = w.ID, w.ARN, want.svc.Region()
+	wf.Status.Account, wf.Status.AccountID = want.account.name, accountIDOf(want.account, w.ARN)
 	return r.retire(ctx, wf, want.svc)
 }
 
@@ -235,7 +253,15 @@ func (r *workflowKind) delete(ctx context.Context, wf *v1alpha1.TransferWorkflow
 		r.Notify.normal(ctx, wf, eventRetained, "left workflow %s in AWS, as deletionPolicy is Retain", wf.Status.WorkflowID)
 		return nil
 	}
-	svc, err := r.AWS.ForRegion(r.region(wf))
+	if wf.Status.WorkflowID == "" && !adopting(wf) && !wf.Status.CreatePending && len(wf.Status.RetiredWorkflowIDs) == 0 {
+		// Nothing was ever created or adopted.
+		return nil
+	}
+	account, _, err := r.account(ctx, workflowAccountPlace(wf))
+	if err != nil {
+		return err
+	}
+	svc, err := r.AWS.For(account.account, r.region(wf))
 	if errors.Is(err, transfer.ErrNoRegion) {
 		// Nothing was ever created or adopted: there is no region to have done it in.
 		return nil

@@ -26,7 +26,6 @@ import (
 // server whose listing failed, goes back to a full comparison every resync period until a pass
 // finds it in sync again. The sweep runs on the leader only.
 type userSweep struct {
-	aws    *transfer.Clients
 	drift  *driftSchedule
 	clock  clock.PassiveClock
 	resync time.Duration
@@ -36,16 +35,16 @@ type userSweep struct {
 	// tick is how often the sweep looks for servers that are due.
 	tick time.Duration
 
-	mu      sync.Mutex
-	servers map[sweptServer]*sweptUsers
+	mu sync.Mutex
+	// servers are the servers whose users are watched, by server ID, unique in AWS.
+	servers map[string]*sweptUsers
 	queue   workqueue.TypedRateLimitingInterface[reconcile.Request]
 }
 
-// sweptServer names a server whose users are watched.
-type sweptServer struct{ region, serverID string }
-
-// sweptUsers are the watched users of one server, by user name, and when it is swept next.
+// sweptUsers are the watched users of one server, by user name, the service of its account and
+// region, and when it is swept next.
 type sweptUsers struct {
+	svc   *transfer.Service
 	users map[string]sweptUser
 	next  time.Time
 }
@@ -63,54 +62,54 @@ func hashSummary(s transfer.UserSummary) uint64 { return maphash.Comparable(summ
 
 // newUserSweep returns the sweep of users with opts (their resync period and clock defaulted)
 // and a full period of full.
-func newUserSweep(aws *transfer.Clients, drift *driftSchedule, opts Options, full time.Duration) *userSweep {
-	return &userSweep{aws: aws, drift: drift, clock: opts.Clock, resync: opts.Resync, full: full, tick: time.Second, servers: map[sweptServer]*sweptUsers{}}
+func newUserSweep(drift *driftSchedule, opts Options, full time.Duration) *userSweep {
+	return &userSweep{drift: drift, clock: opts.Clock, resync: opts.Resync, full: full, tick: time.Second, servers: map[string]*sweptUsers{}}
 }
 
 // period returns how long a user may wait for its next full comparison: when it is watched, 85%
 // of the full period, so that with the jitter of 10% and a late worker every user is still
 // compared within the full period; else the resync period.
-func (s *userSweep) period(region, serverID, userName string) time.Duration {
-	if s.watched(region, serverID, userName) {
+func (s *userSweep) period(serverID, userName string) time.Duration {
+	if s.watched(serverID, userName) {
 		return s.full * 85 / 100
 	}
 	return s.resync
 }
 
-// watch starts watching a user that a full pass found in sync, with its summary then.
-func (s *userSweep) watch(object types.NamespacedName, region, serverID, userName string, summary transfer.UserSummary) {
+// watch starts watching a user that a full pass through svc found in sync, with its summary
+// then.
+func (s *userSweep) watch(object types.NamespacedName, svc *transfer.Service, serverID, userName string, summary transfer.UserSummary) {
 	if s.full <= s.resync {
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	key := sweptServer{region, serverID}
-	srv := s.servers[key]
+	srv := s.servers[serverID]
 	if srv == nil {
 		srv = &sweptUsers{users: map[string]sweptUser{}, next: s.clock.Now().Add(jitter(s.resync))}
-		s.servers[key] = srv
+		s.servers[serverID] = srv
 	}
+	srv.svc = svc
 	srv.users[userName] = sweptUser{object: object, summary: hashSummary(summary)}
 }
 
 // forget stops watching a user.
-func (s *userSweep) forget(region, serverID, userName string) {
+func (s *userSweep) forget(serverID, userName string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	key := sweptServer{region, serverID}
-	if srv := s.servers[key]; srv != nil {
+	if srv := s.servers[serverID]; srv != nil {
 		delete(srv.users, userName)
 		if len(srv.users) == 0 {
-			delete(s.servers, key)
+			delete(s.servers, serverID)
 		}
 	}
 }
 
 // watched reports whether a user is watched.
-func (s *userSweep) watched(region, serverID, userName string) bool {
+func (s *userSweep) watched(serverID, userName string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	srv := s.servers[sweptServer{region, serverID}]
+	srv := s.servers[serverID]
 	if srv == nil {
 		return false
 	}
@@ -146,17 +145,17 @@ func (s *userSweep) run(ctx context.Context) error {
 }
 
 // due returns the servers whose sweep is due; none before the controller gave its queue.
-func (s *userSweep) due() []sweptServer {
+func (s *userSweep) due() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.queue == nil {
 		return nil
 	}
 	now := s.clock.Now()
-	var due []sweptServer
-	for key, srv := range s.servers {
+	var due []string
+	for id, srv := range s.servers {
 		if !srv.next.After(now) {
-			due = append(due, key)
+			due = append(due, id)
 		}
 	}
 	return due
@@ -166,13 +165,15 @@ func (s *userSweep) due() []sweptServer {
 // listing fails, every user of the server is queued, for full comparisons until they are in
 // sync again. Its requests count as drift detection's, and its next sweep is scheduled within
 // the drift budget.
-func (s *userSweep) sweep(ctx context.Context, key sweptServer) {
-	ctx, calls := transfer.CountCalls(ctx)
-	var listed map[string]transfer.UserSummary
-	svc, err := s.aws.ForRegion(key.region)
-	if err == nil {
-		listed, err = svc.ListUserSummaries(ctx, key.serverID)
+func (s *userSweep) sweep(ctx context.Context, serverID string) {
+	s.mu.Lock()
+	srv := s.servers[serverID]
+	s.mu.Unlock()
+	if srv == nil {
+		return
 	}
+	ctx, calls := transfer.CountCalls(ctx)
+	listed, err := srv.svc.ListUserSummaries(ctx, serverID)
 	if calls.Calls() > 0 {
 		driftRequests.WithLabelValues(calls.Limit()).Add(float64(calls.Calls()))
 	}
@@ -181,8 +182,7 @@ func (s *userSweep) sweep(ctx context.Context, key sweptServer) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	srv := s.servers[key]
-	if srv == nil {
+	if s.servers[serverID] != srv {
 		return
 	}
 	var changed []types.NamespacedName
@@ -194,12 +194,12 @@ func (s *userSweep) sweep(ctx context.Context, key sweptServer) {
 	}
 	logger := log.Log.WithName("user-sweep")
 	if err != nil {
-		logger.Error(err, "listing the users of a server failed; its users are compared in full until they are in sync", "region", key.region, "serverId", key.serverID)
+		logger.Error(err, "listing the users of a server failed; its users are compared in full until they are in sync", "region", srv.svc.Region(), "account", srv.svc.AccountID(), "serverId", serverID)
 	} else if len(changed) > 0 {
-		logger.Info("users changed in AWS; correcting them", "region", key.region, "serverId", key.serverID, "users", len(changed))
+		logger.Info("users changed in AWS; correcting them", "region", srv.svc.Region(), "account", srv.svc.AccountID(), "serverId", serverID, "users", len(changed))
 	}
 	if len(srv.users) == 0 {
-		delete(s.servers, key)
+		delete(s.servers, serverID)
 	} else {
 		srv.next = s.clock.Now().Add(s.drift.next(log.IntoContext(ctx, logger), "usersweep", calls.Limit(), calls.Calls(), jitter(s.resync)))
 	}

@@ -46,7 +46,7 @@ func TestUserSweep(t *testing.T) {
 	}
 
 	clk := clocktesting.NewFakePassiveClock(time.Unix(1_000_000, 0))
-	sweep := newUserSweep(clients, newDriftSchedule(0, clk), Options{Resync: time.Minute, Clock: clk}, time.Hour)
+	sweep := newUserSweep(newDriftSchedule(0, clk), Options{Resync: time.Minute, Clock: clk}, time.Hour)
 	queue := workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[reconcile.Request]())
 	defer queue.ShutDown()
 	if len(sweep.due()) != 0 {
@@ -65,12 +65,12 @@ func TestUserSweep(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sweep.watch(object(name), "us-east-1", serverID, name, user.Summary())
+		sweep.watch(object(name), svc, serverID, name, user.Summary())
 	}
-	if got := sweep.period("us-east-1", serverID, "alice"); got != 51*time.Minute {
+	if got := sweep.period(serverID, "alice"); got != 51*time.Minute {
 		t.Errorf("a watched user waits %s for a full comparison, want 51m: jittered by 10%%, within the full period of 1h", got)
 	}
-	if got := sweep.period("us-east-1", serverID, "dave"); got != time.Minute {
+	if got := sweep.period(serverID, "dave"); got != time.Minute {
 		t.Errorf("a user not watched waits %s, want the resync period of 1m", got)
 	}
 	if due := sweep.due(); len(due) != 0 {
@@ -78,7 +78,7 @@ func TestUserSweep(t *testing.T) {
 	}
 	clk.SetTime(clk.Now().Add(2 * time.Minute))
 	due := sweep.due()
-	if !slices.Equal(due, []sweptServer{{"us-east-1", serverID}}) {
+	if !slices.Equal(due, []string{serverID}) {
 		t.Fatalf("due after a resync period: %v", due)
 	}
 
@@ -107,7 +107,7 @@ func TestUserSweep(t *testing.T) {
 		t.Errorf("queued %v, want team-a/alice and team-a/bob", got)
 	}
 	for name, want := range map[string]bool{"alice": false, "bob": false, "carol": true} {
-		if got := sweep.watched("us-east-1", serverID, name); got != want {
+		if got := sweep.watched(serverID, name); got != want {
 			t.Errorf("%s watched: %t, want %t", name, got, want)
 		}
 	}
@@ -120,7 +120,7 @@ func TestUserSweep(t *testing.T) {
 	if got := drain(queue); !slices.Equal(got, []string{"team-a/carol"}) {
 		t.Errorf("after a failed listing queued %v, want team-a/carol", got)
 	}
-	if sweep.watched("us-east-1", serverID, "carol") || len(sweep.servers) != 0 {
+	if sweep.watched(serverID, "carol") || len(sweep.servers) != 0 {
 		t.Errorf("after a failed listing the sweep still watches %v", sweep.servers)
 	}
 }
@@ -128,9 +128,9 @@ func TestUserSweep(t *testing.T) {
 // TestUserSweepOff checks that a full period not longer than the resync period watches nobody.
 func TestUserSweepOff(t *testing.T) {
 	clk := clocktesting.NewFakePassiveClock(time.Unix(1_000_000, 0))
-	sweep := newUserSweep(nil, newDriftSchedule(0, clk), Options{Resync: time.Hour, Clock: clk}, time.Hour)
-	sweep.watch(types.NamespacedName{Namespace: "a", Name: "b"}, "r", "s-1", "b", transfer.UserSummary{})
-	if got := sweep.period("r", "s-1", "b"); got != time.Hour || len(sweep.servers) != 0 {
+	sweep := newUserSweep(newDriftSchedule(0, clk), Options{Resync: time.Hour, Clock: clk}, time.Hour)
+	sweep.watch(types.NamespacedName{Namespace: "a", Name: "b"}, nil, "s-1", "b", transfer.UserSummary{})
+	if got := sweep.period("s-1", "b"); got != time.Hour || len(sweep.servers) != 0 {
 		t.Errorf("period %s with %d servers watched; want the resync period and none", got, len(sweep.servers))
 	}
 }

@@ -20,10 +20,10 @@ import (
 // The server runs the workflow each one records in status.workflowId, once it is usable, and
 // follows it when a changed spec replaces it.
 
-// resolveWorkflows returns the workflow ID of each TransferWorkflow the server references, by
-// name. A missing or unusable one is waited for (WorkflowNotReady); one in another region than
-// the server cannot be run by it.
-func (r *serverKind) resolveWorkflows(ctx context.Context, srv *v1alpha1.TransferServer) (map[string]string, error) {
+// resolveWorkflows returns the workflow ID of each TransferWorkflow the server in account references, by
+// name. A missing or unusable one is waited for (WorkflowNotReady); one in another region or
+// account than the server cannot be run by it.
+func (r *serverKind) resolveWorkflows(ctx context.Context, srv *v1alpha1.TransferServer, account accountChoice) (map[string]string, error) {
 	names := transfer.WorkflowRefs(&srv.Spec)
 	if len(names) == 0 {
 		return nil, nil
@@ -43,6 +43,10 @@ func (r *serverKind) resolveWorkflows(ctx context.Context, srv *v1alpha1.Transfe
 		wfRegion := cmp.Or(recordedRegion(wf.Status.Region, wf.Status.ARN), r.AWS.Resolve(wf.Spec.Region))
 		if region := r.region(srv); wfRegion != region {
 			return nil, stalled(v1alpha1.ReasonInvalidSpec, "TransferWorkflow %s is in %s and the server in %s: a server runs only workflows of its own region", name, wfRegion, region)
+		}
+		if wf.Status.Account != account.name {
+			return nil, stalled(v1alpha1.ReasonInvalidSpec, "TransferWorkflow %s is in %s and the server in %s: a server runs only workflows of its own account",
+				name, accountName(wf.Status.Account), accountName(account.name))
 		}
 		ids[name] = wf.Status.WorkflowID
 	}
@@ -70,4 +74,12 @@ var workflowAvailabilityChanged = predicate.Funcs{
 		return workflowUsable(oldWf) != workflowUsable(newWf) || oldWf.Status.WorkflowID != newWf.Status.WorkflowID
 	},
 	GenericFunc: func(event.GenericEvent) bool { return false },
+}
+
+// accountName names an AWSAccount for a message; "" is the operator's own account.
+func accountName(name string) string {
+	if name == "" {
+		return "the operator's own account"
+	}
+	return "AWSAccount " + name
 }

@@ -64,7 +64,8 @@ const (
 	// ConditionStalled is True when retrying cannot help until the spec or AWS changes.
 	ConditionStalled = "Stalled"
 	// ConditionLocationChanged is True when the place the object would resolve to today (the
-	// operator's default region) is not where its AWS resource was recorded. The operator keeps
+	// operator's default region, the AWSAccount that serves its namespace) is not where its AWS
+	// resource was recorded. The operator keeps
 	// managing the resource where it was recorded; the condition says what changed.
 	ConditionLocationChanged = "LocationChanged"
 )
@@ -115,6 +116,23 @@ const (
 	// ReasonDefaultRegionChanged: the object names no region and the operator's default region
 	// is no longer the one its AWS resource was recorded in; the resource stays where it is.
 	ReasonDefaultRegionChanged = "DefaultRegionChanged"
+	// ReasonAccountMappingChanged: the AWSAccount the object resolves to today (by spec.account
+	// or by the namespaces AWSAccounts list) is not the account its AWS resource was recorded in;
+	// the resource stays where it is.
+	ReasonAccountMappingChanged = "AccountMappingChanged"
+	// ReasonAssumeRoleFailed: AWS refused to let the operator assume an AWSAccount's role.
+	ReasonAssumeRoleFailed = "AssumeRoleFailed"
+	// ReasonAccountUnavailable: the AWSAccount the object was recorded in is gone, or now names
+	// another account.
+	ReasonAccountUnavailable = "AccountUnavailable"
+	// ReasonAccountNotPermitted: spec.account names an AWSAccount that does not serve the
+	// object's namespace, or that does not exist.
+	ReasonAccountNotPermitted = "AccountNotPermitted"
+	// ReasonAccountAmbiguous: several AWSAccounts serve the object's namespace and the object
+	// names none of them in spec.account.
+	ReasonAccountAmbiguous = "AccountAmbiguous"
+	// ReasonInUse: a deleted AWSAccount waits until no object is recorded in it.
+	ReasonInUse = "InUse"
 	// ReasonSecretNotFound: a referenced Secret or key in it is missing.
 	ReasonSecretNotFound = "SecretNotFound"
 	// ReasonInvalidHostKey: the host key in the Secret cannot be parsed as an SSH private key.

@@ -1,6 +1,7 @@
 // Package v1alpha1 contains the transfer.operators.dev/v1alpha1 API: the declarative form of
 // AWS Transfer Family servers (TransferServer), their users (TransferUser), the access of
-// directory groups to them (TransferAccess) and the managed workflows they run (TransferWorkflow).
+// directory groups to them (TransferAccess) the managed workflows they run (TransferWorkflow), and
+// the AWS accounts that serve namespaces (AWSAccount).
 // +kubebuilder:object:generate=true
 // +groupName=transfer.operators.dev
 package v1alpha1
@@ -28,6 +29,7 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&TransferUser{}, &TransferUserList{},
 		&TransferAccess{}, &TransferAccessList{},
 		&TransferWorkflow{}, &TransferWorkflowList{},
+		&AWSAccount{}, &AWSAccountList{},
 	)
 	metav1.AddToGroupVersion(scheme, GroupVersion)
 	return nil

@@ -16,6 +16,7 @@ import (
 // +kubebuilder:validation:XValidation:rule="has(self.serverId) == has(oldSelf.serverId) && (!has(self.serverId) || self.serverId == oldSelf.serverId)",message="serverId is immutable: create a new TransferAccess to give a group access to another server"
 // +kubebuilder:validation:XValidation:rule="self.externalId == oldSelf.externalId",message="externalId is immutable: AWS names an access by its group; create a new TransferAccess"
 // +kubebuilder:validation:XValidation:rule="has(self.region) == has(oldSelf.region) && (!has(self.region) || self.region == oldSelf.region)",message="region is immutable"
+// +kubebuilder:validation:XValidation:rule="has(self.account) == has(oldSelf.account) && (!has(self.account) || self.account == oldSelf.account)",message="account is immutable"
 // +kubebuilder:validation:XValidation:rule="!has(self.homeDirectoryMappings) || (has(self.homeDirectoryType) && self.homeDirectoryType == 'LOGICAL')",message="homeDirectoryMappings need homeDirectoryType LOGICAL"
 // +kubebuilder:validation:XValidation:rule="!has(self.homeDirectoryType) || self.homeDirectoryType != 'LOGICAL' || has(self.homeDirectoryMappings)",message="homeDirectoryType LOGICAL needs homeDirectoryMappings"
 type TransferAccessSpec struct {
@@ -35,6 +36,15 @@ type TransferAccessSpec struct {
 	// +kubebuilder:validation:MaxLength=32
 	// +optional
 	Region string `json:"region,omitempty"`
+
+	// Account names the AWSAccount whose AWS account holds the server given by serverId. It
+	// must list this namespace in its spec.namespaces. Default: the one AWSAccount that lists
+	// this namespace, or the operator's own account when none does. With serverRef the access is
+	// always in its TransferServer's account. Immutable (docs/accounts.md).
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +optional
+	Account string `json:"account,omitempty"`
 
 	// ExternalID is the security identifier (SID) of the directory group, such as
 	// S-1-5-21-1004336348-1177238915-682003330-512 (PowerShell: Get-ADGroup -Filter
@@ -113,6 +123,16 @@ type TransferAccessStatus struct {
 	// +optional
 	Region string `json:"region,omitempty"`
 
+	// Account is the AWSAccount the access was created or adopted through; "" is the operator's
+	// own credentials. Every later call, and deletion, goes through it, whatever the mapping of
+	// namespaces to accounts becomes.
+	// +optional
+	Account string `json:"account,omitempty"`
+
+	// AccountID is the 12-digit AWS account the access lives in, recorded with it.
+	// +optional
+	AccountID string `json:"accountId,omitempty"`
+
 	// CreatePending is set, before CreateAccess is sent, to the server the access is being
 	// created on; an access of the group found there on the next pass is this object's, made by
 	// a create whose response was lost.
@@ -131,7 +151,8 @@ type TransferAccessStatus struct {
 	AppliedFields []string `json:"appliedFields,omitempty"`
 
 	// Conditions: Ready, Reconciling and Stalled, following the kstatus conventions, and
-	// LocationChanged when the default region moved away from where the resource was recorded.
+	// LocationChanged when the default region or the account mapping moved away from where the resource
+	// was recorded.
 	// +listType=map
 	// +listMapKey=type
 	// +optional

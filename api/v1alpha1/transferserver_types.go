@@ -36,6 +36,7 @@ const (
 // +kubebuilder:validation:XValidation:rule="has(self.serverId) == has(oldSelf.serverId) && (!has(self.serverId) || self.serverId == oldSelf.serverId)",message="serverId can only be set when the TransferServer is created, and never changed: create another TransferServer to manage another server"
 // +kubebuilder:validation:XValidation:rule="has(self.domain) == has(oldSelf.domain) && (!has(self.domain) || self.domain == oldSelf.domain)",message="domain is immutable: AWS cannot change the storage domain of a server; create a new TransferServer"
 // +kubebuilder:validation:XValidation:rule="has(self.region) == has(oldSelf.region) && (!has(self.region) || self.region == oldSelf.region)",message="region is immutable: a server cannot move between regions; create a new TransferServer"
+// +kubebuilder:validation:XValidation:rule="has(self.account) == has(oldSelf.account) && (!has(self.account) || self.account == oldSelf.account)",message="account is immutable: a server cannot move between accounts; create a new TransferServer"
 // +kubebuilder:validation:XValidation:rule="!has(self.protocols) || !self.protocols.exists(p, p == 'FTPS') || (has(self.certificate) && size(self.certificate) > 0)",message="certificate is required when protocols include FTPS"
 // +kubebuilder:validation:XValidation:rule="!has(self.protocols) || !self.protocols.exists(p, p == 'FTP' || p == 'FTPS') || (has(self.endpointType) && self.endpointType == 'VPC')",message="FTP and FTPS need endpointType VPC"
 // +kubebuilder:validation:XValidation:rule="!has(self.protocols) || !self.protocols.exists(p, p == 'FTP' || p == 'FTPS') || (has(self.identityProviderType) && self.identityProviderType != 'SERVICE_MANAGED')",message="FTP and FTPS need identityProviderType AWS_DIRECTORY_SERVICE, AWS_LAMBDA or API_GATEWAY"
@@ -68,6 +69,14 @@ type TransferServerSpec struct {
 	// +kubebuilder:validation:MaxLength=32
 	// +optional
 	Region string `json:"region,omitempty"`
+
+	// Account names the AWSAccount whose AWS account the server is managed in. It must list this
+	// namespace in its spec.namespaces. Default: the one AWSAccount that lists this namespace, or
+	// the operator's own account when none does. Immutable (docs/accounts.md).
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +optional
+	Account string `json:"account,omitempty"`
 
 	// ServerID adopts an existing server instead of creating one. Set it when the
 	// TransferServer is created; it cannot be changed afterwards.
@@ -477,6 +486,16 @@ type TransferServerStatus struct {
 	// +optional
 	Region string `json:"region,omitempty"`
 
+	// Account is the AWSAccount the server was created or adopted through; "" is the operator's
+	// own credentials. Every later call, and deletion, goes through it, whatever the mapping of
+	// namespaces to accounts becomes.
+	// +optional
+	Account string `json:"account,omitempty"`
+
+	// AccountID is the 12-digit AWS account the server lives in, recorded with it.
+	// +optional
+	AccountID string `json:"accountId,omitempty"`
+
 	// State as DescribeServer reports it: OFFLINE, ONLINE, STARTING, STOPPING, START_FAILED or
 	// STOP_FAILED.
 	// +optional
@@ -536,7 +555,8 @@ type TransferServerStatus struct {
 	AppliedFields []string `json:"appliedFields,omitempty"`
 
 	// Conditions: Ready, Reconciling and Stalled, following the kstatus conventions, and
-	// LocationChanged when the default region moved away from where the resource was recorded.
+	// LocationChanged when the default region or the account mapping moved away from where the resource
+	// was recorded.
 	// +listType=map
 	// +listMapKey=type
 	// +optional

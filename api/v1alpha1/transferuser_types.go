@@ -15,6 +15,7 @@ import (
 // +kubebuilder:validation:XValidation:rule="has(self.serverId) == has(oldSelf.serverId) && (!has(self.serverId) || self.serverId == oldSelf.serverId)",message="serverId is immutable: create a new TransferUser to move a user to another server"
 // +kubebuilder:validation:XValidation:rule="has(self.userName) == has(oldSelf.userName) && (!has(self.userName) || self.userName == oldSelf.userName)",message="userName is immutable: AWS cannot rename a user; create a new TransferUser"
 // +kubebuilder:validation:XValidation:rule="has(self.region) == has(oldSelf.region) && (!has(self.region) || self.region == oldSelf.region)",message="region is immutable"
+// +kubebuilder:validation:XValidation:rule="has(self.account) == has(oldSelf.account) && (!has(self.account) || self.account == oldSelf.account)",message="account is immutable"
 // +kubebuilder:validation:XValidation:rule="!has(self.homeDirectoryMappings) || (has(self.homeDirectoryType) && self.homeDirectoryType == 'LOGICAL')",message="homeDirectoryMappings need homeDirectoryType LOGICAL"
 // +kubebuilder:validation:XValidation:rule="!has(self.homeDirectoryType) || self.homeDirectoryType != 'LOGICAL' || has(self.homeDirectoryMappings)",message="homeDirectoryType LOGICAL needs homeDirectoryMappings"
 type TransferUserSpec struct {
@@ -34,6 +35,15 @@ type TransferUserSpec struct {
 	// +kubebuilder:validation:MaxLength=32
 	// +optional
 	Region string `json:"region,omitempty"`
+
+	// Account names the AWSAccount whose AWS account holds the server given by serverId. It
+	// must list this namespace in its spec.namespaces. Default: the one AWSAccount that lists
+	// this namespace, or the operator's own account when none does. With serverRef the user is
+	// always in its TransferServer's account. Immutable (docs/accounts.md).
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +optional
+	Account string `json:"account,omitempty"`
 
 	// UserName in AWS: 3 to 100 letters, digits, underscores, at signs, dots and hyphens, not
 	// starting with an at sign, dot or hyphen. Default: metadata.name. Immutable.
@@ -186,6 +196,16 @@ type TransferUserStatus struct {
 	// +optional
 	Region string `json:"region,omitempty"`
 
+	// Account is the AWSAccount the user was created or adopted through; "" is the operator's
+	// own credentials. Every later call, and deletion, goes through it, whatever the mapping of
+	// namespaces to accounts becomes.
+	// +optional
+	Account string `json:"account,omitempty"`
+
+	// AccountID is the 12-digit AWS account the user lives in, recorded with it.
+	// +optional
+	AccountID string `json:"accountId,omitempty"`
+
 	// SSHPublicKeys are the keys of the user in AWS, by ID and fingerprint.
 	// +listType=atomic
 	// +optional
@@ -208,7 +228,8 @@ type TransferUserStatus struct {
 	AppliedFields []string `json:"appliedFields,omitempty"`
 
 	// Conditions: Ready, Reconciling and Stalled, following the kstatus conventions, and
-	// LocationChanged when the default region moved away from where the resource was recorded.
+	// LocationChanged when the default region or the account mapping moved away from where the resource
+	// was recorded.
 	// +listType=map
 	// +listMapKey=type
 	// +optional

@@ -13,6 +13,7 @@ import (
 //
 // +kubebuilder:validation:XValidation:rule="has(self.workflowId) == has(oldSelf.workflowId) && (!has(self.workflowId) || self.workflowId == oldSelf.workflowId)",message="workflowId can only be set when the TransferWorkflow is created, and never changed: create another TransferWorkflow to manage another workflow"
 // +kubebuilder:validation:XValidation:rule="has(self.region) == has(oldSelf.region) && (!has(self.region) || self.region == oldSelf.region)",message="region is immutable: a workflow cannot move between regions; create a new TransferWorkflow"
+// +kubebuilder:validation:XValidation:rule="has(self.account) == has(oldSelf.account) && (!has(self.account) || self.account == oldSelf.account)",message="account is immutable: a workflow cannot move between accounts; create a new TransferWorkflow"
 type TransferWorkflowSpec struct {
 	// Region is the AWS region of the workflow. Default: the operator's configured region. A
 	// server can run only the workflows of its own region.
@@ -20,6 +21,14 @@ type TransferWorkflowSpec struct {
 	// +kubebuilder:validation:MaxLength=32
 	// +optional
 	Region string `json:"region,omitempty"`
+
+	// Account names the AWSAccount whose AWS account the workflow is managed in. It must list this
+	// namespace in its spec.namespaces. Default: the one AWSAccount that lists this namespace, or
+	// the operator's own account when none does. Immutable (docs/accounts.md).
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +optional
+	Account string `json:"account,omitempty"`
 
 	// WorkflowID adopts an existing workflow instead of creating one. Set it when the
 	// TransferWorkflow is created; it cannot be changed afterwards. An adopted workflow whose
@@ -306,6 +315,16 @@ type TransferWorkflowStatus struct {
 	// +optional
 	Region string `json:"region,omitempty"`
 
+	// Account is the AWSAccount the workflow was created or adopted through; "" is the operator's
+	// own credentials. Every later call, and deletion, goes through it, whatever the mapping of
+	// namespaces to accounts becomes.
+	// +optional
+	Account string `json:"account,omitempty"`
+
+	// AccountID is the 12-digit AWS account the workflow lives in, recorded with it.
+	// +optional
+	AccountID string `json:"accountId,omitempty"`
+
 	// RetiredWorkflowIDs are workflows this object made or adopted that an earlier spec
 	// described. Each is deleted once no server in AWS uses it any more; until then the object
 	// is Reconciling with reason RetiringWorkflow.
@@ -324,7 +343,8 @@ type TransferWorkflowStatus struct {
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 
 	// Conditions: Ready, Reconciling and Stalled, following the kstatus conventions, and
-	// LocationChanged when the default region moved away from where the resource was recorded.
+	// LocationChanged when the default region or the account mapping moved away from where the resource
+	// was recorded.
 	// +listType=map
 	// +listMapKey=type
 	// +optional

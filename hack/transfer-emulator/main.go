@@ -55,6 +55,12 @@ func run(ctx context.Context, args []string, logOut io.Writer) error {
 		buckets = append(buckets, name)
 		return nil
 	})
+	var roles []emulator.Role
+	fs.Func("role", "an IAM role STS lets principals assume (repeatable): ARN[,trusted=ACCOUNT[;ACCOUNT...]][,external-id=ID][,web-identity][,max-session=DURATION]; trusted defaults to --account", func(v string) error {
+		role, err := parseRole(v)
+		roles = append(roles, role)
+		return err
+	})
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -83,6 +89,13 @@ func run(ctx context.Context, args []string, logOut io.Writer) error {
 		return err
 	}
 	srv.SetLatency(*latency)
+	for _, role := range roles {
+		if err := srv.DefineRole(role); err != nil {
+			_ = srv.Close()
+			return fmt.Errorf("--role: %w", err)
+		}
+		logger.Printf("role %s (trusted accounts %v, external ID %t, web identity %t)", role.ARN, role.TrustedAccounts, role.ExternalID != "", role.WebIdentity)
+	}
 	logger.Printf("listening on %s (account %s, transition delay %s, latency %s, strict SigV4 %t); admin API at %s%s",
 		srv.URL(), *account, *delay, *latency, opts.StrictSigV4 != nil, srv.URL(), emulator.AdminPrefix)
 
@@ -95,4 +108,32 @@ func run(ctx context.Context, args []string, logOut io.Writer) error {
 	}
 	logger.Printf("stopped")
 	return nil
+}
+
+// parseRole parses a --role value: the role's ARN, then comma-separated options trusted=A;B,
+// external-id=ID, web-identity and max-session=DURATION. The ARN ends at the first comma, so a
+// role whose name holds a comma cannot be given on the command line (use PUT /_emulator/roles).
+func parseRole(v string) (emulator.Role, error) {
+	parts := strings.Split(v, ",")
+	role := emulator.Role{ARN: parts[0]}
+	for _, opt := range parts[1:] {
+		key, value, hasValue := strings.Cut(opt, "=")
+		switch {
+		case key == "trusted" && hasValue:
+			role.TrustedAccounts = strings.Split(value, ";")
+		case key == "external-id" && hasValue:
+			role.ExternalID = value
+		case key == "web-identity" && !hasValue:
+			role.WebIdentity = true
+		case key == "max-session" && hasValue:
+			d, err := time.ParseDuration(value)
+			if err != nil {
+				return role, fmt.Errorf("max-session %q: %w", value, err)
+			}
+			role.MaxSessionDuration = d
+		default:
+			return role, fmt.Errorf("unknown role option %q (want trusted=ACCOUNT[;ACCOUNT], external-id=ID, web-identity or max-session=DURATION)", opt)
+		}
+	}
+	return role, nil
 }

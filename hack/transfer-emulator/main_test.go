@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -20,11 +21,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/transfer-operator/transfer-operator/internal/emulator"
 	"github.com/transfer-operator/transfer-operator/internal/testenv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/aws-sdk-go-v2/service/transfer"
 	"github.com/aws/aws-sdk-go-v2/service/transfer/types"
 	"github.com/aws/smithy-go"
@@ -37,6 +41,11 @@ const (
 	account   = "210987654321"
 	region    = "eu-central-1"
 	role      = "arn:aws:iam::210987654321:role/transfer-user"
+
+	// roleAccount holds the roles of the --role flags.
+	roleAccount = "444455556666"
+	assumedRole = "arn:aws:iam::444455556666:role/transfer"
+	irsaRole    = "arn:aws:iam::444455556666:role/irsa"
 )
 
 // TestStandaloneBinary builds the command, runs it on a free loopback port
@@ -51,7 +60,8 @@ func TestStandaloneBinary(t *testing.T) {
 
 	cmd := exec.Command(bin, "--listen", "127.0.0.1:0", "--transition-delay", "0", "--account", account,
 		"--sigv4-access-key", accessKey, "--sigv4-secret-key", secretKey, "--seed", "3",
-		"--data-plane", "--bucket", "preset-bucket", "--efs-root", filepath.Join(t.TempDir(), "efs"))
+		"--data-plane", "--bucket", "preset-bucket", "--efs-root", filepath.Join(t.TempDir(), "efs"),
+		"--role", assumedRole+",external-id=xid", "--role", irsaRole+",web-identity,max-session=2h")
 	// Not a pipe the test reads: Wait closes a pipe's read end, and lines not yet read would be
 	// lost. With a buffer, Wait returns only once the whole log has been copied into it.
 	logs := &testenv.SyncBuffer{}
@@ -79,6 +89,7 @@ func TestStandaloneBinary(t *testing.T) {
 	t.Run("AdminEndpoint", func(t *testing.T) { checkAdmin(t, url) })
 	t.Run("AWSCLI", func(t *testing.T) { checkAWSCLI(t, url) })
 	t.Run("DataPlane", func(t *testing.T) { checkDataPlane(t, url, logs) })
+	t.Run("STS", func(t *testing.T) { checkSTS(t, url) })
 
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatalf("SIGTERM: %v", err)
@@ -180,6 +191,56 @@ func checkSDK(t *testing.T, url string) {
 	}
 }
 
+// checkSTS assumes the roles of the --role flags: the one that wants an external ID with the
+// base credentials (verified by strict SigV4, as are the assumed credentials), the web identity
+// one anonymously; a server created with the assumed credentials is in the role's account.
+func checkSTS(t *testing.T, url string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	stsClient := func(creds aws.CredentialsProvider) *sts.Client {
+		return sts.New(sts.Options{Region: region, BaseEndpoint: aws.String(url), Credentials: creds, Retryer: aws.NopRetryer{}})
+	}
+	base := credentials.NewStaticCredentialsProvider(accessKey, secretKey, "")
+	_, err := stscreds.NewAssumeRoleProvider(stsClient(base), assumedRole).Retrieve(ctx)
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) || apiErr.ErrorCode() != "AccessDenied" {
+		t.Errorf("AssumeRole without the external ID: %v, want AccessDenied", err)
+	}
+	assumed := aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(stsClient(base), assumedRole, func(o *stscreds.AssumeRoleOptions) {
+		o.ExternalID = aws.String("xid")
+	}))
+	c := transfer.NewFromConfig(aws.Config{Region: region, Credentials: assumed, BaseEndpoint: aws.String(url)}, func(o *transfer.Options) { o.Retryer = aws.NopRetryer{} })
+	out, err := c.CreateServer(ctx, &transfer.CreateServerInput{})
+	if err != nil {
+		t.Fatalf("CreateServer with the assumed role: %v", err)
+	}
+	resp, err := http.Get(url + "/_emulator/snapshot?account=" + roleAccount)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var snap struct {
+		Regions map[string]struct{ Servers []struct{ Arn string } }
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&snap); err != nil {
+		t.Fatalf("decode snapshot: %v", err)
+	}
+	want := "arn:aws:transfer:" + region + ":" + roleAccount + ":server/" + aws.ToString(out.ServerId)
+	if servers := snap.Regions[region].Servers; len(servers) != 1 || servers[0].Arn != want {
+		t.Errorf("snapshot of %s holds %+v, want %s", roleAccount, servers, want)
+	}
+
+	web, err := stsClient(aws.AnonymousCredentials{}).AssumeRoleWithWebIdentity(ctx, &sts.AssumeRoleWithWebIdentityInput{
+		RoleArn: aws.String(irsaRole), RoleSessionName: aws.String("pod"), WebIdentityToken: aws.String("token"), DurationSeconds: aws.Int32(7200),
+	})
+	if err != nil {
+		t.Fatalf("AssumeRoleWithWebIdentity of the web-identity role for 2h: %v", err)
+	}
+	if got := aws.ToString(web.AssumedRoleUser.Arn); got != "arn:aws:sts::"+roleAccount+":assumed-role/irsa/pod" {
+		t.Errorf("web identity session %s", got)
+	}
+}
+
 func checkAdmin(t *testing.T, url string) {
 	resp, err := http.Get(url + "/_emulator/calls")
 	if err != nil {
@@ -196,8 +257,9 @@ func checkAdmin(t *testing.T, url string) {
 }
 
 // checkAWSCLI runs the AWS CLI (any version with "aws transfer") against the
-// emulator: servers and users are created, described, listed and deleted,
-// every request signed by the CLI and verified by the emulator.
+// emulator: the caller's identity and an assumed role of a --role flag, then
+// servers and users are created, described, listed and deleted, every request
+// signed by the CLI and verified by the emulator.
 func checkAWSCLI(t *testing.T, url string) {
 	awsPath, err := exec.LookPath("aws")
 	if err != nil {
@@ -250,6 +312,15 @@ func checkAWSCLI(t *testing.T, url string) {
 			t.Fatalf("aws ec2 %s: %v", strings.Join(args, " "), err)
 		}
 		return out
+	}
+
+	caller, err := cli("sts", "get-caller-identity")
+	if err != nil || caller["Account"] != account || caller["Arn"] != "arn:aws:iam::"+account+":user/emulator" {
+		t.Errorf("aws sts get-caller-identity: %v, %v", caller, err)
+	}
+	assumed, err := cli("sts", "assume-role", "--role-arn", assumedRole, "--role-session-name", "cli", "--external-id", "xid")
+	if user, _ := assumed["AssumedRoleUser"].(map[string]any); err != nil || user["Arn"] != "arn:aws:sts::"+roleAccount+":assumed-role/transfer/cli" {
+		t.Errorf("aws sts assume-role: %v, %v", assumed, err)
 	}
 
 	created := must("create-server", "--protocols", "SFTP", "--tags", "Key=env,Value=cli")
@@ -455,5 +526,32 @@ func checkCLIHostKeys(t *testing.T, id string, run func(...string) (map[string]a
 	must("delete-host-key", "--server-id", id, "--host-key-id", keyID)
 	if _, err := run("describe-host-key", "--server-id", id, "--host-key-id", keyID); err == nil || !strings.Contains(err.Error(), "ResourceNotFoundException") {
 		t.Errorf("describe-host-key after delete-host-key: %v, want ResourceNotFoundException", err)
+	}
+}
+
+func TestParseRole(t *testing.T) {
+	const arn = "arn:aws:iam::444455556666:role/transfer"
+	for _, tc := range []struct {
+		flag    string
+		want    emulator.Role
+		wantErr bool
+	}{
+		{flag: arn, want: emulator.Role{ARN: arn}},
+		{flag: arn + ",trusted=111122223333;210987654321", want: emulator.Role{ARN: arn, TrustedAccounts: []string{"111122223333", "210987654321"}}},
+		{flag: arn + ",external-id=xid,web-identity,max-session=3h", want: emulator.Role{ARN: arn, ExternalID: "xid", WebIdentity: true, MaxSessionDuration: 3 * time.Hour}},
+		{flag: arn + ",web-identity=yes", wantErr: true},
+		{flag: arn + ",max-session=long", wantErr: true},
+		{flag: arn + ",trusted", wantErr: true},
+		{flag: arn + ",unknown=1", wantErr: true},
+	} {
+		t.Run(tc.flag, func(t *testing.T) {
+			got, err := parseRole(tc.flag)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("parseRole(%q) error %v, want error %t", tc.flag, err, tc.wantErr)
+			}
+			if !tc.wantErr && !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("parseRole(%q) = %+v, want %+v", tc.flag, got, tc.want)
+			}
+		})
 	}
 }

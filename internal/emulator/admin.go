@@ -15,15 +15,58 @@ import (
 func newAdminHandler(e *Emulator) http.Handler {
 	mux := http.NewServeMux()
 	const p = "/_emulator"
-	mux.HandleFunc("GET "+p+"/calls", func(w http.ResponseWriter, _ *http.Request) {
+	mux.HandleFunc("GET "+p+"/calls", func(w http.ResponseWriter, r *http.Request) {
+		if account := r.URL.Query().Get("account"); account != "" {
+			adminJSON(w, http.StatusOK, e.CallsIn(account))
+			return
+		}
 		adminJSON(w, http.StatusOK, e.Calls())
 	})
 	mux.HandleFunc("DELETE "+p+"/calls", func(w http.ResponseWriter, _ *http.Request) {
 		e.ResetCalls()
 		w.WriteHeader(http.StatusNoContent)
 	})
-	mux.HandleFunc("GET "+p+"/snapshot", func(w http.ResponseWriter, _ *http.Request) {
+	mux.HandleFunc("GET "+p+"/snapshot", func(w http.ResponseWriter, r *http.Request) {
+		if account := r.URL.Query().Get("account"); account != "" {
+			adminJSON(w, http.StatusOK, e.SnapshotOf(account))
+			return
+		}
 		adminJSON(w, http.StatusOK, e.Snapshot())
+	})
+	mux.HandleFunc("PUT "+p+"/roles", func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			ARN                string   `json:"arn"`
+			TrustedAccounts    []string `json:"trustedAccounts"`
+			ExternalID         string   `json:"externalId"`
+			WebIdentity        bool     `json:"webIdentity"`
+			MaxSessionDuration string   `json:"maxSessionDuration"`
+		}
+		if !decodeAdmin(w, r, &req) {
+			return
+		}
+		role := Role{ARN: req.ARN, TrustedAccounts: req.TrustedAccounts, ExternalID: req.ExternalID, WebIdentity: req.WebIdentity}
+		if req.MaxSessionDuration != "" {
+			d, err := time.ParseDuration(req.MaxSessionDuration)
+			if err != nil {
+				adminError(w, http.StatusBadRequest, errors.New(`maxSessionDuration must be a Go duration such as "2h"`))
+				return
+			}
+			role.MaxSessionDuration = d
+		}
+		adminResult(w, e.DefineRole(role))
+	})
+	mux.HandleFunc("DELETE "+p+"/roles", func(w http.ResponseWriter, r *http.Request) {
+		arn := r.URL.Query().Get("arn")
+		if arn == "" {
+			adminError(w, http.StatusBadRequest, errors.New("the arn query parameter names the role to delete"))
+			return
+		}
+		e.DeleteRole(arn)
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("POST "+p+"/expire-credentials", func(w http.ResponseWriter, _ *http.Request) {
+		e.ExpireCredentials()
+		w.WriteHeader(http.StatusNoContent)
 	})
 	mux.HandleFunc("GET "+p+"/dataplane", func(w http.ResponseWriter, _ *http.Request) {
 		if e.dp == nil {

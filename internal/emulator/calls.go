@@ -53,33 +53,66 @@ func (c CallCounts) Writes() int {
 	return n
 }
 
+// callRecorder counts calls, in all and by the account they were served in.
 type callRecorder struct {
-	mu     sync.Mutex
-	counts CallCounts
+	mu        sync.Mutex
+	counts    CallCounts
+	byAccount map[string]CallCounts
 }
 
-func newCallRecorder() *callRecorder { return &callRecorder{counts: CallCounts{}} }
+func newCallRecorder() *callRecorder {
+	return &callRecorder{counts: CallCounts{}, byAccount: map[string]CallCounts{}}
+}
 
-func (r *callRecorder) record(op, outcome string) {
+// record counts one call of op served in account; account is "" for a call
+// refused before its account was known (credentials not recognized), which
+// counts only in all.
+func (r *callRecorder) record(account, op, outcome string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	m := r.counts[op]
+	r.counts.add(op, outcome)
+	if account == "" {
+		return
+	}
+	c := r.byAccount[account]
+	if c == nil {
+		c = CallCounts{}
+		r.byAccount[account] = c
+	}
+	c.add(op, outcome)
+}
+
+func (c CallCounts) add(op, outcome string) {
+	m := c[op]
 	if m == nil {
 		m = map[string]int{}
-		r.counts[op] = m
+		c[op] = m
 	}
 	m[outcome]++
 }
 
-// Calls returns a copy of the call counters.
-func (e *Emulator) Calls() CallCounts {
-	e.calls.mu.Lock()
-	defer e.calls.mu.Unlock()
-	out := make(CallCounts, len(e.calls.counts))
-	for op, m := range e.calls.counts {
+func (c CallCounts) clone() CallCounts {
+	out := make(CallCounts, len(c))
+	for op, m := range c {
 		out[op] = maps.Clone(m)
 	}
 	return out
+}
+
+// Calls returns a copy of the call counters of every account.
+func (e *Emulator) Calls() CallCounts {
+	e.calls.mu.Lock()
+	defer e.calls.mu.Unlock()
+	return e.calls.counts.clone()
+}
+
+// CallsIn returns a copy of the call counters of the calls served in
+// account: those signed with its credentials, and the STS calls its
+// principals made or, for AssumeRoleWithWebIdentity, that named its roles.
+func (e *Emulator) CallsIn(account string) CallCounts {
+	e.calls.mu.Lock()
+	defer e.calls.mu.Unlock()
+	return e.calls.byAccount[account].clone()
 }
 
 // ResetCalls sets every call counter to zero.
@@ -87,4 +120,5 @@ func (e *Emulator) ResetCalls() {
 	e.calls.mu.Lock()
 	defer e.calls.mu.Unlock()
 	e.calls.counts = CallCounts{}
+	e.calls.byAccount = map[string]CallCounts{}
 }

@@ -6,8 +6,9 @@ import (
 	"slices"
 )
 
-// Snapshot returns a copy of every resource, with pending state transitions
-// brought up to date.
+// Snapshot returns a copy of every resource of Options.AccountID, with
+// pending state transitions brought up to date (SnapshotOf for another
+// account).
 func (e *Emulator) Snapshot() Snapshot {
 	e.mu.Lock()
 	defer e.mu.Unlock()

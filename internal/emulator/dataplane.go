@@ -61,8 +61,8 @@ type dataPlane struct {
 	wg        sync.WaitGroup
 }
 
-// serverKey names a server across regions.
-type serverKey struct{ region, serverID string }
+// serverKey names a server across accounts and regions.
+type serverKey struct{ account, region, serverID string }
 
 // sftpEndpoint is one server's SSH listener and its open connections.
 type sftpEndpoint struct {
@@ -73,6 +73,7 @@ type sftpEndpoint struct {
 
 // SFTPEndpoint is where one emulated server accepts SFTP connections.
 type SFTPEndpoint struct {
+	Account  string
 	Region   string
 	ServerID string `json:"ServerId"`
 	// Address is host:port on 127.0.0.1.
@@ -135,7 +136,7 @@ func (d *dataPlane) s3URL() string { return "http://" + d.s3Ln.Addr().String() }
 // e.mu held. The listener lives as long as the server, so its port stays
 // the same across StopServer and StartServer, as an endpoint's host name
 // does in AWS; whether a connection is served is decided when it arrives.
-func (d *dataPlane) serverCreated(region, serverID string) {
+func (d *dataPlane) serverCreated(account, region, serverID string) {
 	if d == nil {
 		return
 	}
@@ -150,7 +151,7 @@ func (d *dataPlane) serverCreated(region, serverID string) {
 		return
 	}
 	ep := &sftpEndpoint{ln: ln, conns: map[net.Conn]struct{}{}}
-	key := serverKey{region, serverID}
+	key := serverKey{account, region, serverID}
 	d.endpoints[key] = ep
 	d.logf("server %s (%s): SFTP on %s", serverID, region, ln.Addr())
 	d.wg.Go(func() { d.accept(key, ep) })
@@ -158,13 +159,14 @@ func (d *dataPlane) serverCreated(region, serverID string) {
 
 // serverDeleted closes a deleted server's listener and connections; it is
 // called with e.mu held.
-func (d *dataPlane) serverDeleted(region, serverID string) {
+func (d *dataPlane) serverDeleted(account, region, serverID string) {
 	if d == nil {
 		return
 	}
+	key := serverKey{account, region, serverID}
 	d.mu.Lock()
-	ep := d.endpoints[serverKey{region, serverID}]
-	delete(d.endpoints, serverKey{region, serverID})
+	ep := d.endpoints[key]
+	delete(d.endpoints, key)
 	d.mu.Unlock()
 	if ep != nil {
 		ep.close()
@@ -181,11 +183,11 @@ func (ep *sftpEndpoint) close() {
 	}
 }
 
-// endpoint returns the SFTP address of a server.
-func (d *dataPlane) endpoint(region, serverID string) (string, bool) {
+// endpoint returns the SFTP address of a server of account.
+func (d *dataPlane) endpoint(account, region, serverID string) (string, bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	ep, ok := d.endpoints[serverKey{region, serverID}]
+	ep, ok := d.endpoints[serverKey{account, region, serverID}]
 	if !ok {
 		return "", false
 	}
@@ -195,6 +197,9 @@ func (d *dataPlane) endpoint(region, serverID string) (string, bool) {
 func (d *dataPlane) info() DataPlaneInfo {
 	d.mu.Lock()
 	keys := slices.SortedFunc(maps.Keys(d.endpoints), func(a, b serverKey) int {
+		if a.account != b.account {
+			return compareStrings(a.account, b.account)
+		}
 		if a.region != b.region {
 			return compareStrings(a.region, b.region)
 		}
@@ -202,7 +207,7 @@ func (d *dataPlane) info() DataPlaneInfo {
 	})
 	out := DataPlaneInfo{S3Endpoint: d.s3URL(), EFSRoot: d.efs.dir, SFTP: []SFTPEndpoint{}}
 	for _, k := range keys {
-		out.SFTP = append(out.SFTP, SFTPEndpoint{Region: k.region, ServerID: k.serverID, Address: d.endpoints[k].ln.Addr().String()})
+		out.SFTP = append(out.SFTP, SFTPEndpoint{Account: k.account, Region: k.region, ServerID: k.serverID, Address: d.endpoints[k].ln.Addr().String()})
 	}
 	d.mu.Unlock()
 	out.EFSOwners = d.efs.recordedOwners()
@@ -274,9 +279,10 @@ func (d *dataPlane) accept(key serverKey, ep *sftpEndpoint) {
 // a non-operational state"; a server that is STARTING or STOPPING is not
 // serving either.
 func (d *dataPlane) serving(key serverKey) (ServerRecord, error) {
-	d.e.mu.Lock()
-	defer d.e.mu.Unlock()
-	s, err := d.e.serverLocked(key.region, key.serverID)
+	a := d.e.account(key.account)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	s, err := a.serverLocked(key.region, key.serverID)
 	if err != nil {
 		return ServerRecord{}, errors.New("server deleted")
 	}
@@ -339,9 +345,10 @@ func (d *dataPlane) serveConn(key serverKey, conn net.Conn) {
 // (CreateUser takes none). Users of custom identity providers (API Gateway,
 // Lambda, Directory Service) are not emulated and cannot log in.
 func (d *dataPlane) authorize(key serverKey, userName string, pub ssh.PublicKey) error {
-	d.e.mu.Lock()
-	defer d.e.mu.Unlock()
-	s, err := d.e.serverLocked(key.region, key.serverID)
+	a := d.e.account(key.account)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	s, err := a.serverLocked(key.region, key.serverID)
 	if err != nil || s.rec.State != StateOnline {
 		return errors.New("server is not online")
 	}
@@ -389,9 +396,10 @@ func (d *dataPlane) serveSession(key serverKey, userName string, ch ssh.Channel,
 // session returns the SFTP session of a logged-in user, on the storage of
 // the server's domain.
 func (d *dataPlane) session(key serverKey, userName string) (*sftpSession, error) {
-	d.e.mu.Lock()
-	defer d.e.mu.Unlock()
-	s, err := d.e.serverLocked(key.region, key.serverID)
+	a := d.e.account(key.account)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	s, err := a.serverLocked(key.region, key.serverID)
 	if err != nil {
 		return nil, err
 	}

@@ -116,29 +116,29 @@ func isEC2Request(r *http.Request) bool {
 	return r.Header.Get("X-Amz-Target") == "" && strings.HasPrefix(r.Header.Get("Content-Type"), formContentType)
 }
 
-// serveEC2 answers one EC2 query request, with the same fault injection and call records as
-// the Transfer operations.
+// serveEC2 answers one EC2 query request, in the account of its signing credentials, with the
+// same fault injection and call records as the Transfer operations.
 func (e *Emulator) serveEC2(w http.ResponseWriter, r *http.Request) {
 	reqID := e.requestID()
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
 	if err != nil {
-		e.answerEC2Error(w, reqID, "", ec2Err(http.StatusBadRequest, "InvalidParameterValue", "cannot read request body: "+err.Error()))
+		e.answerEC2Error(w, reqID, "", "", ec2Err(http.StatusBadRequest, "InvalidParameterValue", "cannot read request body: "+err.Error()))
 		return
 	}
 	form, err := url.ParseQuery(string(body))
 	if err != nil {
-		e.answerEC2Error(w, reqID, "", ec2Err(http.StatusBadRequest, "InvalidParameterValue", "the request body is not form-encoded: "+err.Error()))
+		e.answerEC2Error(w, reqID, "", "", ec2Err(http.StatusBadRequest, "InvalidParameterValue", "the request body is not form-encoded: "+err.Error()))
 		return
 	}
 	action := form.Get("Action")
-	if e.strict != nil {
-		if aerr := verifySigV4(r, body, *e.strict, ec2SigningName, e.clock.Now()); aerr != nil {
-			e.answerEC2Error(w, reqID, action, ec2AuthError(aerr))
-			return
-		}
+	caller, aerr := e.authenticate(r, body, ec2SigningName)
+	if aerr != nil {
+		e.answerEC2Error(w, reqID, "", action, ec2AuthError(aerr))
+		return
 	}
+	account := caller.account
 	if aerr := checkEC2Request(r, form); aerr != nil {
-		e.answerEC2Error(w, reqID, action, aerr)
+		e.answerEC2Error(w, reqID, account, action, aerr)
 		return
 	}
 	if err := e.faults.wait(r.Context()); err != nil {
@@ -146,39 +146,39 @@ func (e *Emulator) serveEC2(w http.ResponseWriter, r *http.Request) {
 	}
 	plan := e.faults.decide(action, e.clock.Now())
 	if plan.drop {
-		e.calls.record(action, OutcomeDropped)
+		e.calls.record(account, action, OutcomeDropped)
 		dropConnection(w)
 		return
 	}
 	if plan.fail != nil {
-		e.answerEC2Error(w, reqID, action, ec2Injected(plan.fail))
+		e.answerEC2Error(w, reqID, account, action, ec2Injected(plan.fail))
 		return
 	}
 	if dry := form.Get("DryRun"); dry == "true" {
 		// EC2 API reference, DryRun: "If you have the required permissions, the error response
 		// is DryRunOperation."
-		e.answerEC2Error(w, reqID, action, ec2Err(http.StatusPreconditionFailed, "DryRunOperation", "Request would have succeeded, but DryRun flag is set."))
+		e.answerEC2Error(w, reqID, account, action, ec2Err(http.StatusPreconditionFailed, "DryRunOperation", "Request would have succeeded, but DryRun flag is set."))
 		return
 	}
-	out, err := ec2Operations[action].run(e, requestRegion(r), form)
+	out, err := ec2Operations[action].run(e.account(account), requestRegion(r), form)
 	if err != nil {
 		aerr, ok := err.(*apiError)
 		if !ok {
 			aerr = ec2Err(http.StatusInternalServerError, "InternalError", err.Error())
 		}
-		e.answerEC2Error(w, reqID, action, aerr)
+		e.answerEC2Error(w, reqID, account, action, aerr)
 		return
 	}
 	switch plan.afterCommit {
 	case FailCommitThenDrop:
-		e.calls.record(action, OutcomeDropped)
+		e.calls.record(account, action, OutcomeDropped)
 		dropConnection(w)
 		return
 	case FailCommitThenError:
-		e.answerEC2Error(w, reqID, action, ec2Injected(FailInternalError.injected()))
+		e.answerEC2Error(w, reqID, account, action, ec2Injected(FailInternalError.injected()))
 		return
 	}
-	e.calls.record(action, OutcomeOK)
+	e.calls.record(account, action, OutcomeOK)
 	writeXML(w, http.StatusOK, out, reqID)
 }
 
@@ -708,8 +708,10 @@ func writeXML(w http.ResponseWriter, status int, v any, reqID string) {
 	_, _ = io.WriteString(w, xml.Header+doc)
 }
 
-func (e *Emulator) answerEC2Error(w http.ResponseWriter, reqID, action string, aerr *apiError) {
-	e.calls.record(action, aerr.Code)
+// answerEC2Error answers an EC2 call served in account ("" when its credentials were refused)
+// with aerr.
+func (e *Emulator) answerEC2Error(w http.ResponseWriter, reqID, account, action string, aerr *apiError) {
+	e.calls.record(account, action, aerr.Code)
 	body, _ := xml.Marshal(ec2ErrorResponse{Errors: []ec2ErrorItem{{Code: aerr.Code, Message: aerr.Message}}, RequestID: reqID})
 	w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
 	w.WriteHeader(aerr.Status)
@@ -722,8 +724,14 @@ func ec2Err(status int, code, msg string) *apiError {
 
 // ec2AuthError is the EC2 form of a signature check's answer (EC2 API reference, "Common client
 // error codes": AuthFailure, SignatureDoesNotMatch, IncompleteSignature,
-// MissingAuthenticationToken, RequestExpired).
+// MissingAuthenticationToken, RequestExpired). Expired temporary credentials are RequestExpired,
+// the one code of the SDK's expired-credentials codes that is EC2's (aws-sdk-go
+// aws/request/retryer.go, credsExpiredCodes: ExpiredToken, ExpiredTokenException and
+// RequestExpired, "EC2 Only").
 func ec2AuthError(aerr *apiError) *apiError {
+	if aerr.Code == CodeExpiredToken {
+		return ec2Err(http.StatusBadRequest, "RequestExpired", aerr.Message)
+	}
 	code := map[string]string{
 		CodeMissingAuthentication: "MissingAuthenticationToken",
 		CodeIncompleteSignature:   "IncompleteSignature",

@@ -73,6 +73,16 @@ type Emulator struct {
 	// dp is the data plane of a listening emulator with
 	// Options.DataPlane; nil otherwise. Set before the first request.
 	dp *dataPlane
+
+	// seed is the seed of the random sources, from which each account's
+	// is derived.
+	seed uint64
+	// accounts holds the accounts other than accountID that requests have
+	// reached (accounts.go); nil in the Emulator of such an account.
+	accounts *accountSet
+	// sts holds the roles and the credentials AssumeRole issued (sts.go);
+	// nil in the Emulator of an account other than accountID.
+	sts *stsState
 }
 
 // New returns an Emulator holding no resources.
@@ -90,6 +100,8 @@ func New(opts Options) *Emulator {
 		rng:         rand.New(rand.NewPCG(seed, 0x5472616e73666572)),
 		requestSalt: seed,
 		calls:       newCallRecorder(),
+		seed:        seed,
+		accounts:    &accountSet{byID: map[string]*Emulator{}},
 	}
 	if e.accountID == "" {
 		e.accountID = DefaultAccountID
@@ -102,6 +114,7 @@ func New(opts Options) *Emulator {
 		e.tokenKey[i] = byte(e.rng.Uint32())
 	}
 	e.faults = newFaults(rand.New(rand.NewPCG(seed, 0x4661756c7473)))
+	e.sts = newSTSState(rand.New(rand.NewPCG(seed, 0x535453)))
 	e.admin = newAdminHandler(e)
 	return e
 }
@@ -163,33 +176,41 @@ func handler[In any](f func(*Emulator, string, *In) (any, error)) func(*Emulator
 }
 
 // ServeHTTP answers one awsJson1_1 request (POST / with X-Amz-Target
-// "TransferService.<Operation>"), one EC2 query request (see ec2.go), or an
-// admin request under AdminPrefix.
+// "TransferService.<Operation>"), one EC2 query request (see ec2.go), one STS
+// query request (see sts.go), or an admin request under AdminPrefix. Transfer
+// and EC2 requests are served in the account of their signing credentials
+// (accounts.go).
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if strings.HasPrefix(r.URL.Path, AdminPrefix) {
+	switch {
+	case strings.HasPrefix(r.URL.Path, AdminPrefix):
 		e.admin.ServeHTTP(w, r)
-		return
-	}
-	if isEC2Request(r) {
+	case isSTSRequest(r):
+		e.serveSTS(w, r)
+	case isEC2Request(r):
 		e.serveEC2(w, r)
-		return
+	default:
+		e.serveTransfer(w, r)
 	}
+}
+
+// serveTransfer answers one awsJson1_1 request.
+func (e *Emulator) serveTransfer(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("x-amzn-RequestId", e.requestID())
 	opName := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), model.Metadata.TargetPrefix+".")
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
 	if err != nil {
-		e.answerError(w, opName, errSerialization("cannot read request body: "+err.Error()))
+		e.answerError(w, "", opName, errSerialization("cannot read request body: "+err.Error()))
 		return
 	}
-	if e.strict != nil {
-		if aerr := verifySigV4(r, body, *e.strict, transferSigningName, e.clock.Now()); aerr != nil {
-			e.answerError(w, opName, aerr)
-			return
-		}
+	caller, aerr := e.authenticate(r, body, transferSigningName)
+	if aerr != nil {
+		e.answerError(w, "", opName, aerr)
+		return
 	}
+	account := caller.account
 	op, ok := operations[opName]
 	if !ok || r.Method != http.MethodPost {
-		e.answerError(w, opName, unknownOperation(r, opName))
+		e.answerError(w, account, opName, unknownOperation(r, opName))
 		return
 	}
 	if err := e.faults.wait(r.Context()); err != nil {
@@ -197,36 +218,36 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	plan := e.faults.decide(opName, e.clock.Now())
 	if plan.drop {
-		e.calls.record(opName, OutcomeDropped)
+		e.calls.record(account, opName, OutcomeDropped)
 		dropConnection(w)
 		return
 	}
 	if plan.fail != nil {
-		e.answerError(w, opName, plan.fail)
+		e.answerError(w, account, opName, plan.fail)
 		return
 	}
 	var out any
 	if err = validateInput(opName, body); err == nil {
-		out, err = op.run(e, requestRegion(r), body)
+		out, err = op.run(e.account(account), requestRegion(r), body)
 	}
 	if err != nil {
 		aerr, ok := err.(*apiError)
 		if !ok {
 			aerr = &apiError{Code: CodeInternalError, Status: http.StatusInternalServerError, Message: err.Error()}
 		}
-		e.answerError(w, opName, aerr)
+		e.answerError(w, account, opName, aerr)
 		return
 	}
 	switch plan.afterCommit {
 	case FailCommitThenDrop:
-		e.calls.record(opName, OutcomeDropped)
+		e.calls.record(account, opName, OutcomeDropped)
 		dropConnection(w)
 		return
 	case FailCommitThenError:
-		e.answerError(w, opName, FailInternalError.injected())
+		e.answerError(w, account, opName, FailInternalError.injected())
 		return
 	}
-	e.calls.record(opName, OutcomeOK)
+	e.calls.record(account, opName, OutcomeOK)
 	if out == nil {
 		out = struct{}{}
 	}
@@ -249,8 +270,10 @@ func unknownOperation(r *http.Request, opName string) *apiError {
 	}
 }
 
-func (e *Emulator) answerError(w http.ResponseWriter, opName string, aerr *apiError) {
-	e.calls.record(opName, aerr.Code)
+// answerError answers a Transfer call served in account ("" when its
+// credentials were refused) with aerr.
+func (e *Emulator) answerError(w http.ResponseWriter, account, opName string, aerr *apiError) {
+	e.calls.record(account, opName, aerr.Code)
 	w.Header().Set("x-amzn-ErrorType", aerr.Code)
 	writeJSON(w, aerr.Status, aerr.body())
 }

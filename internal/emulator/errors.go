@@ -27,6 +27,9 @@ const (
 	CodeInvalidSignature      = "InvalidSignatureException"
 	CodeIncompleteSignature   = "IncompleteSignatureException"
 	CodeMissingAuthentication = "MissingAuthenticationTokenException"
+	// CodeExpiredToken answers a request signed with temporary credentials
+	// that have expired (sts.go).
+	CodeExpiredToken = "ExpiredTokenException"
 )
 
 const (

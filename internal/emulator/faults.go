@@ -204,7 +204,8 @@ func (e *Emulator) ClearFaults() {
 func checkFaultOperation(op string) error {
 	_, transferOp := operations[op]
 	_, ec2Op := ec2Operations[op]
-	if !transferOp && !ec2Op && op != AnyOperation {
+	_, stsOp := stsOperations[op]
+	if !transferOp && !ec2Op && !stsOp && op != AnyOperation {
 		return fmt.Errorf("unknown operation %q", op)
 	}
 	return nil

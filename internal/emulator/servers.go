@@ -279,7 +279,7 @@ func (e *Emulator) createServer(regionName string, in *createServerInput) (any, 
 	e.beginTransitionLocked(s, StateStarting)
 	r.servers[id] = s
 	r.order.Insert(id)
-	e.dp.serverCreated(regionName, id)
+	e.dp.serverCreated(e.accountID, regionName, id)
 	return serverIDOutput{ServerID: id}, nil
 }
 
@@ -455,7 +455,7 @@ func (e *Emulator) deleteServer(regionName string, in *serverIDInput) (any, erro
 	r := e.regionLocked(regionName)
 	delete(r.servers, in.ServerID)
 	r.order.Delete(in.ServerID)
-	e.dp.serverDeleted(regionName, in.ServerID)
+	e.dp.serverDeleted(e.accountID, regionName, in.ServerID)
 	return nil, nil
 }
 

@@ -60,15 +60,20 @@ func (s *Server) S3URL() string {
 	return s.dp.s3URL()
 }
 
-// SFTPAddress returns the 127.0.0.1 host:port on which a server accepts SFTP
-// connections, or false without Options.DataPlane or such a server. The
-// port is the server's for its lifetime; only an ONLINE server with the
-// SFTP protocol serves it.
+// SFTPAddress returns the 127.0.0.1 host:port on which a server of
+// Options.AccountID accepts SFTP connections, or false without
+// Options.DataPlane or such a server. The port is the server's for its
+// lifetime; only an ONLINE server with the SFTP protocol serves it.
 func (s *Server) SFTPAddress(region, serverID string) (string, bool) {
+	return s.SFTPAddressIn(s.accountID, region, serverID)
+}
+
+// SFTPAddressIn is SFTPAddress for a server of account.
+func (s *Server) SFTPAddressIn(account, region, serverID string) (string, bool) {
 	if s.dp == nil {
 		return "", false
 	}
-	return s.dp.endpoint(region, serverID)
+	return s.dp.endpoint(account, region, serverID)
 }
 
 // Shutdown stops accepting connections and waits, until ctx ends, for

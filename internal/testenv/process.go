@@ -69,6 +69,9 @@ type OperatorConfig struct {
 	Args []string
 	// Output receives the operator's logs; nil discards them.
 	Output io.Writer
+	// WebIdentityRoleARN and WebIdentityTokenFile, when set, replace the static credentials
+	// with web identity ones, as EKS gives them (AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE).
+	WebIdentityRoleARN, WebIdentityTokenFile string
 }
 
 // Operator is the operator binary running as a process of its own, as in a cluster.
@@ -80,7 +83,7 @@ type Operator struct {
 }
 
 // StartOperator starts the operator with probes and metrics off, static dummy AWS credentials
-// and the instance metadata service disabled, so that it reaches nothing but the control plane
+// (or web identity ones, with cfg.WebIdentityRoleARN) and the instance metadata service disabled, so that it reaches nothing but the control plane
 // and the endpoint it is given.
 func StartOperator(cfg OperatorConfig) (*Operator, error) {
 	args := append([]string{
@@ -92,9 +95,11 @@ func StartOperator(cfg OperatorConfig) (*Operator, error) {
 		"--health-probe-bind-address=0",
 	}, cfg.Args...)
 	cmd := exec.Command(cfg.Binary, args...)
-	cmd.Env = append(os.Environ(),
-		"AWS_ACCESS_KEY_ID="+OperatorAccessKeyID,
-		"AWS_SECRET_ACCESS_KEY="+OperatorSecretAccessKey,
+	credentials := []string{"AWS_ACCESS_KEY_ID=" + OperatorAccessKeyID, "AWS_SECRET_ACCESS_KEY=" + OperatorSecretAccessKey}
+	if cfg.WebIdentityRoleARN != "" {
+		credentials = []string{"AWS_ROLE_ARN=" + cfg.WebIdentityRoleARN, "AWS_WEB_IDENTITY_TOKEN_FILE=" + cfg.WebIdentityTokenFile}
+	}
+	cmd.Env = append(append(os.Environ(), credentials...),
 		"AWS_EC2_METADATA_DISABLED=true",
 		"AWS_CONFIG_FILE=/dev/null",
 		"AWS_SHARED_CREDENTIALS_FILE=/dev/null",

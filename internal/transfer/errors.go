@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 // ErrorClass says what an error from AWS means for the object a call was made for. This file is
@@ -30,6 +31,9 @@ const (
 	Unauthenticated
 	// Unsupported means the endpoint does not offer the operation (a partial emulator).
 	Unsupported
+	// RoleRefused means STS refused to let the operator assume an AWSAccount's role: the role
+	// does not exist, its trust policy does not trust the operator, or the external ID is wrong.
+	RoleRefused
 )
 
 // Terminal reports whether retrying cannot help until a person changes something: the spec,
@@ -51,6 +55,8 @@ func (c ErrorClass) String() string {
 		return "Unauthenticated"
 	case Unsupported:
 		return "Unsupported"
+	case RoleRefused:
+		return "RoleRefused"
 	default:
 		return "Retryable"
 	}
@@ -73,6 +79,9 @@ const (
 // classOfCode holds the codes that are not Retryable. Codes not listed (throttling, 5xx, and
 // ConflictException, which AWS answers while a server or its VPC endpoint changes state) pass by
 // themselves. The credential codes are AWS's common errors (AWS API reference, "Common Errors").
+// ExpiredToken and ExpiredTokenException are not listed: credentials that expired (revoked early,
+// a skewed clock) are dropped from their cache (expiryMiddleware) and the retry signs with fresh
+// ones.
 var classOfCode = map[string]ErrorClass{
 	CodeResourceNotFound:                  NotFound,
 	CodeResourceExists:                    AlreadyExists,
@@ -89,8 +98,6 @@ var classOfCode = map[string]ErrorClass{
 	"IncompleteSignature":                 Unauthenticated,
 	"MissingAuthenticationTokenException": Unauthenticated,
 	"MissingAuthenticationToken":          Unauthenticated,
-	"ExpiredTokenException":               Unauthenticated,
-	"ExpiredToken":                        Unauthenticated,
 	"UnknownOperationException":           Unsupported,
 
 	// EC2's codes for the VPC endpoint calls (EC2 API reference, "Error codes for the Amazon EC2
@@ -112,12 +119,18 @@ var classOfCode = map[string]ErrorClass{
 }
 
 // CredentialsError is returned for a request the operator could not sign because it has no
-// credentials (the SDK's default chain found none, or the provider failed).
+// credentials (the SDK's default chain found none, or the provider failed), or because it could
+// not assume the role RoleARN.
 type CredentialsError struct {
 	Err error
+	// RoleARN is the AWSAccount role the credentials were to come from; "" for the operator's own.
+	RoleARN string
 }
 
 func (e *CredentialsError) Error() string {
+	if e.RoleARN != "" {
+		return fmt.Sprintf("assuming role %s: %s", e.RoleARN, describeCause(e.Err))
+	}
 	return "no AWS credentials: " + e.Err.Error()
 }
 
@@ -131,13 +144,57 @@ func Classify(err error) ErrorClass {
 	}
 	var creds *CredentialsError
 	if errors.As(err, &creds) {
-		return Unauthenticated
+		return classifyCredentials(creds)
 	}
 	var apiErr smithy.APIError
 	if !errors.As(err, &apiErr) {
 		return Retryable
 	}
 	return classOfCode[apiErr.ErrorCode()]
+}
+
+// classifyCredentials returns the class of a failure to get credentials. STS answering that the
+// operator may not assume a role is RoleRefused (AWS answers AccessDenied for a role that does
+// not exist too); an STS error that passes by itself (throttling, 5xx, expired base credentials)
+// or, for a role, no answer at all (a lost AssumeRole response) is Retryable; anything else, such
+// as a default chain that found nothing (which includes not reaching EC2's instance metadata
+// outside AWS), is Unauthenticated.
+func classifyCredentials(creds *CredentialsError) ErrorClass {
+	var apiErr smithy.APIError
+	var sendErr *smithyhttp.RequestSendError
+	switch {
+	case errors.As(creds.Err, &apiErr):
+		class := classOfCode[apiErr.ErrorCode()]
+		if class == Forbidden && creds.RoleARN != "" {
+			return RoleRefused
+		}
+		if class == Retryable {
+			return Retryable
+		}
+		return Unauthenticated
+	case creds.RoleARN != "" && errors.As(creds.Err, &sendErr):
+		return Retryable
+	}
+	return Unauthenticated
+}
+
+// RefusedRole returns, for a RoleRefused error, the role STS refused and its answer, such as
+// "AccessDenied: User: arn:... is not authorized to perform: sts:AssumeRole on resource: arn:...".
+func RefusedRole(err error) (roleARN, answer string) {
+	var creds *CredentialsError
+	if Classify(err) != RoleRefused || !errors.As(err, &creds) {
+		return "", ""
+	}
+	return creds.RoleARN, describeCause(creds.Err)
+}
+
+// IsExpiredToken reports whether AWS answered that the request's credentials expired.
+func IsExpiredToken(err error) bool {
+	switch Code(err) {
+	case "ExpiredToken", "ExpiredTokenException":
+		return true
+	}
+	return false
 }
 
 // IsNotFound reports whether err says the resource does not exist.
@@ -162,6 +219,11 @@ func Describe(err error) string {
 	if errors.As(err, &creds) {
 		return creds.Error()
 	}
+	return describeCause(err)
+}
+
+// describeCause is Describe without the CredentialsError prefix.
+func describeCause(err error) string {
 	var apiErr smithy.APIError
 	if errors.As(err, &apiErr) {
 		return fmt.Sprintf("%s: %s", apiErr.ErrorCode(), apiErr.ErrorMessage())

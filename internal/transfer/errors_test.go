@@ -9,7 +9,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/transfer/types"
 	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
+
+const testAssumedRole = "arn:aws:iam::222233334444:role/transfer-operator"
 
 func apiError(code string) error {
 	return &smithy.GenericAPIError{Code: code, Message: "message of " + code, Fault: smithy.FaultClient}
@@ -34,8 +37,16 @@ func TestClassify(t *testing.T) {
 		{"validation", apiError("ValidationException"), Invalid},
 		{"bad credentials", apiError("UnrecognizedClientException"), Unauthenticated},
 		{"bad signature", apiError("InvalidSignatureException"), Unauthenticated},
-		{"expired token", apiError("ExpiredTokenException"), Unauthenticated},
+		{"expired token: fresh credentials are retrieved", apiError("ExpiredTokenException"), Retryable},
+		{"sts expired token", apiError("ExpiredToken"), Retryable},
 		{"no credentials", fmt.Errorf("get identity: %w", &CredentialsError{Err: errors.New("no EC2 IMDS role found")}), Unauthenticated},
+		{"own credentials unreachable", &CredentialsError{Err: &smithyhttp.RequestSendError{Err: errors.New("dial tcp 169.254.169.254:80: connection refused")}}, Unauthenticated},
+		{"role refused", fmt.Errorf("x: %w", &CredentialsError{RoleARN: testAssumedRole, Err: apiError("AccessDenied")}), RoleRefused},
+		{"own web identity refused", &CredentialsError{Err: apiError("AccessDenied")}, Unauthenticated},
+		{"assume role throttled", &CredentialsError{RoleARN: testAssumedRole, Err: apiError("Throttling")}, Retryable},
+		{"assume role with expired base credentials", &CredentialsError{RoleARN: testAssumedRole, Err: apiError("ExpiredToken")}, Retryable},
+		{"assume role with unknown base credentials", &CredentialsError{RoleARN: testAssumedRole, Err: apiError("InvalidClientTokenId")}, Unauthenticated},
+		{"assume role response lost", &CredentialsError{RoleARN: testAssumedRole, Err: &smithyhttp.RequestSendError{Err: errors.New("EOF")}}, Retryable},
 		{"unknown operation", apiError("UnknownOperationException"), Unsupported},
 		{"ec2 vpc endpoint not found", apiError(CodeVpcEndpointNotFound), NotFound},
 		{"ec2 malformed vpc endpoint id", apiError("InvalidVpcEndpointId.Malformed"), Invalid},
@@ -109,6 +120,12 @@ func TestDescribe(t *testing.T) {
 		},
 		{"deadline", fmt.Errorf("describing server: %w", context.DeadlineExceeded), "the AWS request timed out"},
 		{"plain", errors.New("dial tcp: connection refused"), "dial tcp: connection refused"},
+		{"own credentials", &CredentialsError{Err: errors.New("no EC2 IMDS role found")}, "no AWS credentials: no EC2 IMDS role found"},
+		{
+			"role refused",
+			fmt.Errorf("describing server: %w", &CredentialsError{RoleARN: testAssumedRole, Err: fmt.Errorf("operation error STS: AssumeRole: %w", apiError("AccessDenied"))}),
+			"assuming role " + testAssumedRole + ": AccessDenied: message of AccessDenied",
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := Describe(tc.err); got != tc.want {

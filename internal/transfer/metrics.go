@@ -31,37 +31,39 @@ const (
 var (
 	awsRequests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "transfer_operator_aws_api_requests_total",
-		Help: "HTTP requests sent to the AWS Transfer API (and to EC2, for VPC endpoints), each retry counted, by region, operation and outcome " +
+		Help: "HTTP requests sent to the AWS Transfer API (and to EC2, for VPC endpoints), each retry counted, by account, region, operation and outcome " +
 			"(success, the AWS error code such as ThrottlingException, network_error, canceled, timeout or other_error).",
-	}, []string{"region", "operation", "outcome"})
+	}, []string{"account", "region", "operation", "outcome"})
 
 	awsRequestDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "transfer_operator_aws_api_request_duration_seconds",
-		Help:    "Time from sending a request to the AWS Transfer API (or EC2) to reading its answer, each retry measured on its own, by region and operation.",
+		Help:    "Time from sending a request to the AWS Transfer API (or EC2) to reading its answer, each retry measured on its own, by account, region and operation.",
 		Buckets: []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30},
-	}, []string{"region", "operation"})
+	}, []string{"account", "region", "operation"})
 )
 
 func init() {
 	metrics.Registry.MustRegister(awsRequests, awsRequestDuration)
 }
 
-// metricsMiddleware records every attempt of a request to region: its outcome in
+// metricsMiddleware records every attempt of a request to account (the 12-digit ID of an
+// AWSAccount's role, "" for the operator's own credentials) and region: its outcome in
 // transfer_operator_aws_api_requests_total and its duration in
 // transfer_operator_aws_api_request_duration_seconds, and counts it in the CallCount of its
-// context (CountCalls). It sits at the end of the finalize step,
+// context (CountCalls) against the rate limit of account and region. It sits at the end of the finalize step,
 // after the retry loop and the rate limiter, so it sees each HTTP request and measures the time
 // AWS took, not the time spent waiting for the limiter.
-func metricsMiddleware(region string) func(*middleware.Stack) error {
+func metricsMiddleware(account, region string) func(*middleware.Stack) error {
+	limit := LimitName(account, region)
 	return func(stack *middleware.Stack) error {
 		return stack.Finalize.Add(middleware.FinalizeMiddlewareFunc("TransferOperatorMetrics",
 			func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
 				op := awsmiddleware.GetOperationName(ctx)
 				start := time.Now()
 				out, md, err := next.HandleFinalize(ctx, in)
-				awsRequestDuration.WithLabelValues(region, op).Observe(time.Since(start).Seconds())
-				awsRequests.WithLabelValues(region, op, requestOutcome(err)).Inc()
-				countCall(ctx, region)
+				awsRequestDuration.WithLabelValues(account, region, op).Observe(time.Since(start).Seconds())
+				awsRequests.WithLabelValues(account, region, op, requestOutcome(err)).Inc()
+				countCall(ctx, limit)
 				return out, md, err
 			}), middleware.After)
 	}
@@ -85,4 +87,13 @@ func requestOutcome(err error) string {
 	default:
 		return outcomeOtherError
 	}
+}
+
+// LimitName names the client-side rate limit of account and region: the region for the
+// operator's own credentials, "account/region" for an AWSAccount's.
+func LimitName(account, region string) string {
+	if account == "" {
+		return region
+	}
+	return account + "/" + region
 }

@@ -12,9 +12,10 @@ import (
 // Service speaks to AWS Transfer Family in one region on behalf of the reconcilers. Its methods
 // take and return the operator's own types; SDK types stay inside this package.
 type Service struct {
-	api    API
-	ec2api EC2API
-	region string
+	api     API
+	ec2api  EC2API
+	region  string
+	account Account
 }
 
 // NewService returns a Service that sends requests for region through api.
@@ -25,8 +26,17 @@ func NewService(api API, region string) *Service {
 // UseEC2 returns a copy of the Service that reaches the VPC endpoints of its servers through
 // ec2API, in the same region. A Service without it fails every VPC endpoint call.
 func (s *Service) UseEC2(ec2API EC2API) *Service {
-	return &Service{api: s.api, ec2api: ec2API, region: s.region}
+	return &Service{api: s.api, ec2api: ec2API, region: s.region, account: s.account}
 }
+
+// inAccount returns a copy of the Service that says it acts in account.
+func (s *Service) inAccount(account Account) *Service {
+	return &Service{api: s.api, ec2api: s.ec2api, region: s.region, account: account}
+}
+
+// AccountID is the 12-digit account of the role the Service acts through, or "" when it uses
+// the operator's own credentials.
+func (s *Service) AccountID() string { return s.account.ID() }
 
 // Region is the AWS region the Service speaks to.
 func (s *Service) Region() string { return s.region }

@@ -132,6 +132,9 @@ type env struct {
 	c          client.Client
 	ns         string
 	emu        *emulator.Server
+	// account is the emulator account the env's objects are managed in; "" for the operator's
+	// own (the emulator's default account).
+	account string
 
 	mu  sync.Mutex
 	ops []*operator
@@ -572,7 +575,7 @@ func (e *env) tallyIn(regions ...string) tally {
 	}
 	count := map[string]int{}
 	var t tally
-	snap := e.emu.Snapshot()
+	snap := e.snapshot()
 	for _, reg := range regions {
 		for _, srv := range snap.Regions[reg].Servers {
 			t.resources++
@@ -610,6 +613,14 @@ func (e *env) own(owners map[string]string, count map[string]int, t *tally, what
 	t.unowned = append(t.unowned, what)
 }
 
+// snapshot is the emulator's state of the env's account.
+func (e *env) snapshot() emulator.Snapshot {
+	if e.account != "" {
+		return e.emu.SnapshotOf(e.account)
+	}
+	return e.emu.Snapshot()
+}
+
 // expectOnePerObject fails the test unless every object has exactly one AWS resource and every
 // resource has a live owner.
 func (e *env) expectOnePerObject(when string) tally {
@@ -625,7 +636,7 @@ func (e *env) expectOnePerObject(when string) tally {
 func (e *env) expectNothingLeft(when string) int {
 	e.t.Helper()
 	n := 0
-	for _, srv := range e.emu.Snapshot().Regions[region].Servers {
+	for _, srv := range e.snapshot().Regions[region].Servers {
 		n += 1 + len(srv.Users)
 		e.t.Errorf("%s: server %s with %d user(s) is left in AWS, tags %v", when, srv.ServerID, len(srv.Users), srv.Tags)
 	}

@@ -96,6 +96,13 @@ type stack struct {
 // with args.
 func startStack(t *testing.T, region string, opts emulator.Options, args ...string) *stack {
 	t.Helper()
+	return startStackWith(t, region, opts, nil, args...)
+}
+
+// startStackWith is startStack with prepare, when not nil, called with the emulator and the
+// operator's configuration before the operator starts.
+func startStackWith(t *testing.T, region string, opts emulator.Options, prepare func(*stack, *testenv.OperatorConfig), args ...string) *stack {
+	t.Helper()
 	cp, err := testenv.Start()
 	if err != nil {
 		t.Fatal(err)
@@ -115,9 +122,13 @@ func startStack(t *testing.T, region string, opts emulator.Options, args ...stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.op, err = testenv.StartOperator(testenv.OperatorConfig{
+	cfg := testenv.OperatorConfig{
 		Binary: bin, Kubeconfig: s.kubeconfig, EndpointURL: emu.URL(), Region: region, Args: args, Output: s.logs,
-	})
+	}
+	if prepare != nil {
+		prepare(s, &cfg)
+	}
+	s.op, err = testenv.StartOperator(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,6 +42,10 @@ func TestRBACIsLeastPrivilege(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = emu.Close() })
+	const accountRole = "arn:aws:iam::222233334444:role/rbac"
+	if err := emu.DefineRole(emulator.Role{ARN: accountRole, TrustedAccounts: []string{emulator.DefaultAccountID}}); err != nil {
+		t.Fatal(err)
+	}
 
 	adminConfig, operatorConfig := filepath.Join(dir, "admin"), filepath.Join(dir, "operator")
 	if err := cp.WriteKubeconfig(adminConfig); err != nil {
@@ -62,7 +66,7 @@ func TestRBACIsLeastPrivilege(t *testing.T) {
 	logs := &testenv.SyncBuffer{}
 	op, err := testenv.StartOperator(testenv.OperatorConfig{
 		Binary: bin, Kubeconfig: operatorConfig, EndpointURL: emu.URL(), Region: "us-east-1",
-		Args: []string{"--leader-elect=false", "--resync-period=2s"}, Output: logs,
+		Args: []string{"--leader-elect=false", "--resync-period=2s", "--aws-sts-endpoint-url=" + emu.URL()}, Output: logs,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -116,9 +120,16 @@ spec:
   serverRef: {name: rbac-directory}
   externalId: S-1-5-21-1004336348-1177238915-682003330-512
   role: arn:aws:iam::111122223333:role/transfer
+---
+apiVersion: transfer.operators.dev/v1alpha1
+kind: AWSAccount
+metadata: {name: rbac}
+spec:
+  roleARN: `+accountRole+`
+  namespaces: [rbac-elsewhere]
 `)
 	kubectl("wait", "--for=condition=Ready", "--timeout=2m", "transferserver/rbac", "transferuser/rita", "transferworkflow/rbac",
-		"transferserver/rbac-directory", "transferaccess/rbac-group")
+		"transferserver/rbac-directory", "transferaccess/rbac-group", "awsaccount/rbac")
 	serverID := kubectl("get", "transferserver", "rbac", "-o", "jsonpath={.status.serverId}")
 
 	// The same drift twice: the second Event repeats the first, which the event recorder
@@ -137,7 +148,7 @@ spec:
 	// audit log must show, before the operator is stopped.
 	waitFor(t, time.Minute, func() bool { return driftEventSeries(t, kubectl) >= 2 })
 	kubectl("delete", "transferuser/rita", "transferaccess/rbac-group", "transferserver/rbac", "transferserver/rbac-directory",
-		"transferworkflow/rbac", "--timeout=2m")
+		"transferworkflow/rbac", "awsaccount/rbac", "--timeout=2m")
 	if err := op.Stop(time.Minute); err != nil {
 		t.Fatalf("graceful stop: %v", err)
 	}

@@ -341,10 +341,17 @@ func TestWatchNamespacesGetRolesNotClusterRoles(t *testing.T) {
 		for _, r := range convert[rbacv1.ClusterRole](t, o).Rules {
 			if slices.Contains(r.APIGroups, "transfer.operators.dev") && slices.ContainsFunc(r.Verbs, func(v string) bool {
 				return v == "patch" || v == "update"
-			}) && !strings.HasSuffix(o.GetName(), "-edit") {
+			}) && !strings.HasSuffix(o.GetName(), "-edit") && !onlyAWSAccounts(r) {
 				t.Errorf("ClusterRole %s still grants the operator's rules: %v", o.GetName(), r)
 			}
 		}
+	}
+	accountsBound := false
+	for _, o := range find(objs, "ClusterRoleBinding") {
+		accountsBound = accountsBound || convert[rbacv1.ClusterRoleBinding](t, o).RoleRef.Name == "transfer-operator-accounts"
+	}
+	if !accountsBound {
+		t.Error("no ClusterRoleBinding lets the operator read the cluster-scoped AWSAccounts with watchNamespaces set")
 	}
 	for _, o := range find(objs, "ClusterRoleBinding") {
 		b := convert[rbacv1.ClusterRoleBinding](t, o)
@@ -475,6 +482,7 @@ func TestEveryOptionalFeature(t *testing.T) {
 		"--aws-region=eu-west-1",
 		"--aws-endpoint-url=https://transfer.eu-west-1.amazonaws.com",
 		"--aws-ec2-endpoint-url=https://ec2.eu-west-1.amazonaws.com",
+		"--aws-sts-endpoint-url=https://sts.eu-west-1.amazonaws.com",
 		"--aws-rate-limit=2.5",
 		"--aws-rate-burst=5",
 		"--resync-period=5m",
@@ -506,6 +514,9 @@ func TestEveryOptionalFeature(t *testing.T) {
 		"NetworkPolicy":       len(find(objs, "NetworkPolicy")) == 1,
 		"IRSA annotation": findOne(t, objs, "ServiceAccount").GetAnnotations()["eks.amazonaws.com/role-arn"] ==
 			"arn:aws:iam::111122223333:role/transfer-operator",
+		"AWSAccount": reflect.DeepEqual(findOne(t, objs, "AWSAccount").Object["spec"], map[string]any{
+			"roleARN": "arn:aws:iam::222233334444:role/transfer-operator", "externalID": "platform-b2b", "namespaces": []any{"team-a", "team-b"},
+		}),
 	}
 	for name, ok := range checks {
 		if !ok {
@@ -526,5 +537,39 @@ func TestEveryOptionalFeature(t *testing.T) {
 	}
 	if !readerBound || !aggregated {
 		t.Errorf("metrics reader bound: %v, edit role aggregated: %v; want both", readerBound, aggregated)
+	}
+}
+
+// onlyAWSAccounts reports whether a rule is about AWSAccounts alone, which are cluster-scoped.
+func onlyAWSAccounts(r rbacv1.PolicyRule) bool {
+	return len(r.Resources) > 0 && !slices.ContainsFunc(r.Resources, func(res string) bool {
+		return res != "awsaccounts" && res != "awsaccounts/status"
+	})
+}
+
+// TestTenantsCannotWriteAWSAccounts checks that the ClusterRoles the chart offers people (and may
+// aggregate to the built-in admin, edit and view roles) grant no write on AWSAccounts: which
+// account serves a namespace is the platform team's to say, never a namespace editor's.
+func TestTenantsCannotWriteAWSAccounts(t *testing.T) {
+	objs := decode(t, render(t, "--set", "rbac.aggregateToDefaultRoles=true"))
+	viewable := false
+	for _, o := range find(objs, "ClusterRole") {
+		if !strings.HasSuffix(o.GetName(), "-edit") && !strings.HasSuffix(o.GetName(), "-view") {
+			continue
+		}
+		for _, r := range convert[rbacv1.ClusterRole](t, o).Rules {
+			if !slices.Contains(r.Resources, "awsaccounts") {
+				continue
+			}
+			for _, v := range r.Verbs {
+				if v != "get" && v != "list" && v != "watch" {
+					t.Errorf("ClusterRole %s grants %s on AWSAccounts", o.GetName(), v)
+				}
+			}
+			viewable = viewable || strings.HasSuffix(o.GetName(), "-view")
+		}
+	}
+	if !viewable {
+		t.Error("the view ClusterRole does not let people read AWSAccounts")
 	}
 }
