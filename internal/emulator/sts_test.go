@@ -158,9 +158,6 @@ func TestAssumeRoleAccessDenied(t *testing.T) {
 	if id := aws.ToString(out.AssumedRoleUser.AssumedRoleId); !strings.HasPrefix(id, "AROA") || !strings.HasSuffix(id, ":session") {
 		t.Errorf("assumed role ID %s, want AROA...:session", id)
 	}
-	if out.PackedPolicySize != nil {
-		t.Errorf("PackedPolicySize %d, want none", *out.PackedPolicySize)
-	}
 }
 
 func TestAssumeRoleValidation(t *testing.T) {

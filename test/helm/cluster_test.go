@@ -226,7 +226,7 @@ func TestHelmInstallOnABareCluster(t *testing.T) {
 			"patch transferservers.transfer.operators.dev -A":             true,
 			"patch transferusers.transfer.operators.dev/status -n team-a": true,
 			"delete transferservers.transfer.operators.dev -n team-a":     false,
-			"create events.events.k8s.io -n team-a":                       true,
+			"create events -n team-a":                                     true,
 			"update leases.coordination.k8s.io -n " + ns:                  true,
 			"update leases.coordination.k8s.io -n team-a":                 false,
 			"create tokenreviews.authentication.k8s.io":                   true,
@@ -286,7 +286,7 @@ func TestHelmInstallWatchingNamespaces(t *testing.T) {
 		"patch transferservers.transfer.operators.dev -n team-y": true,
 		"list transferservers.transfer.operators.dev -n team-z":  false,
 		"list transferservers.transfer.operators.dev -A":         false,
-		"create events.events.k8s.io -n team-x":                  true,
+		"create events -n team-x":                                true,
 		"update leases.coordination.k8s.io -n " + ns:             true,
 	})
 }
