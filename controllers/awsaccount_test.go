@@ -115,6 +115,9 @@ func TestAccountsServeTheirNamespaces(t *testing.T) {
 		To(Equal([]string{acctB.Name, accountB, acctB.Name, accountB}))
 	g.Expect(srvC.Status.AccountID).To(Equal(accountC))
 	g.Expect(labelledRequests(g, accountB)).To(BeNumerically(">", 0), "no AWS request counted with account=%s", accountB)
+	// The listings that watch a user in sync go to its account, through its role.
+	g.Eventually(func() int { return emu.CallsIn(accountC).Of("ListUsers") }).WithTimeout(timeout).Should(BeNumerically(">", 0),
+		"no listing of the users of a server in account %s", accountC)
 
 	// Remap nsB to account C: nothing is created, moved or orphaned.
 	emu.ResetCalls()

@@ -69,7 +69,8 @@ const credentialsExpiryWindow = 2 * time.Minute
 type Clients struct {
 	cfg  aws.Config
 	opts ClientOptions
-	sts  *sts.Client
+	// sts is built on first use: an operator without AWSAccounts never needs it.
+	sts func() *sts.Client
 
 	mu       sync.Mutex
 	services map[serviceKey]*Service
@@ -92,12 +93,14 @@ func NewClients(cfg aws.Config, opts ClientOptions) *Clients {
 		opts.DefaultRegion = cfg.Region
 	}
 	base := cfg.Copy()
-	stsClient := sts.NewFromConfig(base, func(o *sts.Options) {
-		// STS is regional; the default region picks the endpoint (and its partition).
-		o.Region = cmp.Or(opts.DefaultRegion, "us-east-1")
-		if opts.STSEndpointURL != "" {
-			o.BaseEndpoint = aws.String(opts.STSEndpointURL)
-		}
+	stsClient := sync.OnceValue(func() *sts.Client {
+		return sts.NewFromConfig(base, func(o *sts.Options) {
+			// STS is regional; the default region picks the endpoint (and its partition).
+			o.Region = cmp.Or(opts.DefaultRegion, "us-east-1")
+			if opts.STSEndpointURL != "" {
+				o.BaseEndpoint = aws.String(opts.STSEndpointURL)
+			}
+		})
 	})
 	if cfg.Credentials != nil {
 		cfg.Credentials = markedCredentials{CredentialsProvider: cfg.Credentials}
@@ -178,7 +181,7 @@ func (c *Clients) roleCredentials(account Account) *aws.CredentialsCache {
 	if cache, ok := c.roles[account]; ok {
 		return cache
 	}
-	provider := stscreds.NewAssumeRoleProvider(c.sts, account.RoleARN, func(o *stscreds.AssumeRoleOptions) {
+	provider := stscreds.NewAssumeRoleProvider(c.sts(), account.RoleARN, func(o *stscreds.AssumeRoleOptions) {
 		o.RoleSessionName = RoleSessionName
 		if account.ExternalID != "" {
 			o.ExternalID = aws.String(account.ExternalID)
@@ -214,7 +217,7 @@ func (c *Clients) AssumeRole(ctx context.Context, account Account) (string, erro
 	c.mu.Lock()
 	creds := markedCredentials{CredentialsProvider: c.roleCredentials(account), roleARN: account.RoleARN}
 	c.mu.Unlock()
-	out, err := c.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}, func(o *sts.Options) {
+	out, err := c.sts().GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}, func(o *sts.Options) {
 		o.Credentials = creds
 	})
 	if err != nil {
@@ -225,7 +228,7 @@ func (c *Clients) AssumeRole(ctx context.Context, account Account) (string, erro
 
 // Identity returns the ARN of the operator's own identity, as STS reports it.
 func (c *Clients) Identity(ctx context.Context) (string, error) {
-	out, err := c.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	out, err := c.sts().GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
 		return "", fmt.Errorf("asking STS for the operator's identity: %w", err)
 	}
