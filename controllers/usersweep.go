@@ -9,6 +9,9 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/clock"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/controller/priorityqueue"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
@@ -19,8 +22,9 @@ import (
 // users of each server (ListUsers, 1,000 users a request) and compares what the listing shows of
 // each user (transfer.UserSummary: role, home directory and its type, number of SSH keys) with
 // what it showed when the user's last full pass found it in sync. A user that changed there or
-// is gone is reconciled at once; the others need a full comparison (DescribeUser: policy, POSIX
-// profile, mappings, key bodies, tags) only once a full period.
+// is gone is queued at once, at the low priority of drift passes; the others need a full
+// comparison (DescribeUser: policy, POSIX profile, mappings, key bodies, tags) only once a full
+// period.
 //
 // Only a user whose last full pass found it in sync is watched; any other, and every user of a
 // server whose listing failed, goes back to a full comparison every resync period until a pass
@@ -50,9 +54,13 @@ type sweptUsers struct {
 }
 
 // sweptUser is a watched user: its object, and the hash of its summary when it was in sync.
+// A listing that shows another summary queues the user and notes that summary (listed, with
+// queued set) until the pass ends.
 type sweptUser struct {
 	object  types.NamespacedName
 	summary uint64
+	listed  uint64
+	queued  bool
 }
 
 // summarySeed hashes summaries for the life of the process.
@@ -77,7 +85,9 @@ func (s *userSweep) period(serverID, userName string) time.Duration {
 }
 
 // watch starts watching a user that a full pass through svc found in sync, with its summary
-// then.
+// then. A user that a listing queued and that the pass found in sync, described as before, is
+// one whose listing AWS reports otherwise than DescribeUser (a field's default, say): what the
+// listing showed becomes the summary to compare with, so that it is not queued at every sweep.
 func (s *userSweep) watch(object types.NamespacedName, svc *transfer.Service, serverID, userName string, summary transfer.UserSummary) {
 	if s.full <= s.resync {
 		return
@@ -90,7 +100,11 @@ func (s *userSweep) watch(object types.NamespacedName, svc *transfer.Service, se
 		s.servers[serverID] = srv
 	}
 	srv.svc = svc
-	srv.users[userName] = sweptUser{object: object, summary: hashSummary(summary)}
+	u := sweptUser{object: object, summary: hashSummary(summary)}
+	if old, ok := srv.users[userName]; ok && old.queued && old.summary == u.summary {
+		u.summary = old.listed
+	}
+	srv.users[userName] = u
 }
 
 // forget stops watching a user.
@@ -187,9 +201,15 @@ func (s *userSweep) sweep(ctx context.Context, serverID string) {
 	}
 	var changed []types.NamespacedName
 	for name, u := range srv.users {
-		if l, ok := listed[name]; err != nil || !ok || hashSummary(l) != u.summary {
+		l, ok := listed[name]
+		switch {
+		case err != nil || !ok:
 			changed = append(changed, u.object)
 			delete(srv.users, name)
+		case hashSummary(l) != u.summary && !(u.queued && hashSummary(l) == u.listed):
+			changed = append(changed, u.object)
+			u.listed, u.queued = hashSummary(l), true
+			srv.users[name] = u
 		}
 	}
 	logger := log.Log.WithName("user-sweep")
@@ -204,6 +224,16 @@ func (s *userSweep) sweep(ctx context.Context, serverID string) {
 		srv.next = s.clock.Now().Add(s.drift.next(log.IntoContext(ctx, logger), "usersweep", calls.Limit(), calls.Calls(), jitter(s.resync)))
 	}
 	for _, obj := range changed {
-		s.queue.Add(reconcile.Request{NamespacedName: obj})
+		s.enqueue(reconcile.Request{NamespacedName: obj})
 	}
+}
+
+// enqueue queues a user whose drift a listing showed: at low priority, as the drift pass it is,
+// behind every watch event.
+func (s *userSweep) enqueue(req reconcile.Request) {
+	if pq, ok := s.queue.(priorityqueue.PriorityQueue[reconcile.Request]); ok {
+		pq.AddWithOpts(priorityqueue.AddOpts{Priority: ptr.To(handler.LowPriority)}, req)
+		return
+	}
+	s.queue.Add(req)
 }

@@ -12,8 +12,9 @@ import (
 	awstransfer "github.com/aws/aws-sdk-go-v2/service/transfer"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/util/workqueue"
 	clocktesting "k8s.io/utils/clock/testing"
+	"sigs.k8s.io/controller-runtime/pkg/controller/priorityqueue"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/transfer-operator/transfer-operator/internal/emulator"
@@ -47,7 +48,7 @@ func TestUserSweep(t *testing.T) {
 
 	clk := clocktesting.NewFakePassiveClock(time.Unix(1_000_000, 0))
 	sweep := newUserSweep(newDriftSchedule(0, clk), Options{Resync: time.Minute, Clock: clk}, time.Hour)
-	queue := workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[reconcile.Request]())
+	queue := priorityqueue.New[reconcile.Request]("sweep-test")
 	defer queue.ShutDown()
 	if len(sweep.due()) != 0 {
 		t.Fatal("a sweep was due before the controller gave its queue")
@@ -95,7 +96,8 @@ func TestUserSweep(t *testing.T) {
 		t.Error("the server is due again right after its sweep")
 	}
 
-	// Alice's home directory changed, bob is gone: both queued and no longer watched.
+	// Alice's home directory changed, bob is gone: both queued at low priority; bob is no longer
+	// watched, alice until her pass.
 	if err := emu.ModifyUser("us-east-1", serverID, "alice", func(u *emulator.UserRecord) { u.HomeDirectory = "/elsewhere" }); err != nil {
 		t.Fatal(err)
 	}
@@ -103,21 +105,50 @@ func TestUserSweep(t *testing.T) {
 		t.Fatal(err)
 	}
 	sweep.sweep(ctx, due[0])
-	if got := drain(queue); !slices.Equal(got, []string{"team-a/alice", "team-a/bob"}) {
+	if got := drain(t, queue); !slices.Equal(got, []string{"team-a/alice", "team-a/bob"}) {
 		t.Errorf("queued %v, want team-a/alice and team-a/bob", got)
 	}
-	for name, want := range map[string]bool{"alice": false, "bob": false, "carol": true} {
+	for name, want := range map[string]bool{"alice": true, "bob": false, "carol": true} {
 		if got := sweep.watched(serverID, name); got != want {
 			t.Errorf("%s watched: %t, want %t", name, got, want)
 		}
 	}
+
+	sweep.sweep(ctx, due[0])
+	if got := drain(t, queue); len(got) != 0 {
+		t.Errorf("a sweep before alice's pass queued %v again", got)
+	}
+	sweep.forget(serverID, "alice") // her pass found her changed and corrects her
+
+	// Carol as DescribeUser reports her differs from her listing (AWS reporting a field
+	// otherwise in one than in the other): queued once; her pass finds her in sync, described as
+	// before, and the listing's summary becomes hers.
+	described := transfer.UserSummary{Role: "arn:aws:iam::111122223333:role/sftp", HomeDirectory: "/bucket/carol"} // no type; the listing says PATH
+	sweep.watch(object("carol"), svc, serverID, "carol", described)
+	sweep.sweep(ctx, due[0])
+	if got := drain(t, queue); !slices.Equal(got, []string{"team-a/carol"}) {
+		t.Fatalf("queued %v, want team-a/carol, whose listing differs", got)
+	}
+	sweep.watch(object("carol"), svc, serverID, "carol", described)
+	sweep.sweep(ctx, due[0])
+	if got := drain(t, queue); len(got) != 0 {
+		t.Errorf("carol, in sync and listed as before, was queued again: %v", got)
+	}
+	if err := emu.ModifyUser("us-east-1", serverID, "carol", func(u *emulator.UserRecord) { u.Role = "arn:aws:iam::111122223333:role/other" }); err != nil {
+		t.Fatal(err)
+	}
+	sweep.sweep(ctx, due[0])
+	if got := drain(t, queue); !slices.Equal(got, []string{"team-a/carol"}) {
+		t.Errorf("carol's role changed in AWS; queued %v", got)
+	}
+	sweep.watch(object("carol"), svc, serverID, "carol", described)
 
 	// A listing refused: carol is queued and compared in full from now on.
 	if err := emu.FailNext("ListUsers", 1, emulator.FailAccessDenied); err != nil {
 		t.Fatal(err)
 	}
 	sweep.sweep(ctx, due[0])
-	if got := drain(queue); !slices.Equal(got, []string{"team-a/carol"}) {
+	if got := drain(t, queue); !slices.Equal(got, []string{"team-a/carol"}) {
 		t.Errorf("after a failed listing queued %v, want team-a/carol", got)
 	}
 	if sweep.watched(serverID, "carol") || len(sweep.servers) != 0 {
@@ -135,11 +166,16 @@ func TestUserSweepOff(t *testing.T) {
 	}
 }
 
-// drain returns the queued requests as sorted namespace/name strings and empties the queue.
-func drain(q workqueue.TypedRateLimitingInterface[reconcile.Request]) []string {
+// drain returns the queued requests as sorted namespace/name strings and empties the queue. Each
+// must be queued at low priority, as the drift pass it is.
+func drain(t *testing.T, q priorityqueue.PriorityQueue[reconcile.Request]) []string {
+	t.Helper()
 	var got []string
 	for q.Len() > 0 {
-		req, _ := q.Get()
+		req, priority, _ := q.GetWithPriority()
+		if priority != handler.LowPriority {
+			t.Errorf("%s queued at priority %d, want low", req, priority)
+		}
 		got = append(got, req.String())
 		q.Done(req)
 		q.Forget(req)
