@@ -160,7 +160,7 @@ func (c *Clients) For(account Account, region string) (*Service, error) {
 		}
 		common(&o.APIOptions)
 	})
-	s := NewService(client, region).UseEC2(ec2Client).inAccount(account)
+	s := NewService(client, region).UseEC2(newEC2Calls(ec2Client)).inAccount(account)
 	c.services[key] = s
 	return s, nil
 }
