@@ -24,11 +24,11 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/transfer-operator/transfer-operator/api/v1alpha1"
 	"github.com/transfer-operator/transfer-operator/controllers"
+	"github.com/transfer-operator/transfer-operator/internal/metricsauth"
 	"github.com/transfer-operator/transfer-operator/internal/transfer"
 )
 
@@ -214,7 +214,7 @@ func managerOptions(f flags, restConfig *rest.Config) ctrl.Options {
 
 	metrics := metricsserver.Options{BindAddress: f.metricsAddr, SecureServing: f.metricsSecure}
 	if f.metricsSecure {
-		metrics.FilterProvider = filters.WithAuthenticationAndAuthorization
+		metrics.FilterProvider = metricsauth.Filter
 	}
 	cacheOpts := cache.Options{DefaultTransform: cache.TransformStripManagedFields()}
 	if namespaces := splitList(f.watchNamespaces); len(namespaces) > 0 {
