@@ -141,44 +141,24 @@ func (e *Emulator) serveEC2(w http.ResponseWriter, r *http.Request) {
 		e.answerEC2Error(w, reqID, account, action, aerr)
 		return
 	}
-	if err := e.faults.wait(r.Context()); err != nil {
-		return
+	d := dialect{
+		answerError: func(w http.ResponseWriter, account, action string, aerr *apiError) {
+			e.answerEC2Error(w, reqID, account, action, aerr)
+		},
+		injected: ec2Injected,
+		internal: func(msg string) *apiError { return ec2Err(http.StatusInternalServerError, "InternalError", msg) },
 	}
-	plan := e.faults.decide(action, e.clock.Now())
-	if plan.drop {
-		e.calls.record(account, action, OutcomeDropped)
-		dropConnection(w)
-		return
-	}
-	if plan.fail != nil {
-		e.answerEC2Error(w, reqID, account, action, ec2Injected(plan.fail))
-		return
-	}
-	if dry := form.Get("DryRun"); dry == "true" {
-		// EC2 API reference, DryRun: "If you have the required permissions, the error response
-		// is DryRunOperation."
-		e.answerEC2Error(w, reqID, account, action, ec2Err(http.StatusPreconditionFailed, "DryRunOperation", "Request would have succeeded, but DryRun flag is set."))
-		return
-	}
-	out, err := ec2Operations[action].run(e.account(account), requestRegion(r), form)
-	if err != nil {
-		aerr, ok := err.(*apiError)
-		if !ok {
-			aerr = ec2Err(http.StatusInternalServerError, "InternalError", err.Error())
+	out, ok := e.runFaulted(w, r, account, action, d, func() (any, error) {
+		if form.Get("DryRun") == "true" {
+			// EC2 API reference, DryRun: "If you have the required permissions, the error
+			// response is DryRunOperation."
+			return nil, ec2Err(http.StatusPreconditionFailed, "DryRunOperation", "Request would have succeeded, but DryRun flag is set.")
 		}
-		e.answerEC2Error(w, reqID, account, action, aerr)
+		return ec2Operations[action].run(e.account(account), requestRegion(r), form)
+	})
+	if !ok {
 		return
 	}
-	switch plan.afterCommit {
-	case FailCommitThenDrop:
-		e.calls.record(account, action, OutcomeDropped)
-		dropConnection(w)
-		return
-	case FailCommitThenError:
-		e.answerEC2Error(w, reqID, account, action, ec2Injected(FailInternalError.injected()))
-		return
-	}
-	e.calls.record(account, action, OutcomeOK)
 	writeXML(w, http.StatusOK, out, reqID)
 }
 

@@ -213,41 +213,15 @@ func (e *Emulator) serveTransfer(w http.ResponseWriter, r *http.Request) {
 		e.answerError(w, account, opName, unknownOperation(r, opName))
 		return
 	}
-	if err := e.faults.wait(r.Context()); err != nil {
-		return
-	}
-	plan := e.faults.decide(opName, e.clock.Now())
-	if plan.drop {
-		e.calls.record(account, opName, OutcomeDropped)
-		dropConnection(w)
-		return
-	}
-	if plan.fail != nil {
-		e.answerError(w, account, opName, plan.fail)
-		return
-	}
-	var out any
-	if err = validateInput(opName, body); err == nil {
-		out, err = op.run(e.account(account), requestRegion(r), body)
-	}
-	if err != nil {
-		aerr, ok := err.(*apiError)
-		if !ok {
-			aerr = &apiError{Code: CodeInternalError, Status: http.StatusInternalServerError, Message: err.Error()}
+	out, ok := e.runFaulted(w, r, account, opName, transferDialect(e), func() (any, error) {
+		if err := validateInput(opName, body); err != nil {
+			return nil, err
 		}
-		e.answerError(w, account, opName, aerr)
+		return op.run(e.account(account), requestRegion(r), body)
+	})
+	if !ok {
 		return
 	}
-	switch plan.afterCommit {
-	case FailCommitThenDrop:
-		e.calls.record(account, opName, OutcomeDropped)
-		dropConnection(w)
-		return
-	case FailCommitThenError:
-		e.answerError(w, account, opName, FailInternalError.injected())
-		return
-	}
-	e.calls.record(account, opName, OutcomeOK)
 	if out == nil {
 		out = struct{}{}
 	}
@@ -272,6 +246,17 @@ func unknownOperation(r *http.Request, opName string) *apiError {
 
 // answerError answers a Transfer call served in account ("" when its
 // credentials were refused) with aerr.
+// transferDialect answers Transfer's awsJson1_1 errors; an injected failure is already one.
+func transferDialect(e *Emulator) dialect {
+	return dialect{
+		answerError: e.answerError,
+		injected:    func(aerr *apiError) *apiError { return aerr },
+		internal: func(msg string) *apiError {
+			return &apiError{Code: CodeInternalError, Status: http.StatusInternalServerError, Message: msg}
+		},
+	}
+}
+
 func (e *Emulator) answerError(w http.ResponseWriter, account, opName string, aerr *apiError) {
 	e.calls.record(account, opName, aerr.Code)
 	w.Header().Set("x-amzn-ErrorType", aerr.Code)

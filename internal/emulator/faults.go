@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"sync"
 	"time"
 
@@ -209,4 +210,52 @@ func checkFaultOperation(op string) error {
 		return fmt.Errorf("unknown operation %q", op)
 	}
 	return nil
+}
+
+// dialect is how a front end answers what runFaulted decides: its error answer, which records
+// the call, its form of an injected failure, and its internal error.
+type dialect struct {
+	answerError func(w http.ResponseWriter, account, action string, aerr *apiError)
+	injected    func(*apiError) *apiError
+	internal    func(msg string) *apiError
+}
+
+// runFaulted runs one call of action under the faults the emulator holds for it, the same way for
+// every front end: it waits out the injected latency, drops or fails the call as planned, runs it,
+// and after the commit drops or fails the answer as planned. It records the call and returns the
+// output to write, or false when the call is answered already.
+func (e *Emulator) runFaulted(w http.ResponseWriter, r *http.Request, account, action string, d dialect, run func() (any, error)) (any, bool) {
+	if err := e.faults.wait(r.Context()); err != nil {
+		return nil, false
+	}
+	plan := e.faults.decide(action, e.clock.Now())
+	if plan.drop {
+		e.calls.record(account, action, OutcomeDropped)
+		dropConnection(w)
+		return nil, false
+	}
+	if plan.fail != nil {
+		d.answerError(w, account, action, d.injected(plan.fail))
+		return nil, false
+	}
+	out, err := run()
+	if err != nil {
+		aerr, ok := err.(*apiError)
+		if !ok {
+			aerr = d.internal(err.Error())
+		}
+		d.answerError(w, account, action, aerr)
+		return nil, false
+	}
+	switch plan.afterCommit {
+	case FailCommitThenDrop:
+		e.calls.record(account, action, OutcomeDropped)
+		dropConnection(w)
+		return nil, false
+	case FailCommitThenError:
+		d.answerError(w, account, action, d.injected(FailInternalError.injected()))
+		return nil, false
+	}
+	e.calls.record(account, action, OutcomeOK)
+	return out, true
 }

@@ -256,38 +256,17 @@ func (e *Emulator) serveSTS(w http.ResponseWriter, r *http.Request) {
 		e.answerSTSError(w, reqID, account, action, aerr)
 		return
 	}
-	if err := e.faults.wait(r.Context()); err != nil {
+	d := dialect{
+		answerError: func(w http.ResponseWriter, account, action string, aerr *apiError) {
+			e.answerSTSError(w, reqID, account, action, aerr)
+		},
+		injected: stsInjected,
+		internal: func(msg string) *apiError { return stsErr(http.StatusInternalServerError, "InternalFailure", msg) },
+	}
+	out, ok := e.runFaulted(w, r, account, action, d, func() (any, error) { return stsOperations[action](e, caller, form) })
+	if !ok {
 		return
 	}
-	plan := e.faults.decide(action, e.clock.Now())
-	if plan.drop {
-		e.calls.record(account, action, OutcomeDropped)
-		dropConnection(w)
-		return
-	}
-	if plan.fail != nil {
-		e.answerSTSError(w, reqID, account, action, stsInjected(plan.fail))
-		return
-	}
-	out, err := stsOperations[action](e, caller, form)
-	if err != nil {
-		aerr, ok := err.(*apiError)
-		if !ok {
-			aerr = stsErr(http.StatusInternalServerError, "InternalFailure", err.Error())
-		}
-		e.answerSTSError(w, reqID, account, action, aerr)
-		return
-	}
-	switch plan.afterCommit {
-	case FailCommitThenDrop:
-		e.calls.record(account, action, OutcomeDropped)
-		dropConnection(w)
-		return
-	case FailCommitThenError:
-		e.answerSTSError(w, reqID, account, action, stsInjected(FailInternalError.injected()))
-		return
-	}
-	e.calls.record(account, action, OutcomeOK)
 	writeSTSXML(w, action, out, reqID)
 }
 
