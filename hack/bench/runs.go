@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -22,6 +23,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 
 	"github.com/transfer-operator/transfer-operator/api/v1alpha1"
 	"github.com/transfer-operator/transfer-operator/internal/emulator"
@@ -604,8 +606,12 @@ func (b *bench) apply(ctx context.Context, objs []client.Object) (first, last ti
 	return first, last, err
 }
 
-// create creates obj, retrying a few times when the API server is busy.
+// create creates obj as `kubectl apply` (and Argo CD's default sync) would, with its manifest in
+// the last-applied-configuration annotation, retrying a few times when the API server is busy.
 func (b *bench) create(ctx context.Context, obj client.Object) error {
+	if err := b.annotateLastApplied(obj); err != nil {
+		return err
+	}
 	var err error
 	for attempt := range 5 {
 		if err = b.client.Create(ctx, obj); err == nil || apierrors.IsAlreadyExists(err) {
@@ -617,6 +623,36 @@ func (b *bench) create(ctx context.Context, obj client.Object) error {
 		_ = sleep(ctx, time.Duration(attempt+1)*200*time.Millisecond)
 	}
 	return fmt.Errorf("creating %s: %w", obj.GetName(), err)
+}
+
+// annotateLastApplied stores obj's manifest (apiVersion, kind, name, namespace and spec) in its
+// kubectl.kubernetes.io/last-applied-configuration annotation, as client-side kubectl apply does.
+func (b *bench) annotateLastApplied(obj client.Object) error {
+	gvk, err := apiutil.GVKForObject(obj, b.client.Scheme())
+	if err != nil {
+		return err
+	}
+	data, err := json.Marshal(obj)
+	if err != nil {
+		return err
+	}
+	var fields struct {
+		Spec json.RawMessage `json:"spec"`
+	}
+	if err := json.Unmarshal(data, &fields); err != nil {
+		return err
+	}
+	manifest, err := json.Marshal(map[string]any{
+		"apiVersion": gvk.GroupVersion().String(),
+		"kind":       gvk.Kind,
+		"metadata":   map[string]string{"name": obj.GetName(), "namespace": obj.GetNamespace()},
+		"spec":       fields.Spec,
+	})
+	if err != nil {
+		return err
+	}
+	obj.SetAnnotations(map[string]string{corev1.LastAppliedConfigAnnotation: string(manifest) + "\n"})
+	return nil
 }
 
 // kubeWrites sums the operator's write requests to the API server.

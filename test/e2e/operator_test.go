@@ -48,6 +48,24 @@ spec:
 		t.Fatalf("kubectl get transfer does not list both objects:\n%s", out)
 	}
 
+	// kubectl apply removes what a manifest no longer has by its last-applied-configuration
+	// annotation, which the operator's cache drops: its writes must leave it where it is.
+	if !strings.Contains(kubectl("get", "transferuser", "erin", "-o", "yaml"), "kubectl.kubernetes.io/last-applied-configuration") {
+		t.Fatal("erin lost its last-applied-configuration annotation")
+	}
+	kubectl("apply", "-f", "-", `
+apiVersion: transfer.operators.dev/v1alpha1
+kind: TransferUser
+metadata: {name: erin, namespace: default}
+spec:
+  serverRef: {name: e2e}
+  role: arn:aws:iam::111122223333:role/transfer
+  homeDirectory: /bucket/erin
+`)
+	if keys := kubectl("get", "transferuser", "erin", "-o", "jsonpath={.spec.sshPublicKeys}"); keys != "" {
+		t.Fatalf("kubectl apply of a manifest without sshPublicKeys left %s", keys)
+	}
+
 	kubectl("delete", "transferuser/erin", "transferserver/e2e", "--timeout=2m")
 	if n := len(emu.Snapshot().Regions["eu-west-1"].Servers); n != 0 {
 		t.Fatalf("%d servers left in the emulator after delete", n)
