@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -58,6 +59,8 @@ var (
 	awsAPI *awstransfer.Client
 	logs   = &testenv.SyncBuffer{}
 	faults = &statusFaults{}
+	// operatorCache is the cache the operator's controllers read.
+	operatorCache client.Reader
 )
 
 func TestMain(m *testing.M) {
@@ -92,7 +95,7 @@ func runSuite(m *testing.M) (int, error) {
 			if err != nil {
 				return nil, err
 			}
-			return interceptor.NewClient(c, interceptor.Funcs{SubResourcePatch: faults.patch}), nil
+			return interceptor.NewClient(c, interceptor.Funcs{SubResourcePatch: faults.patch, Get: faults.get}), nil
 		},
 	})
 	if err != nil {
@@ -115,7 +118,7 @@ func runSuite(m *testing.M) (int, error) {
 	}
 	stopped := make(chan error, 1)
 	go func() { stopped <- mgr.Start(ctx) }()
-	k8s = cp.Client
+	k8s, operatorCache = cp.Client, mgr.GetCache()
 
 	code := m.Run()
 	cancel()
@@ -126,17 +129,62 @@ func runSuite(m *testing.M) (int, error) {
 }
 
 // statusFaults fails status writes on request, to simulate an operator that dies between an
-// AWS call and recording its outcome.
+// AWS call and recording its outcome, or delays one (lagOnce), to simulate a slow API server and
+// a slow watch.
 type statusFaults struct {
-	mu   sync.Mutex
-	fail func(obj client.Object) bool
+	mu     sync.Mutex
+	fail   func(obj client.Object) bool
+	lag    func(obj client.Object) bool
+	lagged *laggedWrite
 }
+
+// laggedWrite is a status write that lagOnce delays.
+type laggedWrite struct {
+	key client.ObjectKey
+	// before is the object as the operator's cache held it when the write arrived.
+	before client.Object
+	// arrived is closed when the write arrives, and staleRead at the first read of the object
+	// that returned it as it was before the write.
+	arrived, staleRead chan struct{}
+	// let, once closed, sends the write; sent is closed when the API server answered it.
+	let, sent chan struct{}
+	// thawed, once closed, ends the reads of the object as it was before the write.
+	thawed                      chan struct{}
+	readOnce, letOnce, thawOnce sync.Once
+}
+
+// send sends the write and returns once the API server answered it.
+func (w *laggedWrite) send() {
+	w.letOnce.Do(func() { close(w.let) })
+	select {
+	case <-w.arrived:
+		<-w.sent
+	default:
+	}
+}
+
+// thaw lets the reads of the object return what the API server holds.
+func (w *laggedWrite) thaw() { w.thawOnce.Do(func() { close(w.thawed) }) }
 
 // failOnce makes the first status write for which match is true fail.
 func (f *statusFaults) failOnce(match func(obj client.Object) bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.fail = match
+}
+
+// lagOnce delays the first status write for which match is true: it is held back until send,
+// and from then until thaw the operator reads the object as its cache held it before the write,
+// as a cache whose watch lags would.
+func (f *statusFaults) lagOnce(match func(obj client.Object) bool) *laggedWrite {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.lag = match
+	f.lagged = &laggedWrite{
+		arrived: make(chan struct{}), staleRead: make(chan struct{}),
+		let: make(chan struct{}), sent: make(chan struct{}), thawed: make(chan struct{}),
+	}
+	return f.lagged
 }
 
 func (f *statusFaults) patch(ctx context.Context, c client.Client, sub string, obj client.Object, patch client.Patch, opts ...client.SubResourcePatchOption) error {
@@ -147,8 +195,50 @@ func (f *statusFaults) patch(ctx context.Context, c client.Client, sub string, o
 		f.mu.Unlock()
 		return errors.New("injected: the operator died before recording the outcome")
 	}
+	var w *laggedWrite
+	if f.lag != nil && f.lag(obj) {
+		f.lag, w = nil, f.lagged
+	}
 	f.mu.Unlock()
+	if w == nil {
+		return c.SubResource(sub).Patch(ctx, obj, patch, opts...)
+	}
+	defer close(w.sent)
+	before := obj.DeepCopyObject().(client.Object)
+	if err := c.Get(ctx, client.ObjectKeyFromObject(obj), before); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	w.key, w.before = client.ObjectKeyFromObject(obj), before
+	f.mu.Unlock()
+	close(w.arrived)
+	select {
+	case <-w.let:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 	return c.SubResource(sub).Patch(ctx, obj, patch, opts...)
+}
+
+// get returns an object whose status write lags as it was before the write, until thawed.
+func (f *statusFaults) get(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+	f.mu.Lock()
+	w := f.lagged
+	var before client.Object
+	if w != nil && w.key == key {
+		before = w.before
+	}
+	f.mu.Unlock()
+	if before != nil && reflect.TypeOf(obj) == reflect.TypeOf(before) {
+		select {
+		case <-w.thawed:
+		default:
+			reflect.ValueOf(obj).Elem().Set(reflect.ValueOf(before.DeepCopyObject()).Elem())
+			w.readOnce.Do(func() { close(w.staleRead) })
+			return nil
+		}
+	}
+	return c.Get(ctx, key, obj, opts...)
 }
 
 // resyncsSince returns how many resync periods fit in the time since start: the most resync

@@ -364,6 +364,45 @@ func TestUserDriftSeenInListing(t *testing.T) {
 	waitEvent(t, usr, "DriftCorrected", "homeDirectory")
 }
 
+// TestUserReadyWhenServerReturnsDuringItsWait checks that a user whose server is Ready again
+// while the user's pass still writes that it waits for it ends Ready. The server's event queues
+// the user during that pass, so the next pass starts as soon as the write returns, maybe before
+// the watch brought the write to the cache: that pass must still compare its status with the
+// wait just written, not with the Ready from before, which would skip the write and leave the
+// user waiting until its full comparison, fullCompare later. The wait's write is held back, as a
+// slow API server would, and then lags in the cache, as a slow watch would.
+func TestUserReadyWhenServerReturnsDuringItsWait(t *testing.T) {
+	g := NewWithT(t)
+	ns := newNamespace(t)
+	srv := readyServer(t, ns, "srv")
+	usr := newUser(ns, "patient", "srv", nil)
+	create(t, usr)
+	waitReady(t, usr)
+	// Watched once a resync found it in sync: its own next pass is fullCompare away.
+	emu.ResetCalls()
+	g.Eventually(func() int { return emu.Calls().Of("ListUsers") }).WithTimeout(timeout).Should(BeNumerically(">", 0))
+
+	wait := faults.lagOnce(func(obj client.Object) bool {
+		u, ok := obj.(*v1alpha1.TransferUser)
+		return ok && u.Namespace == ns && condition(u, v1alpha1.ConditionReady).Reason == v1alpha1.ReasonServerNotReady
+	})
+	defer wait.thaw()
+	defer wait.send()
+	update(t, srv, func(s *v1alpha1.TransferServer) { s.Spec.State = v1alpha1.ServerOffline })
+	g.Eventually(wait.arrived).WithTimeout(timeout).Should(BeClosed(), "the user's pass never wrote that it waits for its server")
+	g.Eventually(func(g Gomega) {
+		cached := &v1alpha1.TransferServer{}
+		g.Expect(operatorCache.Get(context.Background(), client.ObjectKeyFromObject(srv), cached)).To(Succeed())
+		ready := condition(cached, v1alpha1.ConditionReady)
+		g.Expect(ready.Status).To(Equal(metav1.ConditionTrue), "Ready: %s %s", ready.Reason, ready.Message)
+		g.Expect(ready.ObservedGeneration).To(Equal(cached.Generation))
+	}).WithTimeout(timeout).Should(Succeed(), "the operator never saw the stopped server Ready")
+	wait.send()
+	g.Eventually(wait.staleRead).WithTimeout(timeout).Should(BeClosed(), "the operator never read the user after its wait was written")
+	wait.thaw()
+	waitReady(t, usr)
+}
+
 // TestUserDeletedOutOfBand checks that a user deleted in AWS is created again.
 func TestUserDeletedOutOfBand(t *testing.T) {
 	g := NewWithT(t)
