@@ -5,7 +5,7 @@
 //
 // It does what controller-runtime's metrics/filters does, with its caching, without linking
 // k8s.io/apiserver: that package's webhook, CEL and tracing dependencies cost the operator 33 MB
-// of binary and 17 MiB of resident memory (docs/benchmarks.md).
+// of binary and about 18 MiB of resident memory (docs/benchmarks.md).
 package metricsauth
 
 import (
