@@ -25,6 +25,7 @@ import (
 	authenticationclient "k8s.io/client-go/kubernetes/typed/authentication/v1"
 	authorizationclient "k8s.io/client-go/kubernetes/typed/authorization/v1"
 	"k8s.io/client-go/rest"
+	"k8s.io/utils/clock"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 )
 
@@ -52,13 +53,8 @@ func Filter(config *rest.Config, httpClient *http.Client) (metricsserver.Filter,
 	if err != nil {
 		return nil, err
 	}
-	return newReviewer(authn.TokenReviews(), authz.SubjectAccessReviews(), realClock{}).filter, nil
+	return newReviewer(authn.TokenReviews(), authz.SubjectAccessReviews(), clock.RealClock{}).filter, nil
 }
-
-// realClock is the time cache.LRUExpireCache uses by default.
-type realClock struct{}
-
-func (realClock) Now() time.Time { return time.Now() }
 
 // reviewer asks the API server who a token belongs to and what they may do, and remembers the
 // answers for their TTL.
@@ -72,12 +68,12 @@ type reviewer struct {
 	decisions *cache.LRUExpireCache
 }
 
-func newReviewer(tokens authenticationclient.TokenReviewInterface, access authorizationclient.SubjectAccessReviewInterface, clock cache.Clock) *reviewer {
+func newReviewer(tokens authenticationclient.TokenReviewInterface, access authorizationclient.SubjectAccessReviewInterface, now cache.Clock) *reviewer {
 	return &reviewer{
 		tokens:    tokens,
 		access:    access,
-		users:     cache.NewLRUExpireCacheWithClock(cacheSize, clock),
-		decisions: cache.NewLRUExpireCacheWithClock(cacheSize, clock),
+		users:     cache.NewLRUExpireCacheWithClock(cacheSize, now),
+		decisions: cache.NewLRUExpireCacheWithClock(cacheSize, now),
 	}
 }
 
