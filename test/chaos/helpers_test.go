@@ -6,7 +6,8 @@
 // The operator runs as the built binary, as a process of its own, against a real kube-apiserver
 // and etcd (envtest) and the Transfer emulator. `make test` runs each scenario with fixed seeds;
 // `make test-chaos` (TRANSFER_CHAOS=long) runs longer variants with random seeds, which
-// TRANSFER_CHAOS_SEED replays.
+// TRANSFER_CHAOS_SEED replays. A failed scenario shows the last lines of each operator's log;
+// with TRANSFER_CHAOS_LOG_DIR set it also writes the whole logs there.
 package chaos
 
 import (
@@ -173,6 +174,7 @@ func (e *env) cleanup() {
 	if e.t.Failed() {
 		for _, op := range ops {
 			e.t.Logf("last log lines of operator %s:\n%s", op.name, tail(op.logs.String(), 80))
+			e.keepLog(op)
 		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -892,6 +894,21 @@ func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// keepLog writes op's whole log into TRANSFER_CHAOS_LOG_DIR, when it is set: a failure's cause is
+// seldom in the last lines.
+func (e *env) keepLog(op *operator) {
+	dir := os.Getenv("TRANSFER_CHAOS_LOG_DIR")
+	if dir == "" {
+		return
+	}
+	path := filepath.Join(dir, strings.NewReplacer("/", "_", " ", "_").Replace(e.t.Name())+"-"+op.name+".log")
+	if err := os.WriteFile(path, []byte(op.logs.String()), 0o644); err != nil {
+		e.t.Logf("keeping the log of operator %s: %v", op.name, err)
+		return
+	}
+	e.t.Logf("the whole log of operator %s: %s", op.name, path)
 }
 
 // tail returns the last n lines of s.
