@@ -136,7 +136,7 @@ func choiceOf(a *v1alpha1.AWSAccount) accountChoice {
 	return accountChoice{
 		name:    a.Name,
 		account: transfer.Account{RoleARN: a.Spec.RoleARN, ExternalID: a.Spec.ExternalID},
-		id:      accountOfARN(a.Spec.RoleARN),
+		id:      transfer.AccountOfARN(a.Spec.RoleARN),
 	}
 }
 
@@ -162,13 +162,13 @@ func (d deps) service(account accountChoice, region string) (*transfer.Service, 
 // recordedAccountID returns the account recorded for a resource: the status field, or for
 // objects written before it existed, the account of the recorded ARN.
 func recordedAccountID(statusAccountID, arn string) string {
-	return cmp.Or(statusAccountID, accountOfARN(arn))
+	return cmp.Or(statusAccountID, transfer.AccountOfARN(arn))
 }
 
 // accountIDOf returns the account ID to record for a resource made through account: the role's,
 // or for the operator's own credentials the account of the resource's ARN.
 func accountIDOf(account accountChoice, arn string) string {
-	return cmp.Or(account.id, accountOfARN(arn))
+	return cmp.Or(account.id, transfer.AccountOfARN(arn))
 }
 
 // noteAccount sets LocationChanged on obj when its resource was recorded through another
@@ -189,13 +189,4 @@ func assumeRoleRefusal(who string, err error) string {
 	role, answer := transfer.RefusedRole(err)
 	return fmt.Sprintf("%s may not assume role %s: %s; the role's trust policy must allow it and the operator's identity needs sts:AssumeRole on it: docs/iam.md#several-accounts",
 		who, role, answer)
-}
-
-// accountOfARN returns the account field of an ARN, or "" when arn is not one.
-func accountOfARN(arn string) string {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) < 6 || parts[0] != "arn" {
-		return ""
-	}
-	return parts[4]
 }

@@ -168,8 +168,8 @@ func settled(obj conditionsObject) bool {
 // drift says whether the pass was itself a drift pass, whose calls are counted in
 // transfer_operator_drift_aws_requests_total.
 func scheduleDrift(ctx context.Context, s *driftSchedule, controller string, calls *transfer.CallCount, drift bool, result ctrl.Result) ctrl.Result {
-	if drift && calls.Calls() > 0 {
-		driftRequests.WithLabelValues(calls.Limit()).Add(float64(calls.Calls()))
+	if drift {
+		countDriftRequests(calls)
 	}
 	if result.Priority == nil || *result.Priority != handler.LowPriority {
 		return result
@@ -184,20 +184,28 @@ func resyncResult(resync time.Duration) ctrl.Result {
 	return ctrl.Result{RequeueAfter: jitter(resync), Priority: ptr.To(handler.LowPriority)}
 }
 
+// countDriftRequests counts the AWS requests of a drift pass or listing in
+// transfer_operator_drift_aws_requests_total.
+func countDriftRequests(calls *transfer.CallCount) {
+	if calls.Calls() > 0 {
+		driftRequests.WithLabelValues(calls.Limit()).Add(float64(calls.Calls()))
+	}
+}
+
 var (
 	driftRequests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "transfer_operator_drift_aws_requests_total",
-		Help: "AWS requests made by drift-detection passes (passes of objects unchanged since their last pass), each retry counted, by rate limit (region).",
+		Help: "AWS requests of drift detection: the passes of objects unchanged since their last pass and the listings of servers' users (ListUsers), each retry counted, by rate limit (region, or account/region).",
 	}, []string{"limit"})
 
 	driftPeriod = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "transfer_operator_drift_period_seconds",
-		Help: "Time until the drift-detection pass a controller scheduled last, by rate limit (region) and controller: the period at which its objects are compared with AWS. Longer than the period asked (--resync-period, or --full-compare-period for users a listing watches) by transfer_operator_drift_delay_seconds.",
+		Help: "Time until the drift-detection pass a controller scheduled last, by rate limit (region, or account/region) and controller: the period at which its objects are compared with AWS. Longer than the period asked (--resync-period, or --full-compare-period for users a listing watches) by transfer_operator_drift_delay_seconds.",
 	}, []string{"limit", "controller"})
 
 	driftDelay = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "transfer_operator_drift_delay_seconds",
-		Help: "How much later than its period the drift-detection pass scheduled last waits, by rate limit (region): above zero when the objects need more AWS requests than the drift budget (--drift-budget of --aws-rate-limit).",
+		Help: "How much later than its period the drift-detection pass scheduled last waits, by rate limit (region, or account/region): above zero when the objects need more AWS requests than the drift budget (--drift-budget of --aws-rate-limit).",
 	}, []string{"limit"})
 )
 

@@ -188,9 +188,7 @@ func (s *userSweep) sweep(ctx context.Context, serverID string) {
 	}
 	ctx, calls := transfer.CountCalls(ctx)
 	listed, err := srv.svc.ListUserSummaries(ctx, serverID)
-	if calls.Calls() > 0 {
-		driftRequests.WithLabelValues(calls.Limit()).Add(float64(calls.Calls()))
-	}
+	countDriftRequests(calls)
 	if ctx.Err() != nil {
 		return
 	}
@@ -202,13 +200,14 @@ func (s *userSweep) sweep(ctx context.Context, serverID string) {
 	var changed []types.NamespacedName
 	for name, u := range srv.users {
 		l, ok := listed[name]
-		switch {
-		case err != nil || !ok:
+		if err != nil || !ok {
 			changed = append(changed, u.object)
 			delete(srv.users, name)
-		case hashSummary(l) != u.summary && !(u.queued && hashSummary(l) == u.listed):
+			continue
+		}
+		if h := hashSummary(l); h != u.summary && !(u.queued && h == u.listed) {
 			changed = append(changed, u.object)
-			u.listed, u.queued = hashSummary(l), true
+			u.listed, u.queued = h, true
 			srv.users[name] = u
 		}
 	}

@@ -122,12 +122,12 @@ func (e *Emulator) serveEC2(w http.ResponseWriter, r *http.Request) {
 	reqID := e.requestID()
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
 	if err != nil {
-		e.answerEC2Error(w, reqID, "", "", ec2Err(http.StatusBadRequest, "InvalidParameterValue", "cannot read request body: "+err.Error()))
+		e.answerEC2Error(w, reqID, "", "", queryErr(http.StatusBadRequest, "InvalidParameterValue", "cannot read request body: "+err.Error()))
 		return
 	}
 	form, err := url.ParseQuery(string(body))
 	if err != nil {
-		e.answerEC2Error(w, reqID, "", "", ec2Err(http.StatusBadRequest, "InvalidParameterValue", "the request body is not form-encoded: "+err.Error()))
+		e.answerEC2Error(w, reqID, "", "", queryErr(http.StatusBadRequest, "InvalidParameterValue", "the request body is not form-encoded: "+err.Error()))
 		return
 	}
 	action := form.Get("Action")
@@ -146,13 +146,13 @@ func (e *Emulator) serveEC2(w http.ResponseWriter, r *http.Request) {
 			e.answerEC2Error(w, reqID, account, action, aerr)
 		},
 		injected: ec2Injected,
-		internal: func(msg string) *apiError { return ec2Err(http.StatusInternalServerError, "InternalError", msg) },
+		internal: func(msg string) *apiError { return queryErr(http.StatusInternalServerError, "InternalError", msg) },
 	}
 	out, ok := e.runFaulted(w, r, account, action, d, func() (any, error) {
 		if form.Get("DryRun") == "true" {
 			// EC2 API reference, DryRun: "If you have the required permissions, the error
 			// response is DryRunOperation."
-			return nil, ec2Err(http.StatusPreconditionFailed, "DryRunOperation", "Request would have succeeded, but DryRun flag is set.")
+			return nil, queryErr(http.StatusPreconditionFailed, "DryRunOperation", "Request would have succeeded, but DryRun flag is set.")
 		}
 		return ec2Operations[action].run(e.account(account), requestRegion(r), form)
 	})
@@ -169,17 +169,17 @@ func checkEC2Request(r *http.Request, form url.Values) *apiError {
 	action := form.Get("Action")
 	switch {
 	case r.Method != http.MethodPost:
-		return ec2Err(http.StatusBadRequest, "InvalidAction", "only POST / is served")
+		return queryErr(http.StatusBadRequest, "InvalidAction", "only POST / is served")
 	case action == "":
-		return ec2Err(http.StatusBadRequest, "MissingAction", "The request must contain the parameter Action")
+		return queryErr(http.StatusBadRequest, "MissingAction", "The request must contain the parameter Action")
 	case form.Get("Version") == "":
-		return ec2Err(http.StatusBadRequest, "MissingParameter", "The request must contain the parameter Version")
+		return queryErr(http.StatusBadRequest, "MissingParameter", "The request must contain the parameter Version")
 	case form.Get("Version") != ec2APIVersion:
-		return ec2Err(http.StatusBadRequest, "InvalidParameterValue", fmt.Sprintf("Invalid Version %q: the emulator serves %s", form.Get("Version"), ec2APIVersion))
+		return queryErr(http.StatusBadRequest, "InvalidParameterValue", fmt.Sprintf("Invalid Version %q: the emulator serves %s", form.Get("Version"), ec2APIVersion))
 	}
 	op, ok := ec2Operations[action]
 	if !ok {
-		return ec2Err(http.StatusBadRequest, "InvalidAction", fmt.Sprintf("The action %s is not valid for this web service.", action))
+		return queryErr(http.StatusBadRequest, "InvalidAction", fmt.Sprintf("The action %s is not valid for this web service.", action))
 	}
 	for key := range form {
 		if key == "Action" || key == "Version" {
@@ -189,9 +189,9 @@ func checkEC2Request(r *http.Request, form url.Values) *apiError {
 		switch {
 		case slices.Contains(op.params, name):
 		case slices.Contains(op.unsupported, name):
-			return ec2Err(http.StatusBadRequest, "UnsupportedOperation", fmt.Sprintf("the emulator does not implement the %s parameter %s", action, name))
+			return queryErr(http.StatusBadRequest, "UnsupportedOperation", fmt.Sprintf("the emulator does not implement the %s parameter %s", action, name))
 		default:
-			return ec2Err(http.StatusBadRequest, "UnknownParameter", fmt.Sprintf("The parameter %s is not recognized", key))
+			return queryErr(http.StatusBadRequest, "UnknownParameter", fmt.Sprintf("The parameter %s is not recognized", key))
 		}
 	}
 	return nil
@@ -226,7 +226,7 @@ func filterParam(form url.Values, known ...string) ([]ec2Filter, *apiError) {
 			return out, nil
 		}
 		if !slices.Contains(known, name[0]) {
-			return nil, ec2Err(http.StatusBadRequest, "InvalidParameterValue", fmt.Sprintf("The filter '%s' is invalid", name[0]))
+			return nil, queryErr(http.StatusBadRequest, "InvalidParameterValue", fmt.Sprintf("The filter '%s' is invalid", name[0]))
 		}
 		out = append(out, ec2Filter{name: name[0], values: listParam(form, prefix+".Value")})
 	}
@@ -258,17 +258,17 @@ func checkMaxResults(form url.Values) *apiError {
 	}
 	n, err := strconv.Atoi(v[0])
 	if !maxResultsRE.MatchString(v[0]) || err != nil || n < 5 || n > 1000 {
-		return ec2Err(http.StatusBadRequest, "InvalidParameterValue", fmt.Sprintf("Value ( %s ) for parameter maxResults is invalid. Expecting a value between 5 and 1000.", v[0]))
+		return queryErr(http.StatusBadRequest, "InvalidParameterValue", fmt.Sprintf("Value ( %s ) for parameter maxResults is invalid. Expecting a value between 5 and 1000.", v[0]))
 	}
 	return nil
 }
 
 func vpceNotFound(id string) *apiError {
-	return ec2Err(http.StatusBadRequest, "InvalidVpcEndpointId.NotFound", fmt.Sprintf("The Vpc Endpoint Id '%s' does not exist", id))
+	return queryErr(http.StatusBadRequest, "InvalidVpcEndpointId.NotFound", fmt.Sprintf("The Vpc Endpoint Id '%s' does not exist", id))
 }
 
 func vpceMalformed(id string) *apiError {
-	return ec2Err(http.StatusBadRequest, "InvalidVpcEndpointId.Malformed", fmt.Sprintf("Invalid Id: '%s' (expecting 'vpce-...')", id))
+	return queryErr(http.StatusBadRequest, "InvalidVpcEndpointId.Malformed", fmt.Sprintf("Invalid Id: '%s' (expecting 'vpce-...')", id))
 }
 
 // describeVpcEndpoints: the endpoints named by VpcEndpointId.N (every one must exist), or all,
@@ -319,7 +319,7 @@ func (e *Emulator) describeVpcEndpoints(regionName string, form url.Values) (any
 func (e *Emulator) modifyVpcEndpoint(regionName string, form url.Values) (any, error) {
 	id := form.Get("VpcEndpointId")
 	if id == "" {
-		return nil, ec2Err(http.StatusBadRequest, "MissingParameter", "The request must contain the parameter VpcEndpointId")
+		return nil, queryErr(http.StatusBadRequest, "MissingParameter", "The request must contain the parameter VpcEndpointId")
 	}
 	if !vpceIDRE.MatchString(id) {
 		return nil, vpceMalformed(id)
@@ -327,7 +327,7 @@ func (e *Emulator) modifyVpcEndpoint(regionName string, form url.Values) (any, e
 	add, remove := listParam(form, "AddSecurityGroupId"), listParam(form, "RemoveSecurityGroupId")
 	for _, g := range slices.Concat(add, remove) {
 		if !sgIDRE.MatchString(g) {
-			return nil, ec2Err(http.StatusBadRequest, "InvalidGroupId.Malformed", fmt.Sprintf("Invalid id: \"%s\" (expecting \"sg-...\")", g))
+			return nil, queryErr(http.StatusBadRequest, "InvalidGroupId.Malformed", fmt.Sprintf("Invalid id: \"%s\" (expecting \"sg-...\")", g))
 		}
 	}
 	e.mu.Lock()
@@ -339,7 +339,7 @@ func (e *Emulator) modifyVpcEndpoint(regionName string, form url.Values) (any, e
 	}
 	e.settleEndpointLocked(ep)
 	if ep.rec.State != VpcEndpointAvailable {
-		return nil, ec2Err(http.StatusBadRequest, "IncorrectState", fmt.Sprintf("The Vpc Endpoint '%s' is in state %s and cannot be modified until it is available", id, ep.rec.State))
+		return nil, queryErr(http.StatusBadRequest, "IncorrectState", fmt.Sprintf("The Vpc Endpoint '%s' is in state %s and cannot be modified until it is available", id, ep.rec.State))
 	}
 	groups := slices.DeleteFunc(slices.Clone(ep.rec.SecurityGroupIDs), func(g string) bool { return slices.Contains(remove, g) })
 	for _, g := range add {
@@ -369,7 +369,7 @@ func (e *Emulator) describeNetworkInterfaces(regionName string, form url.Values)
 	ids := listParam(form, "NetworkInterfaceId")
 	for _, id := range ids {
 		if !eniIDRE.MatchString(id) {
-			return nil, ec2Err(http.StatusBadRequest, "InvalidNetworkInterfaceID.Malformed", fmt.Sprintf("Invalid id: \"%s\" (expecting \"eni-...\")", id))
+			return nil, queryErr(http.StatusBadRequest, "InvalidNetworkInterfaceID.Malformed", fmt.Sprintf("Invalid id: \"%s\" (expecting \"eni-...\")", id))
 		}
 	}
 	e.mu.Lock()
@@ -382,7 +382,7 @@ func (e *Emulator) describeNetworkInterfaces(regionName string, form url.Values)
 	for _, id := range ids {
 		ni := r.interfaces[id]
 		if ni == nil {
-			return nil, ec2Err(http.StatusBadRequest, "InvalidNetworkInterfaceID.NotFound", fmt.Sprintf("The networkInterface ID '%s' does not exist", id))
+			return nil, queryErr(http.StatusBadRequest, "InvalidNetworkInterfaceID.NotFound", fmt.Sprintf("The networkInterface ID '%s' does not exist", id))
 		}
 		ep := r.endpoints[ni.VpcEndpointID]
 		vpcID := ep.rec.VpcID
@@ -698,10 +698,6 @@ func (e *Emulator) answerEC2Error(w http.ResponseWriter, reqID, account, action 
 	_, _ = io.WriteString(w, xml.Header+string(body))
 }
 
-func ec2Err(status int, code, msg string) *apiError {
-	return &apiError{Code: code, Status: status, Message: msg}
-}
-
 // ec2AuthError is the EC2 form of a signature check's answer (EC2 API reference, "Common client
 // error codes": AuthFailure, SignatureDoesNotMatch, IncompleteSignature,
 // MissingAuthenticationToken, RequestExpired). Expired temporary credentials are RequestExpired,
@@ -710,7 +706,7 @@ func ec2Err(status int, code, msg string) *apiError {
 // RequestExpired, "EC2 Only").
 func ec2AuthError(aerr *apiError) *apiError {
 	if aerr.Code == CodeExpiredToken {
-		return ec2Err(http.StatusBadRequest, "RequestExpired", aerr.Message)
+		return queryErr(http.StatusBadRequest, "RequestExpired", aerr.Message)
 	}
 	code := map[string]string{
 		CodeMissingAuthentication: "MissingAuthenticationToken",
@@ -725,7 +721,7 @@ func ec2AuthError(aerr *apiError) *apiError {
 	if code == "IncompleteSignature" || code == "MissingAuthenticationToken" {
 		status = http.StatusBadRequest
 	}
-	return ec2Err(status, cmp.Or(code, "AuthFailure"), aerr.Message)
+	return queryErr(status, cmp.Or(code, "AuthFailure"), aerr.Message)
 }
 
 // ec2Injected is the EC2 form of an injected failure: RequestLimitExceeded for throttling,
@@ -733,12 +729,12 @@ func ec2AuthError(aerr *apiError) *apiError {
 func ec2Injected(aerr *apiError) *apiError {
 	switch aerr.Code {
 	case CodeThrottling:
-		return ec2Err(http.StatusServiceUnavailable, "RequestLimitExceeded", "Request limit exceeded.")
+		return queryErr(http.StatusServiceUnavailable, "RequestLimitExceeded", "Request limit exceeded.")
 	case CodeServiceUnavailable:
-		return ec2Err(http.StatusServiceUnavailable, "Unavailable", "The server is overloaded and can't handle the request.")
+		return queryErr(http.StatusServiceUnavailable, "Unavailable", "The server is overloaded and can't handle the request.")
 	case CodeAccessDenied:
-		return ec2Err(http.StatusForbidden, "UnauthorizedOperation", "You are not authorized to perform this operation.")
+		return queryErr(http.StatusForbidden, "UnauthorizedOperation", "You are not authorized to perform this operation.")
 	default:
-		return ec2Err(http.StatusInternalServerError, "InternalError", "An internal error has occurred.")
+		return queryErr(http.StatusInternalServerError, "InternalError", "An internal error has occurred.")
 	}
 }

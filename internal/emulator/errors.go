@@ -99,6 +99,11 @@ func errInvalidNextToken() *apiError {
 	return &apiError{Code: CodeInvalidNextToken, Status: http.StatusBadRequest, Message: "Invalid NextToken"}
 }
 
+// queryErr is an error answer of a query-protocol service (EC2, STS), in that service's codes.
+func queryErr(status int, code, msg string) *apiError {
+	return &apiError{Code: code, Status: status, Message: msg}
+}
+
 func errAuth(code, msg string) *apiError {
 	return &apiError{Code: code, Status: http.StatusBadRequest, Message: msg}
 }

@@ -234,7 +234,7 @@ func (e *Emulator) serveSTS(w http.ResponseWriter, r *http.Request) {
 	}
 	form, err := url.ParseQuery(string(body))
 	if err != nil {
-		e.answerSTSError(w, reqID, "", "", stsErr(http.StatusBadRequest, "MalformedQueryString", "the request body is not form-encoded: "+err.Error()))
+		e.answerSTSError(w, reqID, "", "", queryErr(http.StatusBadRequest, "MalformedQueryString", "the request body is not form-encoded: "+err.Error()))
 		return
 	}
 	action := form.Get("Action")
@@ -261,7 +261,7 @@ func (e *Emulator) serveSTS(w http.ResponseWriter, r *http.Request) {
 			e.answerSTSError(w, reqID, account, action, aerr)
 		},
 		injected: stsInjected,
-		internal: func(msg string) *apiError { return stsErr(http.StatusInternalServerError, "InternalFailure", msg) },
+		internal: func(msg string) *apiError { return queryErr(http.StatusInternalServerError, "InternalFailure", msg) },
 	}
 	out, ok := e.runFaulted(w, r, account, action, d, func() (any, error) { return stsOperations[action](e, caller, form) })
 	if !ok {
@@ -276,15 +276,15 @@ func checkSTSRequest(r *http.Request, form url.Values) *apiError {
 	action := form.Get("Action")
 	switch {
 	case r.Method != http.MethodPost:
-		return stsErr(http.StatusBadRequest, "InvalidAction", "only POST / is served")
+		return queryErr(http.StatusBadRequest, "InvalidAction", "only POST / is served")
 	case action == "":
-		return stsErr(http.StatusBadRequest, "MissingAction", "The request must contain the parameter Action")
+		return queryErr(http.StatusBadRequest, "MissingAction", "The request must contain the parameter Action")
 	case stsOperations[action] == nil:
-		return stsErr(http.StatusBadRequest, "InvalidAction", fmt.Sprintf("Could not find operation %s for version %s", action, form.Get("Version")))
+		return queryErr(http.StatusBadRequest, "InvalidAction", fmt.Sprintf("Could not find operation %s for version %s", action, form.Get("Version")))
 	case form.Get("Version") == "":
-		return stsErr(http.StatusBadRequest, "MissingParameter", "The request must contain the parameter Version")
+		return queryErr(http.StatusBadRequest, "MissingParameter", "The request must contain the parameter Version")
 	case form.Get("Version") != stsAPIVersion:
-		return stsErr(http.StatusBadRequest, "InvalidAction", fmt.Sprintf("Could not find operation %s for version %s", action, form.Get("Version")))
+		return queryErr(http.StatusBadRequest, "InvalidAction", fmt.Sprintf("Could not find operation %s for version %s", action, form.Get("Version")))
 	}
 	return nil
 }
@@ -408,7 +408,7 @@ func (e *Emulator) assumeRole(caller principal, form url.Values) (any, error) {
 		trusted = []string{e.accountID}
 	}
 	if !ok || !slices.Contains(trusted, caller.account) || role.ExternalID != externalID {
-		return nil, stsErr(http.StatusForbidden, "AccessDenied", fmt.Sprintf("User: %s is not authorized to perform: sts:AssumeRole on resource: %s", caller.arn, req.roleARN))
+		return nil, queryErr(http.StatusForbidden, "AccessDenied", fmt.Sprintf("User: %s is not authorized to perform: sts:AssumeRole on resource: %s", caller.arn, req.roleARN))
 	}
 	d, aerr := sessionDuration(req, role, caller.assumedRole)
 	if aerr != nil {
@@ -433,7 +433,7 @@ func (e *Emulator) assumeRoleWithWebIdentity(_ principal, form url.Values) (any,
 	}
 	role, ok := e.sts.role(req.roleARN)
 	if !ok || !role.WebIdentity {
-		return nil, stsErr(http.StatusForbidden, "AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity")
+		return nil, queryErr(http.StatusForbidden, "AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity")
 	}
 	d, aerr := sessionDuration(req, role, false)
 	if aerr != nil {
@@ -595,12 +595,8 @@ func (e *Emulator) answerSTSError(w http.ResponseWriter, reqID, account, action 
 	_, _ = io.WriteString(w, xml.Header+string(body))
 }
 
-func stsErr(status int, code, msg string) *apiError {
-	return &apiError{Code: code, Status: status, Message: msg}
-}
-
 func stsValidation(msg string) *apiError {
-	return stsErr(http.StatusBadRequest, "ValidationError", msg)
+	return queryErr(http.StatusBadRequest, "ValidationError", msg)
 }
 
 // stsAuthError is the STS form of a refused request's credentials: the codes of the AWS query
@@ -611,17 +607,17 @@ func stsValidation(msg string) *apiError {
 func stsAuthError(aerr *apiError) *apiError {
 	switch {
 	case aerr.Code == CodeExpiredToken:
-		return stsErr(http.StatusBadRequest, "ExpiredToken", aerr.Message)
+		return queryErr(http.StatusBadRequest, "ExpiredToken", aerr.Message)
 	case aerr.Code == CodeUnrecognizedClient:
-		return stsErr(http.StatusForbidden, "InvalidClientTokenId", aerr.Message)
+		return queryErr(http.StatusForbidden, "InvalidClientTokenId", aerr.Message)
 	case aerr.Code == CodeMissingAuthentication:
-		return stsErr(http.StatusForbidden, "MissingAuthenticationToken", "Request is missing Authentication Token")
+		return queryErr(http.StatusForbidden, "MissingAuthenticationToken", "Request is missing Authentication Token")
 	case aerr.Code == CodeIncompleteSignature:
-		return stsErr(http.StatusBadRequest, "IncompleteSignature", aerr.Message)
+		return queryErr(http.StatusBadRequest, "IncompleteSignature", aerr.Message)
 	case strings.HasPrefix(aerr.Message, "Signature expired"):
-		return stsErr(http.StatusBadRequest, "RequestExpired", aerr.Message)
+		return queryErr(http.StatusBadRequest, "RequestExpired", aerr.Message)
 	default:
-		return stsErr(http.StatusForbidden, "SignatureDoesNotMatch", aerr.Message)
+		return queryErr(http.StatusForbidden, "SignatureDoesNotMatch", aerr.Message)
 	}
 }
 
@@ -630,12 +626,12 @@ func stsAuthError(aerr *apiError) *apiError {
 func stsInjected(aerr *apiError) *apiError {
 	switch aerr.Code {
 	case CodeThrottling:
-		return stsErr(http.StatusBadRequest, "Throttling", "Rate exceeded")
+		return queryErr(http.StatusBadRequest, "Throttling", "Rate exceeded")
 	case CodeServiceUnavailable:
-		return stsErr(http.StatusServiceUnavailable, "ServiceUnavailable", "Service is unavailable, try again later")
+		return queryErr(http.StatusServiceUnavailable, "ServiceUnavailable", "Service is unavailable, try again later")
 	case CodeAccessDenied:
-		return stsErr(http.StatusForbidden, "AccessDenied", "User is not authorized to perform this operation")
+		return queryErr(http.StatusForbidden, "AccessDenied", "User is not authorized to perform this operation")
 	default:
-		return stsErr(http.StatusInternalServerError, "InternalFailure", "An internal error occurred")
+		return queryErr(http.StatusInternalServerError, "InternalFailure", "An internal error occurred")
 	}
 }

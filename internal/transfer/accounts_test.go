@@ -88,9 +88,9 @@ func (f *fakeAWS) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		f.issued++
 		key := fmt.Sprintf("ASIAFAKE%04d", f.issued)
-		f.keyAccount[key] = accountOfARN(role)
+		f.keyAccount[key] = AccountOfARN(role)
 		_, _ = fmt.Fprintf(w, `<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>%s</AccessKeyId><SecretAccessKey>secret</SecretAccessKey><SessionToken>token</SessionToken><Expiration>%s</Expiration></Credentials><AssumedRoleUser><Arn>arn:aws:sts::%s:assumed-role/x/%s</Arn><AssumedRoleId>AROA:x</AssumedRoleId></AssumedRoleUser></AssumeRoleResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></AssumeRoleResponse>`,
-			key, time.Now().Add(time.Hour).UTC().Format(time.RFC3339), accountOfARN(role), RoleSessionName)
+			key, time.Now().Add(time.Hour).UTC().Format(time.RFC3339), AccountOfARN(role), RoleSessionName)
 	case "GetCallerIdentity":
 		account := f.keyAccount[key]
 		if account == "" {
@@ -237,5 +237,20 @@ func TestAssumeRole(t *testing.T) {
 	identity, err := c.Identity(ctx)
 	if err != nil || identity == "" {
 		t.Errorf("Identity() = %q, %v", identity, err)
+	}
+}
+
+func TestAccountOfARN(t *testing.T) {
+	for arn, want := range map[string]string{
+		"arn:aws:iam::222233334444:role/transfer":                                "222233334444",
+		"arn:aws:transfer:eu-west-1:111122223333:user/s-0123456789abcdef0/alice": "111122223333",
+		"arn:aws:logs:eu-west-1:111122223333:log-group:/aws/transfer:*":          "111122223333",
+		"222233334444": "",
+		"":             "",
+		"arn:aws:iam:": "",
+	} {
+		if got := AccountOfARN(arn); got != want {
+			t.Errorf("AccountOfARN(%q) = %q, want %q", arn, got, want)
+		}
 	}
 }

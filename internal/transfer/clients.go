@@ -5,11 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -52,7 +52,7 @@ type Account struct {
 
 // ID returns the 12-digit account of the role, or "" for the operator's own credentials, whose
 // account is not known without asking AWS.
-func (a Account) ID() string { return accountOfARN(a.RoleARN) }
+func (a Account) ID() string { return AccountOfARN(a.RoleARN) }
 
 // RoleSessionName is the session name of the operator's assumed-role sessions, as CloudTrail
 // shows it.
@@ -297,12 +297,12 @@ func expiryMiddleware(invalidate func()) func(*middleware.Stack) error {
 	}
 }
 
-// accountOfARN returns the account field of an ARN (arn:partition:service:region:account:...),
+// AccountOfARN returns the account field of an ARN (arn:partition:service:region:account:...),
 // or "" when arn is not one.
-func accountOfARN(arn string) string {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) < 6 || parts[0] != "arn" {
+func AccountOfARN(s string) string {
+	parsed, err := arn.Parse(s)
+	if err != nil {
 		return ""
 	}
-	return parts[4]
+	return parsed.AccountID
 }
