@@ -17,7 +17,6 @@ import (
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -203,31 +202,6 @@ func run(ctx context.Context, f flags) error {
 	return mgr.Start(ctx)
 }
 
-// trimForCache drops from every cached object what the operator never reads: its managed fields,
-// and kubectl's last-applied-configuration annotation, a copy of the whole manifest (of a Secret's
-// data too, on Secrets applied with kubectl; Secrets are cached by metadata only). The annotation
-// alone adds some 9 MiB at 10,000 kubectl-applied users (docs/benchmarks.md). The operator writes
-// objects by patches only, never by an update of what it read, so the trim never reaches the API
-// server.
-func trimForCache(obj any) (any, error) {
-	obj, err := stripManagedFields(obj)
-	if err != nil {
-		return obj, err
-	}
-	if m, err := meta.Accessor(obj); err == nil {
-		if annotations := m.GetAnnotations(); annotations[corev1.LastAppliedConfigAnnotation] != "" {
-			delete(annotations, corev1.LastAppliedConfigAnnotation)
-			if len(annotations) == 0 {
-				annotations = nil
-			}
-			m.SetAnnotations(annotations)
-		}
-	}
-	return obj, nil
-}
-
-var stripManagedFields = cache.TransformStripManagedFields()
-
 // managerOptions turns the flags into manager options.
 func managerOptions(f flags, restConfig *rest.Config) ctrl.Options {
 	scheme := runtime.NewScheme()
@@ -242,7 +216,7 @@ func managerOptions(f flags, restConfig *rest.Config) ctrl.Options {
 	if f.metricsSecure {
 		metrics.FilterProvider = metricsauth.Filter
 	}
-	cacheOpts := cache.Options{DefaultTransform: trimForCache}
+	cacheOpts := cache.Options{DefaultTransform: controllers.TrimForCache}
 	if namespaces := splitList(f.watchNamespaces); len(namespaces) > 0 {
 		cacheOpts.DefaultNamespaces = map[string]cache.Config{}
 		for _, ns := range namespaces {
