@@ -20,12 +20,7 @@ import (
 func TestOperatorBinary(t *testing.T) {
 	s := startStack(t, "eu-west-1", strictSigV4(7), "--leader-elect", "--leader-election-namespace=default")
 	emu, op, logs, kubectl := s.emu, s.op, s.logs, s.kubectl
-	kubectl("apply", "-f", "-", `
-apiVersion: transfer.operators.dev/v1alpha1
-kind: TransferServer
-metadata: {name: e2e, namespace: default}
-spec: {protocols: [SFTP], tags: {suite: e2e}}
----
+	const erin = `
 apiVersion: transfer.operators.dev/v1alpha1
 kind: TransferUser
 metadata: {name: erin, namespace: default}
@@ -33,7 +28,13 @@ spec:
   serverRef: {name: e2e}
   role: arn:aws:iam::111122223333:role/transfer
   homeDirectory: /bucket/erin
-  sshPublicKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl erin"]
+`
+	kubectl("apply", "-f", "-", `
+apiVersion: transfer.operators.dev/v1alpha1
+kind: TransferServer
+metadata: {name: e2e, namespace: default}
+spec: {protocols: [SFTP], tags: {suite: e2e}}
+---`+erin+`  sshPublicKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl erin"]
 `)
 	kubectl("wait", "--for=condition=Ready", "--timeout=2m", "transferserver/e2e", "transferuser/erin")
 	serverID := kubectl("get", "transferserver", "e2e", "-o", "jsonpath={.status.serverId}")
@@ -53,15 +54,7 @@ spec:
 	if !strings.Contains(kubectl("get", "transferuser", "erin", "-o", "yaml"), "kubectl.kubernetes.io/last-applied-configuration") {
 		t.Fatal("erin lost its last-applied-configuration annotation")
 	}
-	kubectl("apply", "-f", "-", `
-apiVersion: transfer.operators.dev/v1alpha1
-kind: TransferUser
-metadata: {name: erin, namespace: default}
-spec:
-  serverRef: {name: e2e}
-  role: arn:aws:iam::111122223333:role/transfer
-  homeDirectory: /bucket/erin
-`)
+	kubectl("apply", "-f", "-", erin)
 	if keys := kubectl("get", "transferuser", "erin", "-o", "jsonpath={.spec.sshPublicKeys}"); keys != "" {
 		t.Fatalf("kubectl apply of a manifest without sshPublicKeys left %s", keys)
 	}
