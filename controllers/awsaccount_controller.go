@@ -74,7 +74,7 @@ func (r *accountReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	if finished(err) {
 		acct.Status.ObservedGeneration = acct.Generation
 	}
-	noteStall(ctx, r.Notify, acct, meaning(err))
+	noteProblem(ctx, r.Notify, acct, meaning(err))
 	result, err := outcome(acct, err, fmt.Sprintf("the operator assumed role %s in account %s", acct.Spec.RoleARN, id), r.Options.Resync)
 	if perr := status.patch(ctx, acct); perr != nil {
 		log.FromContext(ctx).Error(perr, "writing the status failed; the pass will be retried")

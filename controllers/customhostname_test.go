@@ -40,6 +40,8 @@ func TestServerCustomHostname(t *testing.T) {
 	}))
 	g.Expect(tagMap(awsServer(g, id).Tags)).To(HaveKeyWithValue("team", "a"))
 	g.Expect(srv.Status.CustomHostname).To(Equal("sftp.example.com"))
+	waitEvent(t, srv, "CreationCompleted", "set customHostname, which AWS takes only once the server exists")
+	g.Expect(eventsText(g, ns)).NotTo(ContainSubstring("updated:"), "a fresh server does not look as if it drifted")
 
 	update(t, srv, func(s *v1alpha1.TransferServer) {
 		s.Spec.CustomHostname = &v1alpha1.CustomHostname{Hostname: "files.example.com"}

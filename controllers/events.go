@@ -15,19 +15,24 @@ import (
 
 // Event reasons, CamelCase and stable.
 const (
-	eventCreated        = "Created"
-	eventAdopted        = "Adopted"
-	eventUpdated        = "Updated"
-	eventDriftCorrected = "DriftCorrected"
-	eventRecreating     = "Recreating"
-	eventStopping       = "Stopping"
-	eventStarting       = "Starting"
-	eventDeleted        = "Deleted"
-	eventRetained       = "Retained"
-	eventStalled        = "Stalled"
-	eventServerReplaced = "ServerReplaced"
-	eventReplacing      = "Replacing"
-	eventNotCleared     = "NotCleared"
+	eventCreated = "Created"
+	// eventCreationCompleted: what CreateServer cannot take was set right after the create.
+	eventCreationCompleted = "CreationCompleted"
+	eventAdopted           = "Adopted"
+	eventUpdated           = "Updated"
+	eventDriftCorrected    = "DriftCorrected"
+	eventRecreating        = "Recreating"
+	eventStopping          = "Stopping"
+	eventStarting          = "Starting"
+	eventDeleted           = "Deleted"
+	eventRetained          = "Retained"
+	eventStalled           = "Stalled"
+	eventServerReplaced    = "ServerReplaced"
+	eventReplacing         = "Replacing"
+	eventNotCleared        = "NotCleared"
+	// Of a reference to an object that does not exist.
+	eventServerNotFound   = "ServerNotFound"
+	eventWorkflowNotFound = "WorkflowNotFound"
 	// Of spec.hostKeys.
 	eventHostKeyImported  = "HostKeyImported"
 	eventHostKeyDeleted   = "HostKeyDeleted"

@@ -124,6 +124,13 @@ func (r *serverKind) convergeHostKeys(ctx context.Context, srv *v1alpha1.Transfe
 			return err
 		}
 		keys = done.Keys
+		if len(done.Imported) > 0 || len(done.Deleted) > 0 {
+			// The fingerprint DescribeServer reports is one of the server's keys: the pass's
+			// describe came before these changes, and may name a key just deleted.
+			if err := r.refreshHostKeyFingerprint(ctx, srv, svc, server.ID); err != nil {
+				return err
+			}
+		}
 	}
 	for _, k := range plan.Unmanaged {
 		if !wasUnmanaged[k.ID] {
@@ -131,6 +138,16 @@ func (r *serverKind) convergeHostKeys(ctx context.Context, srv *v1alpha1.Transfe
 		}
 	}
 	srv.Status.HostKeys = hostKeyStatus(keys, desired)
+	return nil
+}
+
+// refreshHostKeyFingerprint records the host key fingerprint DescribeServer reports now.
+func (r *serverKind) refreshHostKeyFingerprint(ctx context.Context, srv *v1alpha1.TransferServer, svc *transfer.Service, id string) error {
+	server, err := svc.DescribeServer(ctx, id)
+	if err != nil {
+		return err
+	}
+	srv.Status.HostKeyFingerprint = server.HostKeyFingerprint
 	return nil
 }
 
@@ -148,11 +165,12 @@ func (r *serverKind) notifyHostKeyChanges(ctx context.Context, srv *v1alpha1.Tra
 }
 
 // hostKeyStatus is status.hostKeys for the server's keys, in the order AWS lists them; managed
-// are those of spec.hostKeys.
+// are those of spec.hostKeys, offered the key of each type that clients are offered.
 func hostKeyStatus(keys []transfer.HostKey, desired []desiredHostKey) []v1alpha1.HostKeyStatus {
+	offered := transfer.OfferedHostKeys(keys)
 	out := make([]v1alpha1.HostKeyStatus, 0, len(keys))
 	for _, k := range keys {
-		s := v1alpha1.HostKeyStatus{HostKeyID: k.ID, Type: k.Type, Fingerprint: k.Fingerprint, Description: k.Description}
+		s := v1alpha1.HostKeyStatus{HostKeyID: k.ID, Type: k.Type, Fingerprint: k.Fingerprint, Description: k.Description, Offered: offered[k.ID]}
 		if !k.DateImported.IsZero() {
 			s.DateImported = &metav1.Time{Time: k.DateImported}
 		}
@@ -163,4 +181,15 @@ func hostKeyStatus(keys []transfer.HostKey, desired []desiredHostKey) []v1alpha1
 		out = append(out, s)
 	}
 	return out
+}
+
+// offeredInsteadOfManaged returns the key clients are offered for a type of which spec.hostKeys
+// lists keys, when that key is not one of them, or nil.
+func offeredInsteadOfManaged(keys []v1alpha1.HostKeyStatus) *v1alpha1.HostKeyStatus {
+	for i, k := range keys {
+		if k.Offered && !k.Managed && slices.ContainsFunc(keys, func(m v1alpha1.HostKeyStatus) bool { return m.Managed && m.Type == k.Type }) {
+			return &keys[i]
+		}
+	}
+	return nil
 }

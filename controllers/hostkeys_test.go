@@ -106,6 +106,12 @@ func TestServerHostKeysOverlappedRotation(t *testing.T) {
 	g.Eventually(func(g Gomega) {
 		g.Expect(awsHostKeys(g, id)).To(Equal([]string{outsideFP + " console", newFP + " ed25519, 2026"}))
 	}).WithTimeout(timeout).Should(Succeed())
+	waitReady(t, srv)
+	described, err := awsAPI.DescribeServer(context.Background(), &awstransfer.DescribeServerInput{ServerId: aws.String(id)})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(srv.Status.HostKeyFingerprint).To(Equal(aws.ToString(described.Server.HostKeyFingerprint)),
+		"the pass that deleted a key records the fingerprint AWS reports after the deletion")
+	g.Expect(srv.Status.HostKeyFingerprint).NotTo(Equal(oldFP))
 
 	// A description change is sent with UpdateHostKey.
 	update(t, srv, func(s *v1alpha1.TransferServer) { s.Spec.HostKeys[0].Description = "current" })
@@ -121,6 +127,7 @@ func TestServerHostKeysOverlappedRotation(t *testing.T) {
 		g.Expect(statusHostKeys(srv)).To(Equal([]string{newFP + " managed key-2026"}))
 	}).WithTimeout(timeout).Should(Succeed())
 	waitReady(t, srv)
+	g.Expect(srv.Status.HostKeyFingerprint).To(Equal(newFP))
 
 	statusJSON, err := json.Marshal(srv.Status)
 	g.Expect(err).NotTo(HaveOccurred())
@@ -130,6 +137,51 @@ func TestServerHostKeysOverlappedRotation(t *testing.T) {
 		g.Expect(eventsText(g, ns)).NotTo(ContainSubstring(body))
 		g.Expect(string(statusJSON)).NotTo(ContainSubstring(body))
 	}
+}
+
+// offeredHostKeys returns the fingerprints status.hostKeys marks as offered to clients.
+func offeredHostKeys(srv *v1alpha1.TransferServer) []string {
+	var out []string
+	for _, k := range srv.Status.HostKeys {
+		if k.Offered {
+			out = append(out, k.Fingerprint)
+		}
+	}
+	return out
+}
+
+// TestServerHostKeysOnServerWithGeneratedKey follows the rotation recipe on a server created
+// without host keys: AWS generated its key, which stays the oldest of its type, so clients keep
+// being offered it after spec.hostKeys adds a key of the same type; the Ready message says so,
+// and spec.exclusiveHostKeys deletes it, after which clients are offered the listed key.
+func TestServerHostKeysOnServerWithGeneratedKey(t *testing.T) {
+	g := NewWithT(t)
+	ns := newNamespace(t)
+	secret, fingerprint := hostKeysSecret(t, ns, "key-2026")
+	create(t, secret)
+	srv := newServer(ns, "generated", nil)
+	create(t, srv)
+	waitReady(t, srv)
+	generatedFP := srv.Status.HostKeyFingerprint
+	g.Expect(generatedFP).NotTo(BeEmpty())
+
+	update(t, srv, func(s *v1alpha1.TransferServer) {
+		s.Spec.HostKeys = []v1alpha1.HostKeySource{hostKeyEntry("key-2026", "")}
+	})
+	waitEvent(t, srv, "HostKeyImported", fingerprint)
+	waitReady(t, srv)
+	g.Expect(offeredHostKeys(srv)).To(Equal([]string{generatedFP}))
+	ready := condition(srv, v1alpha1.ConditionReady)
+	g.Expect(ready.Message).To(ContainSubstring("clients are offered host key"))
+	g.Expect(ready.Message).To(ContainSubstring(generatedFP))
+	g.Expect(ready.Message).To(ContainSubstring("spec.exclusiveHostKeys"))
+
+	update(t, srv, func(s *v1alpha1.TransferServer) { s.Spec.ExclusiveHostKeys = true })
+	waitEvent(t, srv, "HostKeyDeleted", generatedFP)
+	waitReady(t, srv)
+	g.Expect(offeredHostKeys(srv)).To(Equal([]string{fingerprint}))
+	g.Expect(srv.Status.HostKeyFingerprint).To(Equal(fingerprint))
+	g.Expect(condition(srv, v1alpha1.ConditionReady).Message).NotTo(ContainSubstring("clients are offered"))
 }
 
 // TestServerHostKeysLostImportResponse checks that an ImportHostKey whose response is lost after

@@ -39,11 +39,13 @@ func stalledBy(err error, reason, format string, args ...any) error {
 }
 
 // waitError asks to look at the object again after `after`: Reconciling=True. It keeps what it
-// waits for, if that is an error callers test for.
+// waits for, if that is an error callers test for. A wait for something only a person can bring
+// (an object that does not exist) names a Warning Event, recorded once when the wait begins.
 type waitError struct {
 	reason, message string
 	after           time.Duration
 	cause           error
+	event           string
 }
 
 func (e *waitError) Error() string { return e.message }
@@ -58,6 +60,12 @@ func waiting(reason string, after time.Duration, format string, args ...any) err
 // waitingFor returns a waitError for cause.
 func waitingFor(cause error, reason string, after time.Duration, format string, args ...any) error {
 	return &waitError{reason: reason, after: after, message: fmt.Sprintf(format, args...), cause: cause}
+}
+
+// waitingForMissing returns a waitError for an object that does not exist, which records a
+// Warning Event with the given reason when the wait begins.
+func waitingForMissing(cause error, reason, event string, after time.Duration, format string, args ...any) error {
+	return &waitError{reason: reason, after: after, message: fmt.Sprintf(format, args...), cause: cause, event: event}
 }
 
 // meaning turns an error into the outcome it means for the object: stallErrors and waitErrors

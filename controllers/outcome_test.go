@@ -187,9 +187,10 @@ func TestPollAfter(t *testing.T) {
 	}
 }
 
-// TestNoteStallOnce checks that becoming Stalled is told in one Warning Event, not again on every
-// pass that stays Stalled for the same reason, and again when the message changes.
-func TestNoteStallOnce(t *testing.T) {
+// TestNoteProblemOnce checks that becoming Stalled, or starting to wait for an object that does
+// not exist, is told in one Warning Event, not again on every pass that stays so for the same
+// reason, and again when the message changes; an ordinary wait is told in none.
+func TestNoteProblemOnce(t *testing.T) {
 	rec := record.NewFakeRecorder(10)
 	n := notifier{recorder: rec}
 	obj := &v1alpha1.TransferServer{}
@@ -199,8 +200,10 @@ func TestNoteStallOnce(t *testing.T) {
 		stalled(v1alpha1.ReasonSecretNotFound, "no secret"),
 		waiting(v1alpha1.ReasonStarting, time.Second, "starting"),
 		stalled(v1alpha1.ReasonInvalidSpec, "bad spec"),
+		waitingForMissing(nil, v1alpha1.ReasonServerNotReady, eventServerNotFound, time.Second, "no server"),
+		waitingForMissing(nil, v1alpha1.ReasonServerNotReady, eventServerNotFound, time.Second, "no server"),
 	} {
-		noteStall(ctx, n, obj, err)
+		noteProblem(ctx, n, obj, err)
 		if _, err := outcome(obj, err, "ready", time.Minute); err != nil {
 			t.Fatalf("pass %d: %v", i, err)
 		}
@@ -210,7 +213,8 @@ func TestNoteStallOnce(t *testing.T) {
 	for e := range rec.Events {
 		got = append(got, e)
 	}
-	if len(got) != 2 || !strings.Contains(got[0], "no secret") || !strings.Contains(got[1], "bad spec") {
-		t.Errorf("events = %q, want one for each stall", got)
+	if len(got) != 3 || !strings.Contains(got[0], "no secret") || !strings.Contains(got[1], "bad spec") ||
+		!strings.Contains(got[2], "Warning ServerNotFound no server") {
+		t.Errorf("events = %q, want one for each stall and one for the missing server", got)
 	}
 }

@@ -35,7 +35,7 @@ func endPass(ctx context.Context, status *statusPatcher, n notifier, obj passObj
 		// Only a pass that made AWS match the spec applied its fields; a stall applied nothing.
 		obj.SetAppliedFields(applied)
 	}
-	noteStall(ctx, n, obj, err)
+	noteProblem(ctx, n, obj, err)
 	result, err := outcome(obj, err, readyMessage, period)
 	return writeStatus(ctx, status, obj, result, err)
 }
@@ -62,7 +62,7 @@ func isDeletingReason(reason string) bool {
 // transient error) unless it is Stalled, and the status is written once.
 func endDeletePass(ctx context.Context, status *statusPatcher, n notifier, obj passObject, err error, resync time.Duration) (ctrl.Result, error) {
 	err = meaning(err)
-	noteStall(ctx, n, obj, err)
+	noteProblem(ctx, n, obj, err)
 	result, err := outcome(obj, err, "", resync)
 	if err != nil {
 		markReconciling(obj, v1alpha1.ReasonDeleting, "deleting: retrying after a transient error: "+transfer.Describe(err))
@@ -80,14 +80,25 @@ func writeStatus(ctx context.Context, status *statusPatcher, obj passObject, res
 	return result, err
 }
 
-// noteStall records a Warning Event when obj becomes Stalled, once, not on every pass.
-func noteStall(ctx context.Context, n notifier, obj conditionsObject, err error) {
+// noteProblem records a Warning Event when obj becomes Stalled, or starts waiting for an object
+// that does not exist, once, not on every pass.
+func noteProblem(ctx context.Context, n notifier, obj conditionsObject, err error) {
 	var stall *stallError
-	if !errors.As(err, &stall) {
-		return
+	var wait *waitError
+	switch {
+	case errors.As(err, &stall):
+		if !conditionSays(obj, v1alpha1.ConditionStalled, stall.message) {
+			n.warning(ctx, obj, eventStalled, "%s", stall.message)
+		}
+	case errors.As(err, &wait) && wait.event != "":
+		if !conditionSays(obj, v1alpha1.ConditionReconciling, wait.message) {
+			n.warning(ctx, obj, wait.event, "%s", wait.message)
+		}
 	}
-	if c := meta.FindStatusCondition(obj.GetConditions(), v1alpha1.ConditionStalled); c != nil && c.Status == metav1.ConditionTrue && c.Message == stall.message {
-		return
-	}
-	n.warning(ctx, obj, eventStalled, "%s", stall.message)
+}
+
+// conditionSays reports whether obj's condition typ is True with message.
+func conditionSays(obj conditionsObject, typ, message string) bool {
+	c := meta.FindStatusCondition(obj.GetConditions(), typ)
+	return c != nil && c.Status == metav1.ConditionTrue && c.Message == message
 }

@@ -58,7 +58,8 @@ func (d deps) resolveServer(ctx context.Context, p serverPlace, mustBeReady bool
 	srv := &v1alpha1.TransferServer{}
 	if err := d.Client.Get(ctx, client.ObjectKey{Namespace: p.namespace, Name: name}, srv); err != nil {
 		if apierrors.IsNotFound(err) {
-			return serverTarget{}, waitingFor(errNoServer, v1alpha1.ReasonServerNotReady, d.Options.Resync, "waiting for TransferServer %s, which does not exist", name)
+			return serverTarget{}, waitingForMissing(errNoServer, v1alpha1.ReasonServerNotReady, eventServerNotFound, d.Options.Resync,
+				"waiting for TransferServer %s, which does not exist in namespace %s: create it, or correct spec.serverRef.name", name, p.namespace)
 		}
 		return serverTarget{}, fmt.Errorf("reading TransferServer %s: %w", name, err)
 	}

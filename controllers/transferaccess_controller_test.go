@@ -45,6 +45,22 @@ func newAccess(ns, name, server, sid string, mutate func(*v1alpha1.TransferAcces
 	return a
 }
 
+// TestDirectoryServerCreatedWhole checks that a server whose identity provider details AWS does
+// not report back (AWS_DIRECTORY_SERVICE: SDK DescribedServer.IdentityProviderDetails "is not
+// populated") is created with them and not updated again after its creation.
+func TestDirectoryServerCreatedWhole(t *testing.T) {
+	g := NewWithT(t)
+	ns := newNamespace(t)
+	srv := readyDirectoryServer(t, ns, "whole")
+	g.Expect(awsServer(g, srv.Status.ServerID).IdentityProviderDetails.DirectoryID).To(Equal("d-1234567890"))
+	waitEvent(t, srv, "Created", srv.Status.ServerID)
+	// An absence: the update it would be comes in the pass after the server is ONLINE, before
+	// Ready, so its Event is on its way by now; waiting longer can only miss it, never fail.
+	g.Consistently(func(g Gomega) {
+		g.Expect(eventsText(g, ns)).NotTo(ContainSubstring("identityProviderDetails"), "a fresh server does not look as if it drifted")
+	}).WithTimeout(2 * time.Second).Should(Succeed())
+}
+
 // awsAccess returns the emulator's record of an access.
 func awsAccess(g Gomega, serverID, sid string) emulator.AccessRecord {
 	a, ok := awsServer(g, serverID).Access(sid)

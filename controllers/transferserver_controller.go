@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -66,8 +67,15 @@ func (r *serverKind) applied(srv *v1alpha1.TransferServer) []string {
 
 func (r *serverKind) comparePeriod(*v1alpha1.TransferServer) time.Duration { return r.Options.Resync }
 
+// readyMessage says the server matches the spec and, when spec.hostKeys has a key of a type
+// for which clients are still offered a key it does not list, which key they see and how to
+// change that.
 func (r *serverKind) readyMessage(srv *v1alpha1.TransferServer) string {
-	return fmt.Sprintf("server %s is %s and matches the spec", srv.Status.ServerID, srv.Status.State)
+	msg := fmt.Sprintf("server %s is %s and matches the spec", srv.Status.ServerID, srv.Status.State)
+	if k := offeredInsteadOfManaged(srv.Status.HostKeys); k != nil {
+		msg += fmt.Sprintf("; clients are offered host key %s (%s, %s), which spec.hostKeys does not list, as it is the oldest of its type: set spec.exclusiveHostKeys to delete it", k.HostKeyID, k.Type, k.Fingerprint)
+	}
+	return msg
 }
 
 func (r *serverKind) deletingMessage(*v1alpha1.TransferServer) string { return "deleting the server" }
@@ -117,7 +125,8 @@ func (r *serverKind) update(ctx context.Context, srv *v1alpha1.TransferServer, w
 		return err
 	}
 
-	plan := transfer.PlanServer(want.desired, server, srv.Generation != srv.Status.ObservedGeneration)
+	specChanged := srv.Generation != srv.Status.ObservedGeneration && srv.Generation != srv.Status.CreatedGeneration
+	plan := transfer.PlanServer(want.desired, server, specChanged)
 	if len(plan.Immutable) > 0 {
 		return stalled(v1alpha1.ReasonInvalidSpec, "%s differs from the server in AWS and cannot be changed: create a new TransferServer", fieldList(plan.Immutable))
 	}
@@ -150,11 +159,28 @@ func (r *serverKind) apply(ctx context.Context, srv *v1alpha1.TransferServer, wa
 	if want.desired.HostKeyFingerprint != "" {
 		srv.Status.HostKeyFingerprint = want.desired.HostKeyFingerprint
 	}
-	r.Notify.normal(ctx, srv, reason, "%s: %s", changeVerb(reason), fieldList(plan.Changed))
+	if completesCreation(srv, plan) {
+		r.Notify.normal(ctx, srv, eventCreationCompleted, "set %s, which AWS takes only once the server exists", fieldList(plan.Changed))
+	} else {
+		r.Notify.normal(ctx, srv, reason, "%s: %s", changeVerb(reason), fieldList(plan.Changed))
+	}
 	if plan.Deferred {
 		return waiting(v1alpha1.ReasonUpdating, r.Options.PollInterval, "applying %s in a second step", fieldList(plan.Changed))
 	}
 	return nil
+}
+
+// completesCreation reports whether plan only sets what CreateServer cannot take, for a server
+// this object created whose spec has not changed since: the custom hostname tags, which every
+// public example sets with TagResource on a server that exists (createServerInput), and Elastic
+// IPs, which AWS takes only in an UpdateServer.
+func completesCreation(srv *v1alpha1.TransferServer, plan transfer.ServerPlan) bool {
+	if srv.Status.CreatedGeneration != srv.Generation || srv.Status.ObservedGeneration != 0 {
+		return false
+	}
+	return !slices.ContainsFunc(plan.Changed, func(f string) bool {
+		return f != "customHostname" && f != "endpointDetails.addressAllocationIds"
+	})
 }
 
 // convergeState starts or stops the server as spec.state asks.
@@ -263,13 +289,13 @@ func (r *serverKind) observe(ctx context.Context, srv *v1alpha1.TransferServer, 
 	return nil, false, nil
 }
 
-// create creates the server. The intent (createPending, the region and the account, nothing else:
-// the conditions are the pass's outcome) is written to status first, so that if the response is
+// create creates the server. The intent (createPending, the region, the account and the generation
+// created, nothing else: the conditions are the pass's outcome) is written to status first, so that if the response is
 // lost or the operator dies before recording the ID, the next pass looks for the server by its
 // ownership tag, in that region and account, instead of creating a second one.
 func (r *serverKind) create(ctx context.Context, srv *v1alpha1.TransferServer, want serverWant, status *statusPatcher) (*transfer.Server, bool, error) {
 	svc, desired := want.svc, want.desired
-	srv.Status.CreatePending, srv.Status.Region = true, svc.Region()
+	srv.Status.CreatePending, srv.Status.Region, srv.Status.CreatedGeneration = true, svc.Region(), srv.Generation
 	srv.Status.Account, srv.Status.AccountID = want.account.name, want.account.id
 	if err := status.patch(ctx, srv); err != nil {
 		return nil, false, err

@@ -33,7 +33,8 @@ func (r *serverKind) resolveWorkflows(ctx context.Context, srv *v1alpha1.Transfe
 		wf := &v1alpha1.TransferWorkflow{}
 		if err := r.Client.Get(ctx, client.ObjectKey{Namespace: srv.Namespace, Name: name}, wf); err != nil {
 			if apierrors.IsNotFound(err) {
-				return nil, waiting(v1alpha1.ReasonWorkflowNotReady, r.Options.Resync, "waiting for TransferWorkflow %s, which does not exist", name)
+				return nil, waitingForMissing(nil, v1alpha1.ReasonWorkflowNotReady, eventWorkflowNotFound, r.Options.Resync,
+					"waiting for TransferWorkflow %s, which does not exist in namespace %s: create it, or correct the workflowRef", name, srv.Namespace)
 			}
 			return nil, fmt.Errorf("reading TransferWorkflow %s: %w", name, err)
 		}

@@ -13,14 +13,13 @@ type AWSAccountSpec struct {
 	// account, such as arn:aws:iam::222233334444:role/transfer-operator. The account part cannot
 	// change; the role's name can. docs/iam.md#several-accounts shows the trust policy it needs.
 	// +kubebuilder:validation:MaxLength=2048
-	// +kubebuilder:validation:Pattern=`^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]+$`
+	// +kubebuilder:validation:XValidation:rule="self.matches('^arn:aws[a-z-]*:iam::[0-9]{12}:role/[[:word:]+=,.@/-]+$')",message="must be an IAM role ARN: arn:aws:iam::<12-digit account>:role/<name>"
 	// +required
 	RoleARN string `json:"roleARN"`
 
 	// ExternalID is passed to AssumeRole, for a role whose trust policy requires sts:ExternalId.
-	// +kubebuilder:validation:MinLength=2
 	// +kubebuilder:validation:MaxLength=1224
-	// +kubebuilder:validation:Pattern=`^[\w+=,.@:/-]+$`
+	// +kubebuilder:validation:XValidation:rule="size(self) >= 2 && self.matches('^[[:word:]+=,.@:/-]+$')",message="must be letters, digits and the characters _+=,.@:/- only (the characters STS allows in an external ID)"
 	// +optional
 	ExternalID string `json:"externalID,omitempty"`
 
@@ -63,6 +62,8 @@ type AWSAccountStatus struct {
 // +kubebuilder:resource:scope=Cluster,shortName=awsacct,categories=transfer
 // +kubebuilder:printcolumn:name="AccountID",type=string,JSONPath=`.status.accountId`
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`
+// +kubebuilder:printcolumn:name="Message",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].message`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type AWSAccount struct {
 	metav1.TypeMeta   `json:",inline"`

@@ -14,15 +14,14 @@ const (
 // SecretKeySelector names one key of a Secret in the object's own namespace.
 type SecretKeySelector struct {
 	// Name of the Secret, in the same namespace as the object that refers to it.
-	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="size(self) > 0",message="must name a Secret in the same namespace"
 	// +required
 	Name string `json:"name"`
 
 	// Key within the Secret's data.
-	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
-	// +kubebuilder:validation:Pattern=`^[-._a-zA-Z0-9]+$`
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[-._a-zA-Z0-9]+$')",message="must be a Secret data key: letters, digits, '-', '_' and '.'"
 	// +required
 	Key string `json:"key"`
 }
@@ -31,8 +30,8 @@ type SecretKeySelector struct {
 // namespace field on purpose: references across namespaces are impossible by construction.
 type LocalObjectReference struct {
 	// Name of the object.
-	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="size(self) > 0",message="must name an object in the same namespace"
 	// +required
 	Name string `json:"name"`
 }

@@ -26,13 +26,14 @@ type TransferAccessSpec struct {
 	ServerRef *LocalObjectReference `json:"serverRef,omitempty"`
 
 	// ServerID is the ID of a server not managed by a TransferServer.
-	// +kubebuilder:validation:Pattern=`^s-([0-9a-f]{17})$`
+	// +kubebuilder:validation:MaxLength=19
+	// +kubebuilder:validation:XValidation:rule="self.matches('^s-[0-9a-f]{17}$')",message="must be a server ID: s- and 17 lowercase hex digits, such as s-0123456789abcdef0"
 	// +optional
 	ServerID string `json:"serverId,omitempty"`
 
 	// Region of a server given by serverId. Default: the operator's configured region. With
 	// serverRef the access is always in its TransferServer's region.
-	// +kubebuilder:validation:Pattern=`^[a-z]{2,}(-[a-z]+)+-[0-9]+$`
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z]{2,}(-[a-z]+)+-[0-9]+$')",message="must be an AWS region name, such as eu-west-1"
 	// +kubebuilder:validation:MaxLength=32
 	// +optional
 	Region string `json:"region,omitempty"`
@@ -41,24 +42,22 @@ type TransferAccessSpec struct {
 	// must list this namespace in its spec.namespaces. Default: the one AWSAccount that lists
 	// this namespace, or the operator's own account when none does. With serverRef the access is
 	// always in its TransferServer's account. Immutable (docs/accounts.md).
-	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="size(self) > 0",message="must name an AWSAccount"
 	// +optional
 	Account string `json:"account,omitempty"`
 
 	// ExternalID is the security identifier (SID) of the directory group, such as
 	// S-1-5-21-1004336348-1177238915-682003330-512 (PowerShell: Get-ADGroup -Filter
 	// {samAccountName -like "Group*"} -Properties * | Select SamAccountName,ObjectSid). Immutable.
-	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=256
-	// +kubebuilder:validation:Pattern=`^S-1-[\d-]+$`
+	// +kubebuilder:validation:XValidation:rule="self.matches('^S-1-[0-9-]+$')",message="must be the SID of a directory group, such as S-1-1-12-1234567890-123456789-1234567890-1234"
 	// +required
 	ExternalID string `json:"externalId"`
 
 	// Role is the ARN of the IAM role that gives the group's members access to S3 or EFS.
-	// +kubebuilder:validation:MinLength=20
 	// +kubebuilder:validation:MaxLength=2048
-	// +kubebuilder:validation:Pattern=`^arn:.*role/\S+$`
+	// +kubebuilder:validation:XValidation:rule="size(self) >= 20 && self.matches('^arn:.*role/[^[:space:]]+$')",message="must be an IAM role ARN: arn:aws:iam::<12-digit account>:role/<name>"
 	// +required
 	Role string `json:"role"`
 
@@ -168,6 +167,8 @@ type TransferAccessStatus struct {
 // +kubebuilder:printcolumn:name="Server",type=string,JSONPath=`.status.serverId`
 // +kubebuilder:printcolumn:name="ExternalID",type=string,JSONPath=`.spec.externalId`
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`
+// +kubebuilder:printcolumn:name="Message",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].message`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type TransferAccess struct {
 	metav1.TypeMeta   `json:",inline"`

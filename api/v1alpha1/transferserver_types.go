@@ -65,7 +65,7 @@ const (
 // +kubebuilder:validation:XValidation:rule="!has(self.identityProviderDetails) || !has(self.identityProviderDetails.sftpAuthenticationMethods) || (has(self.identityProviderType) && self.identityProviderType in ['API_GATEWAY', 'AWS_LAMBDA'])",message="identityProviderDetails.sftpAuthenticationMethods is only for the custom identity providers API_GATEWAY and AWS_LAMBDA"
 type TransferServerSpec struct {
 	// Region is the AWS region of the server. Default: the operator's configured region.
-	// +kubebuilder:validation:Pattern=`^[a-z]{2,}(-[a-z]+)+-[0-9]+$`
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z]{2,}(-[a-z]+)+-[0-9]+$')",message="must be an AWS region name, such as eu-west-1"
 	// +kubebuilder:validation:MaxLength=32
 	// +optional
 	Region string `json:"region,omitempty"`
@@ -73,14 +73,15 @@ type TransferServerSpec struct {
 	// Account names the AWSAccount whose AWS account the server is managed in. It must list this
 	// namespace in its spec.namespaces. Default: the one AWSAccount that lists this namespace, or
 	// the operator's own account when none does. Immutable (docs/accounts.md).
-	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="size(self) > 0",message="must name an AWSAccount"
 	// +optional
 	Account string `json:"account,omitempty"`
 
 	// ServerID adopts an existing server instead of creating one. Set it when the
 	// TransferServer is created; it cannot be changed afterwards.
-	// +kubebuilder:validation:Pattern=`^s-([0-9a-f]{17})$`
+	// +kubebuilder:validation:MaxLength=19
+	// +kubebuilder:validation:XValidation:rule="self.matches('^s-[0-9a-f]{17}$')",message="must be a server ID: s- and 17 lowercase hex digits, such as s-0123456789abcdef0"
 	// +optional
 	ServerID string `json:"serverId,omitempty"`
 
@@ -170,13 +171,13 @@ type TransferServerSpec struct {
 
 	// Certificate is the ARN of the ACM certificate for FTPS.
 	// +kubebuilder:validation:MaxLength=1600
-	// +kubebuilder:validation:Pattern=`^arn:[a-z0-9-]+:acm:[a-z0-9-]+:[0-9]{12}:certificate/\S+$`
+	// +kubebuilder:validation:XValidation:rule="self.matches('^arn:[a-z0-9-]+:acm:[a-z0-9-]+:[0-9]{12}:certificate/[^[:space:]]+$')",message="must be an ACM certificate ARN: arn:aws:acm:<region>:<12-digit account>:certificate/<id>"
 	// +optional
 	Certificate string `json:"certificate,omitempty"`
 
 	// LoggingRole is the ARN of the IAM role that lets the server write CloudWatch logs.
 	// +kubebuilder:validation:MaxLength=2048
-	// +kubebuilder:validation:Pattern=`^arn:.*role/\S+$`
+	// +kubebuilder:validation:XValidation:rule="self.matches('^arn:.*role/[^[:space:]]+$')",message="must be an IAM role ARN: arn:aws:iam::<12-digit account>:role/<name>"
 	// +optional
 	LoggingRole string `json:"loggingRole,omitempty"`
 
@@ -191,7 +192,7 @@ type TransferServerSpec struct {
 	// TransferSecurityPolicy-2024-01. Any name of the AWS form is accepted, because AWS adds
 	// policies often; AWS itself says whether the name exists.
 	// +kubebuilder:validation:MaxLength=100
-	// +kubebuilder:validation:Pattern=`^Transfer[A-Za-z0-9]*SecurityPolicy-[A-Za-z0-9-]+$`
+	// +kubebuilder:validation:XValidation:rule="self.matches('^Transfer[A-Za-z0-9]*SecurityPolicy-[A-Za-z0-9-]+$')",message="must be a Transfer Family security policy name, such as TransferSecurityPolicy-2024-01"
 	// +optional
 	SecurityPolicyName string `json:"securityPolicyName,omitempty"`
 
@@ -281,6 +282,13 @@ type HostKeyStatus struct {
 	// DateImported is when the key was added to the server.
 	// +optional
 	DateImported *metav1.Time `json:"dateImported,omitempty"`
+
+	// Offered is true for the key clients are offered for its type: AWS presents the oldest key
+	// of each type (RSA, ECDSA, ED25519), so a newer key of the same type is offered only once
+	// the older ones are deleted (AWS Transfer Family user guide, "Add an additional server host
+	// key").
+	// +optional
+	Offered bool `json:"offered,omitempty"`
 }
 
 // CustomHostname is a server's custom hostname, as AWS records it in the server's tags. Once set,
@@ -291,9 +299,8 @@ type HostKeyStatus struct {
 type CustomHostname struct {
 	// Hostname is the fully qualified DNS name, such as sftp.example.com: lowercase labels of
 	// letters, digits and hyphens, separated by dots (a DNS-1123 subdomain).
-	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
-	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$`
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?([.][a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$')",message="must be a DNS name in lowercase, such as sftp.example.com"
 	// +required
 	Hostname string `json:"hostname"`
 
@@ -302,15 +309,14 @@ type CustomHostname struct {
 	// Route 53 zone IDs are uppercase letters and digits, at most 32 characters (the Route 53
 	// API reference, ResourceId).
 	// +kubebuilder:validation:MaxLength=44
-	// +kubebuilder:validation:Pattern=`^/hostedzone/[A-Z0-9]{1,32}$`
+	// +kubebuilder:validation:XValidation:rule="self.matches('^/hostedzone/[A-Z0-9]{1,32}$')",message="must be a Route 53 hosted zone as AWS records it: /hostedzone/ and the zone ID, such as /hostedzone/Z0123456789ABCDEFGHIJ"
 	// +optional
 	Route53HostedZoneID string `json:"route53HostedZoneId,omitempty"`
 }
 
 // LogDestinationARN is the ARN of a CloudWatch log group.
-// +kubebuilder:validation:MinLength=20
 // +kubebuilder:validation:MaxLength=1600
-// +kubebuilder:validation:Pattern=`^arn:\S+$`
+// +kubebuilder:validation:XValidation:rule="size(self) >= 20 && self.matches('^arn:[^[:space:]]+$')",message="must be the ARN of a CloudWatch Logs log group: arn:aws:logs:<region>:<12-digit account>:log-group:<name>:*"
 type LogDestinationARN string
 
 // EndpointDetails are the VPC settings of a server with endpointType VPC or VPC_ENDPOINT.
@@ -350,15 +356,15 @@ type EndpointDetails struct {
 	AddressAllocationIDs []string `json:"addressAllocationIds,omitempty"`
 
 	// VpcEndpointID is the VPC endpoint of a server with endpointType VPC_ENDPOINT.
-	// +kubebuilder:validation:Pattern=`^vpce-[0-9a-f]{17}$`
+	// +kubebuilder:validation:MaxLength=22
+	// +kubebuilder:validation:XValidation:rule="self.matches('^vpce-[0-9a-f]{17}$')",message="must be a VPC endpoint ID: vpce- and 17 lowercase hex digits"
 	// +optional
 	VpcEndpointID string `json:"vpcEndpointId,omitempty"`
 }
 
 // SecurityGroupID is the ID of an EC2 security group.
-// +kubebuilder:validation:MinLength=11
 // +kubebuilder:validation:MaxLength=20
-// +kubebuilder:validation:Pattern=`^sg-[0-9a-f]{8,17}$`
+// +kubebuilder:validation:XValidation:rule="size(self) >= 11 && self.matches('^sg-[0-9a-f]{8,17}$')",message="must be a security group ID: sg- and 8 or 17 lowercase hex digits"
 type SecurityGroupID string
 
 // IdentityProviderDetails configures a custom or directory identity provider.
@@ -369,22 +375,21 @@ type IdentityProviderDetails struct {
 	URL string `json:"url,omitempty"`
 
 	// InvocationRole is the ARN of the IAM role used to call the API Gateway (API_GATEWAY).
-	// +kubebuilder:validation:MinLength=20
 	// +kubebuilder:validation:MaxLength=2048
-	// +kubebuilder:validation:Pattern=`^arn:.*role/\S+$`
+	// +kubebuilder:validation:XValidation:rule="size(self) >= 20 && self.matches('^arn:.*role/[^[:space:]]+$')",message="must be an IAM role ARN: arn:aws:iam::<12-digit account>:role/<name>"
 	// +optional
 	InvocationRole string `json:"invocationRole,omitempty"`
 
 	// DirectoryID is the Directory Service directory that authenticates users
 	// (AWS_DIRECTORY_SERVICE).
-	// +kubebuilder:validation:Pattern=`^d-[0-9a-f]{10}$`
+	// +kubebuilder:validation:MaxLength=12
+	// +kubebuilder:validation:XValidation:rule="self.matches('^d-[0-9a-f]{10}$')",message="must be a Directory Service directory ID: d- and 10 lowercase hex digits"
 	// +optional
 	DirectoryID string `json:"directoryId,omitempty"`
 
 	// Function is the ARN of the Lambda function that authenticates users (AWS_LAMBDA).
-	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=170
-	// +kubebuilder:validation:Pattern=`^arn:[a-z-]+:lambda:.*$`
+	// +kubebuilder:validation:XValidation:rule="self.matches('^arn:[a-z-]+:lambda:.*$')",message="must be a Lambda function ARN: arn:aws:lambda:<region>:<12-digit account>:function:<name>"
 	// +optional
 	Function string `json:"function,omitempty"`
 
@@ -453,7 +458,8 @@ type WorkflowDetails struct {
 // +kubebuilder:validation:XValidation:rule="has(self.workflowId) != has(self.workflowRef)",message="set exactly one of workflowId (a workflow not managed here) and workflowRef (a TransferWorkflow in this namespace)"
 type WorkflowDetail struct {
 	// WorkflowID of a managed workflow not managed by a TransferWorkflow.
-	// +kubebuilder:validation:Pattern=`^w-([a-z0-9]{17})$`
+	// +kubebuilder:validation:MaxLength=19
+	// +kubebuilder:validation:XValidation:rule="self.matches('^w-[a-z0-9]{17}$')",message="must be a workflow ID: w- and 17 lowercase letters or digits, such as w-0123456789abcdef0"
 	// +optional
 	WorkflowID string `json:"workflowId,omitempty"`
 
@@ -464,9 +470,8 @@ type WorkflowDetail struct {
 	WorkflowRef *LocalObjectReference `json:"workflowRef,omitempty"`
 
 	// ExecutionRole is the ARN of the IAM role the workflow runs as.
-	// +kubebuilder:validation:MinLength=20
 	// +kubebuilder:validation:MaxLength=2048
-	// +kubebuilder:validation:Pattern=`^arn:.*role/\S+$`
+	// +kubebuilder:validation:XValidation:rule="size(self) >= 20 && self.matches('^arn:.*role/[^[:space:]]+$')",message="must be an IAM role ARN: arn:aws:iam::<12-digit account>:role/<name>"
 	// +required
 	ExecutionRole string `json:"executionRole"`
 }
@@ -513,7 +518,9 @@ type TransferServerStatus struct {
 	// +optional
 	VpcEndpoint *VpcEndpointStatus `json:"vpcEndpoint,omitempty"`
 
-	// HostKeyFingerprint is the SHA256 fingerprint of the server's SSH host key, as AWS reports it.
+	// HostKeyFingerprint is the SHA256 fingerprint of the server's SSH host key, as DescribeServer
+	// reports it after the pass's host key changes. A server with several keys offers clients the
+	// oldest key of each type: status.hostKeys marks those as offered.
 	// +optional
 	HostKeyFingerprint string `json:"hostKeyFingerprint,omitempty"`
 
@@ -539,6 +546,12 @@ type TransferServerStatus struct {
 	// the operator looks the server up by its ownership tag before creating another.
 	// +optional
 	CreatePending bool `json:"createPending,omitempty"`
+
+	// CreatedGeneration is the generation of the spec the server was created with (recorded with
+	// the create intent): CreateServer applied it whole, so the passes that finish the creation
+	// do not send again what AWS does not report back.
+	// +optional
+	CreatedGeneration int64 `json:"createdGeneration,omitempty"`
 
 	// ObservedGeneration is the generation of the spec that AWS was last made to match.
 	// +optional
@@ -604,6 +617,8 @@ type VpcEndpointStatus struct {
 // +kubebuilder:printcolumn:name="Endpoint",type=string,JSONPath=`.status.endpoint`
 // +kubebuilder:printcolumn:name="Hostname",type=string,JSONPath=`.status.customHostname`
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`
+// +kubebuilder:printcolumn:name="Message",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].message`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type TransferServer struct {
 	metav1.TypeMeta   `json:",inline"`

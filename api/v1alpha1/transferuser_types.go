@@ -25,13 +25,14 @@ type TransferUserSpec struct {
 	ServerRef *LocalObjectReference `json:"serverRef,omitempty"`
 
 	// ServerID is the ID of a server not managed by a TransferServer.
-	// +kubebuilder:validation:Pattern=`^s-([0-9a-f]{17})$`
+	// +kubebuilder:validation:MaxLength=19
+	// +kubebuilder:validation:XValidation:rule="self.matches('^s-[0-9a-f]{17}$')",message="must be a server ID: s- and 17 lowercase hex digits, such as s-0123456789abcdef0"
 	// +optional
 	ServerID string `json:"serverId,omitempty"`
 
 	// Region of a server given by serverId. Default: the operator's configured region. With
 	// serverRef the user is always in its TransferServer's region.
-	// +kubebuilder:validation:Pattern=`^[a-z]{2,}(-[a-z]+)+-[0-9]+$`
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z]{2,}(-[a-z]+)+-[0-9]+$')",message="must be an AWS region name, such as eu-west-1"
 	// +kubebuilder:validation:MaxLength=32
 	// +optional
 	Region string `json:"region,omitempty"`
@@ -40,23 +41,21 @@ type TransferUserSpec struct {
 	// must list this namespace in its spec.namespaces. Default: the one AWSAccount that lists
 	// this namespace, or the operator's own account when none does. With serverRef the user is
 	// always in its TransferServer's account. Immutable (docs/accounts.md).
-	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="size(self) > 0",message="must name an AWSAccount"
 	// +optional
 	Account string `json:"account,omitempty"`
 
 	// UserName in AWS: 3 to 100 letters, digits, underscores, at signs, dots and hyphens, not
 	// starting with an at sign, dot or hyphen. Default: metadata.name. Immutable.
-	// +kubebuilder:validation:MinLength=3
 	// +kubebuilder:validation:MaxLength=100
-	// +kubebuilder:validation:Pattern=`^[\w][\w@.-]{2,99}$`
+	// +kubebuilder:validation:XValidation:rule="size(self) >= 3 && self.matches('^[[:word:]][[:word:]@.-]{2,99}$')",message="must be 3 to 100 characters: letters, digits and _@.-, not starting with @, . or -"
 	// +optional
 	UserName string `json:"userName,omitempty"`
 
 	// Role is the ARN of the IAM role that gives the user access to S3 or EFS.
-	// +kubebuilder:validation:MinLength=20
 	// +kubebuilder:validation:MaxLength=2048
-	// +kubebuilder:validation:Pattern=`^arn:.*role/\S+$`
+	// +kubebuilder:validation:XValidation:rule="size(self) >= 20 && self.matches('^arn:.*role/[^[:space:]]+$')",message="must be an IAM role ARN: arn:aws:iam::<12-digit account>:role/<name>"
 	// +required
 	Role string `json:"role"`
 
@@ -120,10 +119,16 @@ type TransferUserSpec struct {
 
 // SSHPublicKey is a public key in OpenSSH authorized_keys form: type, base64 key, optional comment.
 // AWS accepts RSA (ssh-rsa), ED25519 (ssh-ed25519) and ECDSA (ecdsa-sha2-nistp256, -nistp384,
-// -nistp521) keys, and no other type, such as ssh-dss.
+// -nistp521) keys, and no other type, such as ssh-dss. Admission refuses a key whose body cannot
+// be one of its type: ED25519 and ECDSA bodies have a fixed length and start with the encoded
+// type, RSA bodies of 2048 bits or more are at least 372 characters (RFC 4253 section 6.6, RFC
+// 5656 section 3.1, RFC 8709 section 4), so a key cut short when pasted is refused with a message.
 // +kubebuilder:validation:MaxLength=2048
+// +kubebuilder:validation:XValidation:rule="self.matches('^[[:space:]]*[a-z0-9-]+[[:blank:]]+([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?([[:blank:]]+[^[:cntrl:]]*)?[[:space:]]*$')",message="must be one line of a .pub file: the key type, its base64 body and an optional comment; this one is cut short, damaged or more than one line"
 // +kubebuilder:validation:XValidation:rule="self.matches('^[[:space:]]*(ssh-rsa|ssh-ed25519|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521)[[:space:]]')",message="AWS accepts only ssh-rsa, ssh-ed25519 and ecdsa-sha2-nistp256, -nistp384 and -nistp521 keys"
-// +kubebuilder:validation:Pattern=`^\s*(ssh|ecdsa)-[a-z0-9-]+[ \t]+(([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{1,3})?(={0,3})?)(\s*|[ \t]+[\S \t]*\s*)$`
+// +kubebuilder:validation:XValidation:rule="!self.matches('^[[:space:]]*ssh-ed25519[[:blank:]]') || self.matches('^[[:space:]]*ssh-ed25519[[:blank:]]+AAAAC3NzaC1lZDI1NTE5AAAAI[A-Za-z0-9+/]{43}([[:space:]]|$)')",message="an ssh-ed25519 key's body is 68 characters starting AAAAC3NzaC1lZDI1NTE5AAAAI; this one is cut short or damaged: paste the whole line of the .pub file"
+// +kubebuilder:validation:XValidation:rule="!self.matches('^[[:space:]]*ecdsa-sha2-') || self.matches('^[[:space:]]*(ecdsa-sha2-nistp256[[:blank:]]+AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBB[A-Za-z0-9+/]{87}=|ecdsa-sha2-nistp384[[:blank:]]+AAAAE2VjZHNhLXNoYTItbmlzdHAzODQAAAAIbmlzdHAzODQAAABhB[A-Za-z0-9+/]{130}==|ecdsa-sha2-nistp521[[:blank:]]+AAAAE2VjZHNhLXNoYTItbmlzdHA1MjEAAAAIbmlzdHA1MjEAAACFB[A-Za-z0-9+/]{178}==)([[:space:]]|$)')",message="an ECDSA key's body has the length of its curve and starts with the curve's name encoded (AAAAE2VjZHNhLXNoYTItbmlzdHAyNTY for nistp256); this one is cut short, damaged or of another curve: paste the whole line of the .pub file"
+// +kubebuilder:validation:XValidation:rule="!self.matches('^[[:space:]]*ssh-rsa[[:blank:]]') || self.matches('^[[:space:]]*ssh-rsa[[:blank:]]+AAAAB3NzaC1yc2E[A-Za-z0-9+/]{357,}')",message="an ssh-rsa key's body starts AAAAB3NzaC1yc2E and is at least 372 characters (2048 bits, the least AWS accepts); this one is cut short, damaged or too small"
 type SSHPublicKey string
 
 // HomeDirectoryMapEntry maps one path clients see to a bucket or file system path.
@@ -244,6 +249,8 @@ type TransferUserStatus struct {
 // +kubebuilder:printcolumn:name="Server",type=string,JSONPath=`.status.serverId`
 // +kubebuilder:printcolumn:name="UserName",type=string,JSONPath=`.status.userName`
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`
+// +kubebuilder:printcolumn:name="Message",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].message`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 // +kubebuilder:validation:XValidation:rule="has(self.spec.userName) || self.metadata.name.matches('^[A-Za-z0-9_][A-Za-z0-9_@.-]{2,99}$')",message="metadata.name is not a valid AWS user name (3 to 100 characters): set spec.userName"
 type TransferUser struct {

@@ -17,7 +17,7 @@ import (
 type TransferWorkflowSpec struct {
 	// Region is the AWS region of the workflow. Default: the operator's configured region. A
 	// server can run only the workflows of its own region.
-	// +kubebuilder:validation:Pattern=`^[a-z]{2,}(-[a-z]+)+-[0-9]+$`
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z]{2,}(-[a-z]+)+-[0-9]+$')",message="must be an AWS region name, such as eu-west-1"
 	// +kubebuilder:validation:MaxLength=32
 	// +optional
 	Region string `json:"region,omitempty"`
@@ -25,15 +25,16 @@ type TransferWorkflowSpec struct {
 	// Account names the AWSAccount whose AWS account the workflow is managed in. It must list this
 	// namespace in its spec.namespaces. Default: the one AWSAccount that lists this namespace, or
 	// the operator's own account when none does. Immutable (docs/accounts.md).
-	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="size(self) > 0",message="must name an AWSAccount"
 	// +optional
 	Account string `json:"account,omitempty"`
 
 	// WorkflowID adopts an existing workflow instead of creating one. Set it when the
 	// TransferWorkflow is created; it cannot be changed afterwards. An adopted workflow whose
 	// steps differ from the spec is replaced like any other.
-	// +kubebuilder:validation:Pattern=`^w-([a-z0-9]{17})$`
+	// +kubebuilder:validation:MaxLength=19
+	// +kubebuilder:validation:XValidation:rule="self.matches('^w-[a-z0-9]{17}$')",message="must be a workflow ID: w- and 17 lowercase letters or digits, such as w-0123456789abcdef0"
 	// +optional
 	WorkflowID string `json:"workflowId,omitempty"`
 
@@ -158,7 +159,7 @@ type CustomStepDetails struct {
 
 	// Target is the ARN of the Lambda function (model CustomStepTarget).
 	// +kubebuilder:validation:MaxLength=170
-	// +kubebuilder:validation:Pattern=`^arn:[a-z-]+:lambda:.*$`
+	// +kubebuilder:validation:XValidation:rule="self.matches('^arn:[a-z-]+:lambda:.*$')",message="must be a Lambda function ARN: arn:aws:lambda:<region>:<12-digit account>:function:<name>"
 	// +optional
 	Target string `json:"target,omitempty"`
 
@@ -273,9 +274,8 @@ type InputFileLocation struct {
 // S3InputFileLocation is a location in S3 (SDK S3InputFileLocation; model S3Bucket and S3Key).
 type S3InputFileLocation struct {
 	// Bucket name.
-	// +kubebuilder:validation:MinLength=3
 	// +kubebuilder:validation:MaxLength=63
-	// +kubebuilder:validation:Pattern=`^[a-z0-9][\.\-a-z0-9]{1,61}[a-z0-9]$`
+	// +kubebuilder:validation:XValidation:rule="size(self) >= 3 && self.matches('^[a-z0-9][.a-z0-9-]{1,61}[a-z0-9]$')",message="must be an S3 bucket name: 3 to 63 lowercase letters, digits, dots and hyphens"
 	// +optional
 	Bucket string `json:"bucket,omitempty"`
 
@@ -289,7 +289,7 @@ type S3InputFileLocation struct {
 type EfsFileLocation struct {
 	// FileSystemID is the ID or ARN of the file system or access point.
 	// +kubebuilder:validation:MaxLength=128
-	// +kubebuilder:validation:Pattern=`^(arn:aws[-a-z]*:elasticfilesystem:[0-9a-z-:]+:(access-point/fsap|file-system/fs)-[0-9a-f]{8,40}|fs(ap)?-[0-9a-f]{8,40})$`
+	// +kubebuilder:validation:XValidation:rule="self.matches('^(arn:aws[-a-z]*:elasticfilesystem:[0-9a-z:-]+:(access-point/fsap|file-system/fs)-[0-9a-f]{8,40}|fs(ap)?-[0-9a-f]{8,40})$')",message="must be an EFS file system or access point: its ID (fs-... or fsap-...) or ARN"
 	// +optional
 	FileSystemID string `json:"fileSystemId,omitempty"`
 
@@ -357,7 +357,8 @@ type TransferWorkflowStatus struct {
 // +kubebuilder:resource:shortName=tfw,categories=transfer
 // +kubebuilder:printcolumn:name="WorkflowID",type=string,JSONPath=`.status.workflowId`
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
-// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`,priority=1
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`
+// +kubebuilder:printcolumn:name="Message",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].message`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type TransferWorkflow struct {
 	metav1.TypeMeta   `json:",inline"`

@@ -209,3 +209,22 @@ func hostKeyFromListed(k types.ListedHostKey) HostKey {
 		DateImported: aws.ToTime(k.DateImported),
 	}
 }
+
+// OfferedHostKeys returns the IDs of the keys a server presents to clients: for each key type,
+// the oldest key (user guide, "Add an additional server host key": "The oldest key for each key
+// type (RSA, ECDSA, or ED25519) is the active key for the server for that type"). Keys imported
+// in the same second, or without a date, are ordered as ListHostKeys lists them.
+func OfferedHostKeys(keys []HostKey) map[string]bool {
+	oldest := map[string]HostKey{}
+	for _, k := range keys {
+		o, ok := oldest[k.Type]
+		if !ok || (!o.DateImported.IsZero() && !k.DateImported.IsZero() && k.DateImported.Before(o.DateImported)) {
+			oldest[k.Type] = k
+		}
+	}
+	offered := make(map[string]bool, len(oldest))
+	for _, k := range oldest {
+		offered[k.ID] = true
+	}
+	return offered
+}

@@ -3,6 +3,8 @@ package transfer
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -261,5 +263,30 @@ func TestApplyHostKeysImportAlreadyThere(t *testing.T) {
 	}
 	if len(done.Imported) != 1 || len(done.Deleted) != 1 {
 		t.Errorf("changes = %+v, want the import and the delete counted", done)
+	}
+}
+
+func TestOfferedHostKeys(t *testing.T) {
+	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	key := func(id, typ string, imported time.Time) HostKey {
+		return HostKey{ID: id, Type: typ, DateImported: imported}
+	}
+	for _, tc := range []struct {
+		name string
+		keys []HostKey
+		want []string
+	}{
+		{"none", nil, nil},
+		{"one per type", []HostKey{key("a", "ssh-rsa", t0), key("b", "ssh-ed25519", t0.Add(time.Hour))}, []string{"a", "b"}},
+		{"the oldest of a type", []HostKey{key("new", "ssh-ed25519", t0.Add(time.Hour)), key("old", "ssh-ed25519", t0)}, []string{"old"}},
+		{"same second: list order", []HostKey{key("first", "ssh-ed25519", t0), key("second", "ssh-ed25519", t0)}, []string{"first"}},
+		{"no date: list order", []HostKey{key("first", "ssh-ed25519", time.Time{}), key("second", "ssh-ed25519", t0)}, []string{"first"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := slices.Sorted(maps.Keys(OfferedHostKeys(tc.keys)))
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("OfferedHostKeys = %v, want %v", got, tc.want)
+			}
+		})
 	}
 }
