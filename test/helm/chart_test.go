@@ -573,3 +573,75 @@ func TestTenantsCannotWriteAWSAccounts(t *testing.T) {
 		t.Error("the view ClusterRole does not let people read AWSAccounts")
 	}
 }
+
+// grants reports whether rules allow verb on resource (a plural, or plural/subresource) in group.
+func grants(rules []rbacv1.PolicyRule, group, resource, verb string) bool {
+	return slices.ContainsFunc(rules, func(r rbacv1.PolicyRule) bool {
+		return (slices.Contains(r.APIGroups, group) || slices.Contains(r.APIGroups, rbacv1.APIGroupAll)) &&
+			(slices.Contains(r.Resources, resource) || slices.Contains(r.Resources, rbacv1.ResourceAll)) &&
+			(slices.Contains(r.Verbs, verb) || slices.Contains(r.Verbs, rbacv1.VerbAll))
+	})
+}
+
+// TestPeopleRolesCoverEveryKind checks the ClusterRoles offered to people, the chart's and
+// config/rbac's, against every kind in config/crd/bases, so that a new kind cannot be left out
+// of one: the view roles read each kind and its status; the edit roles manage each kind and read
+// its status, but grant nothing on AWSAccounts (see TestTenantsCannotWriteAWSAccounts).
+func TestPeopleRolesCoverEveryKind(t *testing.T) {
+	type kind struct{ group, plural string }
+	var kinds []kind
+	for file, data := range readDir(t, filepath.Join(repoRoot, "config", "crd", "bases")) {
+		crd := parseYAML(t, data)
+		group, _, _ := unstructured.NestedString(crd, "spec", "group")
+		plural, _, _ := unstructured.NestedString(crd, "spec", "names", "plural")
+		if group == "" || plural == "" {
+			t.Fatalf("%s has no spec.group or spec.names.plural", file)
+		}
+		kinds = append(kinds, kind{group, plural})
+	}
+	const notEditable = "awsaccounts"
+	if !slices.Contains(kinds, kind{"transfer.operators.dev", notEditable}) {
+		t.Fatalf("config/crd/bases has no %s; the edit roles' exception is stale", notEditable)
+	}
+	view := []string{"get", "list", "watch"}
+	edit := []string{"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"}
+	chart := decode(t, render(t))
+	kustomized := decode(t, kustomize(t, filepath.Join(repoRoot, "config", "rbac")))
+	for _, tc := range []struct {
+		objs        []*unstructured.Unstructured
+		name        string
+		verbs       []string
+		notEditable bool
+	}{
+		{chart, "transfer-operator-view", view, false},
+		{chart, "transfer-operator-edit", edit, true},
+		{kustomized, "transfer-viewer-role", view, false},
+		{kustomized, "transfer-editor-role", edit, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			i := slices.IndexFunc(find(tc.objs, "ClusterRole"), func(o *unstructured.Unstructured) bool { return o.GetName() == tc.name })
+			if i < 0 {
+				t.Fatalf("no ClusterRole %s", tc.name)
+			}
+			rules := convert[rbacv1.ClusterRole](t, find(tc.objs, "ClusterRole")[i]).Rules
+			for _, k := range kinds {
+				if tc.notEditable && k.plural == notEditable {
+					for _, v := range edit {
+						if grants(rules, k.group, k.plural, v) || grants(rules, k.group, k.plural+"/status", v) {
+							t.Errorf("grants %s on %s", v, k.plural)
+						}
+					}
+					continue
+				}
+				for _, v := range tc.verbs {
+					if !grants(rules, k.group, k.plural, v) {
+						t.Errorf("does not grant %s on %s", v, k.plural)
+					}
+				}
+				if !grants(rules, k.group, k.plural+"/status", "get") {
+					t.Errorf("does not grant get on %s/status", k.plural)
+				}
+			}
+		})
+	}
+}
