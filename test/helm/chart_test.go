@@ -54,6 +54,8 @@ func TestValuesSchemaRejectsWrongValues(t *testing.T) {
 		{"node selector values", []string{"--set-json", `nodeSelector={"disk":1}`}, "/nodeSelector/disk"},
 		{"a misspelt key", []string{"--set", "replicas=2"}, "replicas"},
 		{"a misspelt nested key", []string{"--set", "metrics.serviceMonitor.enable=true"}, "enable"},
+		{"a metrics CA without its key", []string{"--set-json", `metrics.serviceMonitor.tlsConfig.ca={"secret":{"name":"metrics-ca"}}`}, "/metrics/serviceMonitor/tlsConfig/ca/secret"},
+		{"a metrics CA from two sources", []string{"--set-json", `metrics.serviceMonitor.tlsConfig.ca={"secret":{"name":"a","key":"ca.crt"},"configMap":{"name":"b","key":"ca.crt"}}`}, "/metrics/serviceMonitor/tlsConfig/ca"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -79,6 +81,9 @@ func TestTemplatesRefuseContradictions(t *testing.T) {
 		{"both disruption budget limits", []string{"--set", "podDisruptionBudget.enabled=true", "--set", "podDisruptionBudget.minAvailable=1"}, "not both"},
 		{"existing service account without a name", []string{"--set", "serviceAccount.create=false"}, "serviceAccount.name is required"},
 		{"service monitor without metrics", []string{"--set", "metrics.enabled=false", "--set", "metrics.serviceMonitor.enabled=true"}, "needs metrics.enabled"},
+		{"service monitor with nothing to verify the metrics certificate", []string{"--set", "metrics.serviceMonitor.enabled=true"}, "needs metrics.certSecret"},
+		{"service monitor with a CA and no verification", []string{"--set", "metrics.serviceMonitor.enabled=true", "--set", "metrics.serviceMonitor.tlsConfig.insecureSkipVerify=true",
+			"--set-json", `metrics.serviceMonitor.tlsConfig.ca={"secret":{"name":"a","key":"ca.crt"}}`}, "not both"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -641,6 +646,67 @@ func TestPeopleRolesCoverEveryKind(t *testing.T) {
 				if !grants(rules, k.group, k.plural+"/status", "get") {
 					t.Errorf("does not grant get on %s/status", k.plural)
 				}
+			}
+		})
+	}
+}
+
+// TestServiceMonitorVerifiesTheMetricsCertificate checks that the ServiceMonitor sends
+// Prometheus' token only to an endpoint it verifies: the certificate of metrics.certSecret,
+// which the operator serves, checked against the metrics Service's name with the CA the values
+// give; skipping verification takes an explicit value.
+func TestServiceMonitorVerifiesTheMetricsCertificate(t *testing.T) {
+	const certDir = "/etc/transfer-operator/metrics-cert"
+	monitor := []string{"--set", "metrics.serviceMonitor.enabled=true"}
+	withCert := append(slices.Clone(monitor), "--set", "metrics.certSecret=transfer-operator-metrics-cert")
+	for _, tc := range []struct {
+		name       string
+		args       []string
+		wantTLS    func(serverName string) map[string]any
+		certSecret string
+	}{
+		{"the CA of the certificate's Secret", withCert, func(serverName string) map[string]any {
+			return map[string]any{"serverName": serverName, "ca": map[string]any{"secret": map[string]any{"name": "transfer-operator-metrics-cert", "key": "ca.crt"}}}
+		}, "transfer-operator-metrics-cert"},
+		{"a CA of its own", append(slices.Clone(withCert), "--set-json", `metrics.serviceMonitor.tlsConfig.ca={"configMap":{"name":"metrics-ca","key":"ca.crt"}}`), func(serverName string) map[string]any {
+			return map[string]any{"serverName": serverName, "ca": map[string]any{"configMap": map[string]any{"name": "metrics-ca", "key": "ca.crt"}}}
+		}, "transfer-operator-metrics-cert"},
+		{"no verification, asked for", append(slices.Clone(monitor), "--set", "metrics.serviceMonitor.tlsConfig.insecureSkipVerify=true"), func(string) map[string]any {
+			return map[string]any{"insecureSkipVerify": true}
+		}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			objs := decode(t, render(t, tc.args...))
+			svc := findOne(t, objs, "Service")
+			endpoints, _, _ := unstructured.NestedSlice(findOne(t, objs, "ServiceMonitor").Object, "spec", "endpoints")
+			if len(endpoints) != 1 {
+				t.Fatalf("endpoints %v, want one", endpoints)
+			}
+			got := endpoints[0].(map[string]any)["tlsConfig"]
+			if want := tc.wantTLS(svc.GetName() + "." + svc.GetNamespace() + ".svc"); !reflect.DeepEqual(got, want) {
+				t.Errorf("tlsConfig %v, want %v", got, want)
+			}
+
+			pod := convert[appsv1.Deployment](t, findOne(t, objs, "Deployment")).Spec.Template.Spec
+			args := pod.Containers[0].Args
+			if tc.certSecret == "" {
+				if slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, "--metrics-cert-dir") }) {
+					t.Errorf("args %v name a metrics certificate, but there is none", args)
+				}
+				return
+			}
+			if !slices.Contains(args, "--metrics-cert-dir="+certDir) {
+				t.Errorf("args %v lack --metrics-cert-dir=%s", args, certDir)
+			}
+			var volume string
+			for _, m := range pod.Containers[0].VolumeMounts {
+				if m.MountPath == certDir {
+					volume = m.Name
+				}
+			}
+			i := slices.IndexFunc(pod.Volumes, func(v corev1.Volume) bool { return v.Name == volume })
+			if volume == "" || i < 0 || pod.Volumes[i].Secret == nil || pod.Volumes[i].Secret.SecretName != tc.certSecret {
+				t.Errorf("%s is not the Secret %s: mounts %+v, volumes %+v", certDir, tc.certSecret, pod.Containers[0].VolumeMounts, pod.Volumes)
 			}
 		})
 	}
