@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -49,6 +50,7 @@ type flags struct {
 	kubeconfig        string
 	metricsAddr       string
 	metricsSecure     bool
+	metricsCertDir    string
 	probeAddr         string
 	pprofAddr         string
 	leaderElect       bool
@@ -81,6 +83,7 @@ func parseFlags(args []string) (flags, zap.Options, error) {
 	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "Path to a kubeconfig. Default: $KUBECONFIG, ~/.kube/config, or the in-cluster configuration.")
 	fs.StringVar(&f.metricsAddr, "metrics-bind-address", ":8443", "Address the metrics endpoint binds to; \"0\" disables it.")
 	fs.BoolVar(&f.metricsSecure, "metrics-secure", true, "Serve metrics over HTTPS, with Kubernetes authentication and authorization of every scrape.")
+	fs.StringVar(&f.metricsCertDir, "metrics-cert-dir", "", "Directory holding the certificate (tls.crt) and key (tls.key) the HTTPS metrics endpoint serves, reloaded when they change, such as a mounted cert-manager Secret; scrapers can then verify it. Empty: a self-signed certificate, which no scraper can verify.")
 	fs.StringVar(&f.probeAddr, "health-probe-bind-address", ":8081", "Address the /healthz and /readyz probes bind to.")
 	fs.StringVar(&f.pprofAddr, "pprof-bind-address", "", "Address Go's profiles (/debug/pprof/) bind to, to find where memory or CPU goes; empty disables them. Bind to localhost and reach it with kubectl port-forward.")
 	fs.BoolVar(&f.leaderElect, "leader-elect", inCluster(), "Elect a leader, so that only one replica reconciles at a time. Default: on when running in a cluster.")
@@ -150,6 +153,14 @@ func run(ctx context.Context, f flags) error {
 		return fmt.Errorf("loading the Kubernetes client configuration: %w", err)
 	}
 	setKubeRateLimit(restConfig, f.kubeQPS, f.kubeBurst)
+	if f.metricsCertDir != "" {
+		// controller-runtime serves a self-signed certificate, silently, when these are missing.
+		for _, name := range []string{"tls.crt", "tls.key"} {
+			if _, err := os.Stat(filepath.Join(f.metricsCertDir, name)); err != nil {
+				return fmt.Errorf("reading the metrics certificate (--metrics-cert-dir): %w", err)
+			}
+		}
+	}
 	mgr, err := ctrl.NewManager(restConfig, managerOptions(f, restConfig))
 	if err != nil {
 		return fmt.Errorf("creating the manager: %w", err)
@@ -212,7 +223,7 @@ func managerOptions(f flags, restConfig *rest.Config) ctrl.Options {
 		utilruntimeMust(add(scheme))
 	}
 
-	metrics := metricsserver.Options{BindAddress: f.metricsAddr, SecureServing: f.metricsSecure}
+	metrics := metricsserver.Options{BindAddress: f.metricsAddr, SecureServing: f.metricsSecure, CertDir: f.metricsCertDir}
 	if f.metricsSecure {
 		metrics.FilterProvider = metricsauth.Filter
 	}

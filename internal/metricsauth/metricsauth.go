@@ -3,9 +3,11 @@
 // SubjectAccessReview for its path and verb, as the API server would a non-resource URL
 // (nonResourceURLs: [/metrics], verbs: [get]).
 //
-// It does what controller-runtime's metrics/filters does, with its caching, without linking
-// k8s.io/apiserver: that package's webhook, CEL and tracing dependencies cost the operator 33 MB
-// of binary and about 18 MiB of resident memory (docs/benchmarks.md).
+// It does what controller-runtime's metrics/filters does (answers cached for their TTL, one
+// TokenReview for concurrent scrapes with the same token, transient failures retried, the token
+// removed before the metrics handler), and shares SubjectAccessReviews among concurrent scrapes
+// too, without linking k8s.io/apiserver: that package's webhook, CEL and tracing dependencies
+// cost the operator 33 MB of binary and about 18 MiB of resident memory (docs/benchmarks.md).
 package metricsauth
 
 import (
@@ -18,10 +20,14 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	"golang.org/x/sync/singleflight"
 	authenticationv1 "k8s.io/api/authentication/v1"
 	authorizationv1 "k8s.io/api/authorization/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/cache"
+	utilnet "k8s.io/apimachinery/pkg/util/net"
+	"k8s.io/apimachinery/pkg/util/wait"
 	authenticationclient "k8s.io/client-go/kubernetes/typed/authentication/v1"
 	authorizationclient "k8s.io/client-go/kubernetes/typed/authorization/v1"
 	"k8s.io/client-go/rest"
@@ -35,11 +41,17 @@ const (
 	tokenTTL = time.Minute
 	allowTTL = 5 * time.Minute
 	denyTTL  = 30 * time.Second
-	// reviewTimeout bounds each review, as the filter's TokenAccessReviewTimeout does.
+	// reviewTimeout bounds each review, its retries included, as the filter's
+	// TokenAccessReviewTimeout does.
 	reviewTimeout = 10 * time.Second
 	// cacheSize bounds each cache: far more scrapers than a cluster has.
 	cacheSize = 1024
 )
+
+// retryBackoff paces the retries of a review that failed transiently: the filter's, which is the
+// API server's DefaultAuthWebhookRetryBackoff. Five tries span about four seconds, within
+// reviewTimeout.
+var retryBackoff = wait.Backoff{Duration: 500 * time.Millisecond, Factor: 1.5, Jitter: 0.2, Steps: 5}
 
 // Filter is a metricsserver.FilterProvider: it reviews with the API server that config reaches.
 // The operator's identity needs create on tokenreviews (authentication.k8s.io) and
@@ -61,22 +73,24 @@ func Filter(config *rest.Config, httpClient *http.Client) (metricsserver.Filter,
 type reviewer struct {
 	tokens authenticationclient.TokenReviewInterface
 	access authorizationclient.SubjectAccessReviewInterface
-	// users maps a token's SHA-256 to its *authenticationv1.UserInfo, nil when the token is
-	// not valid.
-	users *cache.LRUExpireCache
-	// decisions maps a SubjectAccessReviewSpec, as JSON, to whether it is allowed.
-	decisions *cache.LRUExpireCache
+	// users answers by a token's SHA-256 with its user, nil when the token is not valid.
+	users *answers[*authenticationv1.UserInfo]
+	// decisions answers by a SubjectAccessReviewSpec, as JSON, whether it is allowed.
+	decisions *answers[bool]
 }
 
 func newReviewer(tokens authenticationclient.TokenReviewInterface, access authorizationclient.SubjectAccessReviewInterface, now cache.Clock) *reviewer {
 	return &reviewer{
 		tokens:    tokens,
 		access:    access,
-		users:     cache.NewLRUExpireCacheWithClock(cacheSize, now),
-		decisions: cache.NewLRUExpireCacheWithClock(cacheSize, now),
+		users:     &answers[*authenticationv1.UserInfo]{cache: cache.NewLRUExpireCacheWithClock(cacheSize, now)},
+		decisions: &answers[bool]{cache: cache.NewLRUExpireCacheWithClock(cacheSize, now)},
 	}
 }
 
+// filter serves a request only when its bearer token belongs to a user the cluster allows to
+// verb its path, and hands it on without its Authorization header, as the API server's bearer
+// token authenticator does: the metrics handler never holds the scraper's credential.
 func (r *reviewer) filter(log logr.Logger, next http.Handler) (http.Handler, error) {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		ctx := req.Context()
@@ -104,6 +118,7 @@ func (r *reviewer) filter(log logr.Logger, next http.Handler) (http.Handler, err
 			http.Error(w, msg, http.StatusForbidden)
 			return
 		}
+		req.Header.Del("Authorization")
 		next.ServeHTTP(w, req)
 	}), nil
 }
@@ -124,21 +139,16 @@ func (r *reviewer) authenticate(ctx context.Context, token string) (*authenticat
 		return nil, nil
 	}
 	key := sha256.Sum256([]byte(token))
-	if user, ok := r.users.Get(key); ok {
-		return user.(*authenticationv1.UserInfo), nil
-	}
-	ctx, cancel := context.WithTimeout(ctx, reviewTimeout)
-	defer cancel()
-	review, err := r.tokens.Create(ctx, &authenticationv1.TokenReview{Spec: authenticationv1.TokenReviewSpec{Token: token}}, metav1.CreateOptions{})
-	if err != nil {
-		return nil, fmt.Errorf("reviewing the token: %w", err)
-	}
-	var user *authenticationv1.UserInfo
-	if review.Status.Authenticated {
-		user = &review.Status.User
-	}
-	r.users.Add(key, user, tokenTTL)
-	return user, nil
+	return r.users.get(ctx, string(key[:]), func(ctx context.Context) (*authenticationv1.UserInfo, time.Duration, error) {
+		review, err := r.tokens.Create(ctx, &authenticationv1.TokenReview{Spec: authenticationv1.TokenReviewSpec{Token: token}}, metav1.CreateOptions{})
+		if err != nil {
+			return nil, 0, fmt.Errorf("reviewing the token: %w", err)
+		}
+		if !review.Status.Authenticated {
+			return nil, tokenTTL, nil
+		}
+		return &review.Status.User, tokenTTL, nil
+	})
 }
 
 // authorize reports whether user may verb the non-resource path.
@@ -154,25 +164,93 @@ func (r *reviewer) authorize(ctx context.Context, user *authenticationv1.UserInf
 		spec.Extra[k] = authorizationv1.ExtraValue(v)
 	}
 	// JSON orders map keys, so equal specs have equal keys.
-	keyJSON, err := json.Marshal(spec)
+	key, err := json.Marshal(spec)
 	if err != nil {
 		return false, err
 	}
-	key := string(keyJSON)
-	if allowed, ok := r.decisions.Get(key); ok {
-		return allowed.(bool), nil
+	return r.decisions.get(ctx, string(key), func(ctx context.Context) (bool, time.Duration, error) {
+		review, err := r.access.Create(ctx, &authorizationv1.SubjectAccessReview{Spec: spec}, metav1.CreateOptions{})
+		if err != nil {
+			return false, 0, fmt.Errorf("reviewing access: %w", err)
+		}
+		if review.Status.Allowed && !review.Status.Denied {
+			return true, allowTTL, nil
+		}
+		return false, denyTTL, nil
+	})
+}
+
+// answers remembers the API server's answers by key, each for the TTL its review chose.
+type answers[V any] struct {
+	cache  *cache.LRUExpireCache
+	flight singleflight.Group
+}
+
+// get returns the remembered answer for key, or asks review for it. Callers that want the same
+// key at the same time share one review, as the API server's token cache has them do; the review
+// outlives a caller that gives up, and takes at most reviewTimeout, retries included. A review
+// that fails transiently is retried with retryBackoff; a failure is never remembered.
+func (a *answers[V]) get(ctx context.Context, key string, review func(context.Context) (V, time.Duration, error)) (V, error) {
+	if v, ok := a.cache.Get(key); ok {
+		return v.(V), nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, reviewTimeout)
-	defer cancel()
-	review, err := r.access.Create(ctx, &authorizationv1.SubjectAccessReview{Spec: spec}, metav1.CreateOptions{})
+	v, err, _ := a.flight.Do(key, func() (any, error) {
+		// A review that ended between the lookup above and this flight has answered.
+		if v, ok := a.cache.Get(key); ok {
+			return v, nil
+		}
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), reviewTimeout)
+		defer cancel()
+		var answer V
+		var ttl time.Duration
+		err := retryTransient(ctx, func(ctx context.Context) error {
+			var err error
+			answer, ttl, err = review(ctx)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		a.cache.Add(key, answer, ttl)
+		return answer, nil
+	})
 	if err != nil {
-		return false, fmt.Errorf("reviewing access: %w", err)
+		var zero V
+		return zero, err
 	}
-	allowed := review.Status.Allowed && !review.Status.Denied
-	ttl := denyTTL
-	if allowed {
-		ttl = allowTTL
+	return v.(V), nil
+}
+
+// retryTransient calls call until it succeeds, fails for good, or has been tried retryBackoff.Steps
+// times, and returns its last error. ctx ends the retries early.
+func retryTransient(ctx context.Context, call func(context.Context) error) error {
+	var err error
+	waitErr := wait.ExponentialBackoffWithContext(ctx, retryBackoff, func(ctx context.Context) (bool, error) {
+		err = call(ctx)
+		switch {
+		case err == nil:
+			return true, nil
+		case transient(err):
+			return false, nil
+		default:
+			return false, err
+		}
+	})
+	if err != nil {
+		return err
 	}
-	r.decisions.Add(key, allowed, ttl)
-	return allowed, nil
+	return waitErr
+}
+
+// transient reports whether a review failed in a way a retry may mend, as the API server judges
+// its webhooks' failures (k8s.io/apiserver/pkg/util/webhook.DefaultShouldRetry): a dropped
+// connection, an internal error, a timeout, too many requests, or an answer that asks the client
+// to come back later.
+func transient(err error) bool {
+	if utilnet.IsConnectionReset(err) || utilnet.IsHTTP2ConnectionLost(err) ||
+		apierrors.IsInternalError(err) || apierrors.IsTimeout(err) || apierrors.IsTooManyRequests(err) {
+		return true
+	}
+	_, retry := apierrors.SuggestsClientDelay(err)
+	return retry
 }

@@ -54,6 +54,8 @@ func TestValuesSchemaRejectsWrongValues(t *testing.T) {
 		{"node selector values", []string{"--set-json", `nodeSelector={"disk":1}`}, "/nodeSelector/disk"},
 		{"a misspelt key", []string{"--set", "replicas=2"}, "replicas"},
 		{"a misspelt nested key", []string{"--set", "metrics.serviceMonitor.enable=true"}, "enable"},
+		{"a metrics CA without its key", []string{"--set-json", `metrics.serviceMonitor.tlsConfig.ca={"secret":{"name":"metrics-ca"}}`}, "/metrics/serviceMonitor/tlsConfig/ca/secret"},
+		{"a metrics CA from two sources", []string{"--set-json", `metrics.serviceMonitor.tlsConfig.ca={"secret":{"name":"a","key":"ca.crt"},"configMap":{"name":"b","key":"ca.crt"}}`}, "/metrics/serviceMonitor/tlsConfig/ca"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -79,6 +81,9 @@ func TestTemplatesRefuseContradictions(t *testing.T) {
 		{"both disruption budget limits", []string{"--set", "podDisruptionBudget.enabled=true", "--set", "podDisruptionBudget.minAvailable=1"}, "not both"},
 		{"existing service account without a name", []string{"--set", "serviceAccount.create=false"}, "serviceAccount.name is required"},
 		{"service monitor without metrics", []string{"--set", "metrics.enabled=false", "--set", "metrics.serviceMonitor.enabled=true"}, "needs metrics.enabled"},
+		{"service monitor with nothing to verify the metrics certificate", []string{"--set", "metrics.serviceMonitor.enabled=true"}, "needs metrics.certSecret"},
+		{"service monitor with a CA and no verification", []string{"--set", "metrics.serviceMonitor.enabled=true", "--set", "metrics.serviceMonitor.tlsConfig.insecureSkipVerify=true",
+			"--set-json", `metrics.serviceMonitor.tlsConfig.ca={"secret":{"name":"a","key":"ca.crt"}}`}, "not both"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -571,5 +576,138 @@ func TestTenantsCannotWriteAWSAccounts(t *testing.T) {
 	}
 	if !viewable {
 		t.Error("the view ClusterRole does not let people read AWSAccounts")
+	}
+}
+
+// grants reports whether rules allow verb on resource (a plural, or plural/subresource) in group.
+func grants(rules []rbacv1.PolicyRule, group, resource, verb string) bool {
+	return slices.ContainsFunc(rules, func(r rbacv1.PolicyRule) bool {
+		return (slices.Contains(r.APIGroups, group) || slices.Contains(r.APIGroups, rbacv1.APIGroupAll)) &&
+			(slices.Contains(r.Resources, resource) || slices.Contains(r.Resources, rbacv1.ResourceAll)) &&
+			(slices.Contains(r.Verbs, verb) || slices.Contains(r.Verbs, rbacv1.VerbAll))
+	})
+}
+
+// TestPeopleRolesCoverEveryKind checks the ClusterRoles offered to people, the chart's and
+// config/rbac's, against every kind in config/crd/bases, so that a new kind cannot be left out
+// of one: the view roles read each kind and its status; the edit roles manage each kind and read
+// its status, but grant nothing on AWSAccounts (see TestTenantsCannotWriteAWSAccounts).
+func TestPeopleRolesCoverEveryKind(t *testing.T) {
+	type kind struct{ group, plural string }
+	var kinds []kind
+	for file, data := range readDir(t, filepath.Join(repoRoot, "config", "crd", "bases")) {
+		crd := parseYAML(t, data)
+		group, _, _ := unstructured.NestedString(crd, "spec", "group")
+		plural, _, _ := unstructured.NestedString(crd, "spec", "names", "plural")
+		if group == "" || plural == "" {
+			t.Fatalf("%s has no spec.group or spec.names.plural", file)
+		}
+		kinds = append(kinds, kind{group, plural})
+	}
+	const notEditable = "awsaccounts"
+	if !slices.Contains(kinds, kind{"transfer.operators.dev", notEditable}) {
+		t.Fatalf("config/crd/bases has no %s; the edit roles' exception is stale", notEditable)
+	}
+	view := []string{"get", "list", "watch"}
+	edit := []string{"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"}
+	chart := decode(t, render(t))
+	kustomized := decode(t, kustomize(t, filepath.Join(repoRoot, "config", "rbac")))
+	for _, tc := range []struct {
+		objs        []*unstructured.Unstructured
+		name        string
+		verbs       []string
+		notEditable bool
+	}{
+		{chart, "transfer-operator-view", view, false},
+		{chart, "transfer-operator-edit", edit, true},
+		{kustomized, "transfer-viewer-role", view, false},
+		{kustomized, "transfer-editor-role", edit, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			i := slices.IndexFunc(find(tc.objs, "ClusterRole"), func(o *unstructured.Unstructured) bool { return o.GetName() == tc.name })
+			if i < 0 {
+				t.Fatalf("no ClusterRole %s", tc.name)
+			}
+			rules := convert[rbacv1.ClusterRole](t, find(tc.objs, "ClusterRole")[i]).Rules
+			for _, k := range kinds {
+				if tc.notEditable && k.plural == notEditable {
+					for _, v := range edit {
+						if grants(rules, k.group, k.plural, v) || grants(rules, k.group, k.plural+"/status", v) {
+							t.Errorf("grants %s on %s", v, k.plural)
+						}
+					}
+					continue
+				}
+				for _, v := range tc.verbs {
+					if !grants(rules, k.group, k.plural, v) {
+						t.Errorf("does not grant %s on %s", v, k.plural)
+					}
+				}
+				if !grants(rules, k.group, k.plural+"/status", "get") {
+					t.Errorf("does not grant get on %s/status", k.plural)
+				}
+			}
+		})
+	}
+}
+
+// TestServiceMonitorVerifiesTheMetricsCertificate checks that the ServiceMonitor sends
+// Prometheus' token only to an endpoint it verifies: the certificate of metrics.certSecret,
+// which the operator serves, checked against the metrics Service's name with the CA the values
+// give; skipping verification takes an explicit value.
+func TestServiceMonitorVerifiesTheMetricsCertificate(t *testing.T) {
+	const certDir = "/etc/transfer-operator/metrics-cert"
+	monitor := []string{"--set", "metrics.serviceMonitor.enabled=true"}
+	withCert := append(slices.Clone(monitor), "--set", "metrics.certSecret=transfer-operator-metrics-cert")
+	for _, tc := range []struct {
+		name       string
+		args       []string
+		wantTLS    func(serverName string) map[string]any
+		certSecret string
+	}{
+		{"the CA of the certificate's Secret", withCert, func(serverName string) map[string]any {
+			return map[string]any{"serverName": serverName, "ca": map[string]any{"secret": map[string]any{"name": "transfer-operator-metrics-cert", "key": "ca.crt"}}}
+		}, "transfer-operator-metrics-cert"},
+		{"a CA of its own", append(slices.Clone(withCert), "--set-json", `metrics.serviceMonitor.tlsConfig.ca={"configMap":{"name":"metrics-ca","key":"ca.crt"}}`), func(serverName string) map[string]any {
+			return map[string]any{"serverName": serverName, "ca": map[string]any{"configMap": map[string]any{"name": "metrics-ca", "key": "ca.crt"}}}
+		}, "transfer-operator-metrics-cert"},
+		{"no verification, asked for", append(slices.Clone(monitor), "--set", "metrics.serviceMonitor.tlsConfig.insecureSkipVerify=true"), func(string) map[string]any {
+			return map[string]any{"insecureSkipVerify": true}
+		}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			objs := decode(t, render(t, tc.args...))
+			svc := findOne(t, objs, "Service")
+			endpoints, _, _ := unstructured.NestedSlice(findOne(t, objs, "ServiceMonitor").Object, "spec", "endpoints")
+			if len(endpoints) != 1 {
+				t.Fatalf("endpoints %v, want one", endpoints)
+			}
+			got := endpoints[0].(map[string]any)["tlsConfig"]
+			if want := tc.wantTLS(svc.GetName() + "." + svc.GetNamespace() + ".svc"); !reflect.DeepEqual(got, want) {
+				t.Errorf("tlsConfig %v, want %v", got, want)
+			}
+
+			pod := convert[appsv1.Deployment](t, findOne(t, objs, "Deployment")).Spec.Template.Spec
+			args := pod.Containers[0].Args
+			if tc.certSecret == "" {
+				if slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, "--metrics-cert-dir") }) {
+					t.Errorf("args %v name a metrics certificate, but there is none", args)
+				}
+				return
+			}
+			if !slices.Contains(args, "--metrics-cert-dir="+certDir) {
+				t.Errorf("args %v lack --metrics-cert-dir=%s", args, certDir)
+			}
+			var volume string
+			for _, m := range pod.Containers[0].VolumeMounts {
+				if m.MountPath == certDir {
+					volume = m.Name
+				}
+			}
+			i := slices.IndexFunc(pod.Volumes, func(v corev1.Volume) bool { return v.Name == volume })
+			if volume == "" || i < 0 || pod.Volumes[i].Secret == nil || pod.Volumes[i].Secret.SecretName != tc.certSecret {
+				t.Errorf("%s is not the Secret %s: mounts %+v, volumes %+v", certDir, tc.certSecret, pod.Containers[0].VolumeMounts, pod.Volumes)
+			}
+		})
 	}
 }

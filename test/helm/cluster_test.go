@@ -58,6 +58,9 @@ func TestRenderedManifestsPassServerValidation(t *testing.T) {
 		"metrics off":  {"--set", "metrics.enabled=false", "--set", "networkPolicy.enabled=true", "--set", "leaderElection.enabled=false"},
 		"plain HTTP metrics": {"--set", "metrics.secure=false", "--set", "metrics.serviceMonitor.enabled=true",
 			"--set", "podDisruptionBudget.enabled=true", "--set", "podDisruptionBudget.minAvailable=50%", "--set", "podDisruptionBudget.maxUnavailable=null"},
+		"metrics scraped without verification": {"--set", "metrics.serviceMonitor.enabled=true", "--set", "metrics.serviceMonitor.tlsConfig.insecureSkipVerify=true"},
+		"metrics verified with a CA ConfigMap": {"--set", "metrics.serviceMonitor.enabled=true", "--set", "metrics.certSecret=metrics-cert",
+			"--set-json", `metrics.serviceMonitor.tlsConfig.ca={"configMap":{"name":"metrics-ca","key":"ca.crt"}}`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			manifests := render(t, args...)
@@ -77,7 +80,7 @@ func TestRenderedManifestsPassServerValidation(t *testing.T) {
 		}
 	})
 	t.Run("an invalid ServiceMonitor is rejected", func(t *testing.T) {
-		r := dryRunApply(t, render(t, "--set", "metrics.serviceMonitor.enabled=true", "--set", "metrics.serviceMonitor.interval=often"))
+		r := dryRunApply(t, render(t, "--set", "metrics.serviceMonitor.enabled=true", "--set", "metrics.certSecret=metrics-cert", "--set", "metrics.serviceMonitor.interval=often"))
 		if r.err == nil || !strings.Contains(r.stderr, "interval") {
 			t.Fatalf("want the API server to reject the ServiceMonitor interval, got: %s", r)
 		}

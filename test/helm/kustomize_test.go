@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -164,12 +165,54 @@ func TestKustomizePrometheus(t *testing.T) {
 	endpoints, _, _ := unstructured.NestedSlice(monitor.Object, "spec", "endpoints")
 	ports, _, _ := unstructured.NestedSlice(service.Object, "spec", "ports")
 	if len(endpoints) != 1 || len(ports) != 1 || endpoints[0].(map[string]any)["port"] != ports[0].(map[string]any)["name"] {
-		t.Errorf("the ServiceMonitor scrapes %v, the Service serves %v", endpoints, ports)
+		t.Fatalf("the ServiceMonitor scrapes %v, the Service serves %v", endpoints, ports)
+	}
+	wantTLS := map[string]any{
+		"serverName": service.GetName() + "." + service.GetNamespace() + ".svc",
+		"ca":         map[string]any{"secret": map[string]any{"name": metricsCertSecret, "key": "ca.crt"}},
+	}
+	if got := endpoints[0].(map[string]any)["tlsConfig"]; !reflect.DeepEqual(got, wantTLS) {
+		t.Errorf("the ServiceMonitor's tlsConfig %v, want %v: verified against the metrics Service's name", got, wantTLS)
 	}
 
 	installServiceMonitorCRD(t)
 	ensureNamespaces(t, "transfer-operator-system")
 	if r := dryRunApply(t, manifests); r.err != nil {
 		t.Fatalf("the API server rejects config/prometheus: %s", r)
+	}
+}
+
+// metricsCertSecret is the Secret whose certificate config/default/metrics_cert_patch.yaml has
+// the operator serve, and config/prometheus verifies.
+const metricsCertSecret = "transfer-operator-metrics-cert"
+
+// TestKustomizeMetricsCertificate applies config/default/metrics_cert_patch.yaml as
+// config/default's comment says, and checks that the Deployment then serves the certificate of
+// metricsCertSecret as the chart's does with metrics.certSecret.
+func TestKustomizeMetricsCertificate(t *testing.T) {
+	dir := t.TempDir()
+	def, err := filepath.Rel(dir, filepath.Join(repoRoot, "config", "default"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	patch, err := os.ReadFile(filepath.Join(repoRoot, "config", "default", "metrics_cert_patch.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	overlay := "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n" +
+		"resources:\n- " + def + "\n" +
+		"patches:\n- path: metrics_cert_patch.yaml\n  target:\n    kind: Deployment\n"
+	for name, data := range map[string][]byte{"kustomization.yaml": []byte(overlay), "metrics_cert_patch.yaml": patch} {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := convert[appsv1.Deployment](t, findOne(t, decode(t, kustomize(t, dir)), "Deployment")).Spec.Template.Spec
+	want := convert[appsv1.Deployment](t, findOne(t, decode(t, render(t, "--set", "metrics.certSecret="+metricsCertSecret)), "Deployment")).Spec.Template.Spec
+	if !reflect.DeepEqual(got.Volumes, want.Volumes) || !reflect.DeepEqual(got.Containers[0].VolumeMounts, want.Containers[0].VolumeMounts) {
+		t.Errorf("volumes %+v and mounts %+v, the chart's are %+v and %+v", got.Volumes, got.Containers[0].VolumeMounts, want.Volumes, want.Containers[0].VolumeMounts)
+	}
+	if gotArgs, wantArgs := slices.Sorted(slices.Values(got.Containers[0].Args)), slices.Sorted(slices.Values(want.Containers[0].Args)); !reflect.DeepEqual(gotArgs, wantArgs) {
+		t.Errorf("args %v, the chart's are %v", gotArgs, wantArgs)
 	}
 }
