@@ -61,6 +61,8 @@ func TestDemo(t *testing.T) {
 			"  sftp> put hello.txt /hello.txt",
 			" hello.txt\n",
 			"    s3://partners-bucket/home/alice/hello.txt  38 bytes\n",
+			"COMPLETED: COPY, TAG\n",
+			"tags archived=true\n",
 			"is OFFLINE\n",
 			"is ONLINE\n",
 			"step 2, once clients trust the 2026 key: the 2025 key is removed",
@@ -69,6 +71,9 @@ func TestDemo(t *testing.T) {
 			if !strings.Contains(out, want) {
 				t.Errorf("the output lacks %q:\n%s", want, out)
 			}
+		}
+		if !regexp.MustCompile(`\n    archived: s3://partners-archive/alice/\d{4}-\d{2}-\d{2}/hello\.txt  38 bytes, tags archived=true\n`).MatchString(out) {
+			t.Errorf("the output does not show hello.txt archived by the workflow:\n%s", out)
 		}
 		run.checkNothingLeft(t)
 	})
