@@ -92,7 +92,8 @@ func (d *demo) main(ctx context.Context) int {
 		}
 	}
 	failed := err != nil && !interrupted
-	cleanupErr := d.cleanup(failed)
+	// After a failure or Ctrl-C the operator's log is what tells what happened: it is kept.
+	cleanupErr := d.cleanup(failed || interrupted)
 	switch {
 	case failed || cleanupErr != nil:
 		d.say("demo: error: %v", errors.Join(err, cleanupErr))
@@ -422,8 +423,9 @@ func (d *demo) operatorExited(ctx context.Context) <-chan struct{} {
 }
 
 // cleanup stops everything the demo started, in the reverse order, and removes its temporary
-// files. After a failure a temporary work directory is kept for the operator's log.
-func (d *demo) cleanup(failed bool) error {
+// files. With keepLog (after a failure or an interrupt) a temporary work directory is kept with
+// the operator's log alone in it, and the demo says where it is.
+func (d *demo) cleanup(keepLog bool) error {
 	if d.op == nil && d.emu == nil && d.cp == nil && d.workDir == "" {
 		return nil
 	}
@@ -455,7 +457,7 @@ func (d *demo) cleanup(failed bool) error {
 	}
 	switch {
 	case !d.ownWorkDir:
-	case failed && d.logFile != nil:
+	case keepLog && d.logFile != nil:
 		// Everything but the log goes: the binary, the kubeconfig, the demo user's key, the
 		// known_hosts and the EFS directories.
 		entries, _ := os.ReadDir(d.workDir)

@@ -2,8 +2,9 @@
 // control plane (the real kube-apiserver and etcd), the AWS Transfer Family emulator, and the
 // operator binary as a process of its own, as in a cluster. It applies config/samples, shows
 // the objects becoming Ready, updates a user, logs in as that user over SFTP and finds the
-// uploaded file in the emulator's S3, stops and starts a server, deletes everything, and checks
-// that the emulator is empty. `make demo` runs it.
+// uploaded file in the emulator's S3 and the copy the server's workflow archived, stops and
+// starts a server, deletes everything, and checks that the emulator is empty. `make demo` runs
+// it.
 //
 // Usage:
 //
@@ -13,7 +14,8 @@
 // running after the update until Ctrl-C, for playing with kubectl; DEMO_TRANSITION_DELAY is how
 // long the emulator's servers stay STARTING or STOPPING; DEMO_TIMEOUT bounds each wait.
 //
-// Ctrl-C (SIGINT) or SIGTERM at any point stops every process it started. The exit status is 0
+// Ctrl-C (SIGINT) or SIGTERM at any point stops every process it started; the operator's log is
+// kept, and the demo says where, after Ctrl-C or a failure. The exit status is 0
 // when the demo completed (or, with -keep, was stopped by Ctrl-C once ready), 1 when something
 // failed or timed out, 2 for bad flags, and 130 when it was interrupted before it was done.
 package main
@@ -78,7 +80,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (co
 	fs.BoolVar(&cfg.keep, "keep", keep, "keep everything running after the update, until Ctrl-C (env DEMO_KEEP)")
 	fs.DurationVar(&cfg.transitionDelay, "transition-delay", delay, "how long emulated servers stay STARTING or STOPPING (env DEMO_TRANSITION_DELAY)")
 	fs.DurationVar(&cfg.timeout, "timeout", timeout, "how long each step may take before the demo fails (env DEMO_TIMEOUT)")
-	fs.StringVar(&cfg.workDir, "work-dir", "", "directory for the kubeconfig, the operator binary and its log; kept afterwards (default: a temporary directory, removed afterwards)")
+	fs.StringVar(&cfg.workDir, "work-dir", "", "directory for the kubeconfig, the operator binary and its log; kept afterwards (default: a temporary directory, removed afterwards but for the operator's log after Ctrl-C or a failure)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}

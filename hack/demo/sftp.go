@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/transfer-operator/transfer-operator/api/v1alpha1"
+	"github.com/transfer-operator/transfer-operator/internal/emulator"
 )
 
 const (
@@ -28,6 +30,8 @@ const (
 	// mapping in config/samples, with ${Transfer:UserName} expanded.
 	demoBucket = "partners-bucket"
 	demoPrefix = "home/" + demoUser + "/"
+	// demoArchive is where the workflow archive-uploads copies uploads (config/samples).
+	demoArchive = "partners-archive"
 	// demoFile is what the login step uploads.
 	demoFile    = "hello.txt"
 	demoContent = "hello from the transfer-operator demo\n"
@@ -71,7 +75,8 @@ type login struct {
 
 // logIn logs in as alice over SFTP with the key the update step gave her, checking the host key
 // against the fingerprint in the TransferServer's status, uploads a file into her logical home,
-// lists it, and shows the object in S3 through the emulator's S3 API.
+// lists it, shows the object in S3 through the emulator's S3 API, and the copy the server's
+// workflow archived.
 func (d *demo) logIn(ctx context.Context, n int) error {
 	d.step(n, "Logging in as %s over SFTP", demoUser)
 	var srv v1alpha1.TransferServer
@@ -146,8 +151,81 @@ func (d *demo) logIn(ctx context.Context, n int) error {
 	if !found {
 		return fmt.Errorf("/%s was uploaded as %s, but s3://%s/%s%s is not in S3", demoFile, demoUser, demoBucket, demoPrefix, demoFile)
 	}
+	if err := d.showWorkflow(ctx, s3c); err != nil {
+		return err
+	}
 	d.login = &login{port: port, knownHosts: knownHosts}
 	return nil
+}
+
+// showWorkflow waits for the execution of the workflow partners-sftp runs on the upload (the
+// emulator's Executions: AWS's ListExecutions lists executions in progress only) and shows its
+// status and steps, and the archived copy in S3 with its tags.
+func (d *demo) showWorkflow(ctx context.Context, s3c *s3.Client) error {
+	var wf v1alpha1.TransferWorkflow
+	if err := d.cp.Client.Get(ctx, client.ObjectKey{Namespace: namespace, Name: demoWorkflow}, &wf); err != nil {
+		return err
+	}
+	id := wf.Status.WorkflowID
+	d.say("  %s runs workflow %s (%s) on the upload:", demoServer, demoWorkflow, id)
+	x, err := d.finishedExecution(ctx, id)
+	if err != nil {
+		return err
+	}
+	var steps []string
+	for _, r := range slices.Concat(x.Results.Steps, x.Results.OnExceptionSteps) {
+		if r.Error != nil {
+			steps = append(steps, fmt.Sprintf("%s failed %s (%s)", r.StepType, r.Error.Type, r.Error.Message))
+			continue
+		}
+		steps = append(steps, r.StepType)
+	}
+	d.say("    execution %s: %s: %s", x.ExecutionID, x.Status, strings.Join(steps, ", "))
+	if x.Status != emulator.ExecutionCompleted {
+		return fmt.Errorf("workflow %s ended %s on s3://%s/%s%s", demoWorkflow, x.Status, demoBucket, demoPrefix, demoFile)
+	}
+	out, err := s3c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(demoArchive), Prefix: aws.String(demoUser + "/")})
+	if err != nil {
+		return fmt.Errorf("listing s3://%s/%s/: %w", demoArchive, demoUser, err)
+	}
+	if len(out.Contents) == 0 {
+		return fmt.Errorf("workflow %s completed, but s3://%s/%s/ is empty", demoWorkflow, demoArchive, demoUser)
+	}
+	for _, o := range out.Contents {
+		tagging, err := s3c.GetObjectTagging(ctx, &s3.GetObjectTaggingInput{Bucket: aws.String(demoArchive), Key: o.Key})
+		if err != nil {
+			return fmt.Errorf("tags of s3://%s/%s: %w", demoArchive, aws.ToString(o.Key), err)
+		}
+		var tags []string
+		for _, t := range tagging.TagSet {
+			tags = append(tags, aws.ToString(t.Key)+"="+aws.ToString(t.Value))
+		}
+		d.say("    archived: s3://%s/%s  %d bytes, tags %s", demoArchive, aws.ToString(o.Key), aws.ToInt64(o.Size), strings.Join(tags, ","))
+	}
+	return nil
+}
+
+// finishedExecution waits, up to the demo's timeout, for the execution of workflow id on the
+// uploaded file to finish.
+func (d *demo) finishedExecution(ctx context.Context, id string) (emulator.Execution, error) {
+	deadline := time.Now().Add(d.cfg.timeout)
+	for {
+		for _, x := range d.emu.Executions(region, id) {
+			loc := x.InitialFileLocation.S3FileLocation
+			finished := x.Status == emulator.ExecutionCompleted || x.Status == emulator.ExecutionException
+			if finished && loc != nil && loc.Bucket == demoBucket && loc.Key == demoPrefix+demoFile {
+				return x, nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return emulator.Execution{}, fmt.Errorf("timed out after %s waiting for workflow %s to finish on s3://%s/%s%s", d.cfg.timeout, demoWorkflow, demoBucket, demoPrefix, demoFile)
+		}
+		select {
+		case <-ctx.Done():
+			return emulator.Execution{}, ctx.Err()
+		case <-time.After(pollInterval):
+		}
+	}
 }
 
 // sayLoginCommands prints the OpenSSH and AWS CLI commands that reach what the login step used.

@@ -49,6 +49,7 @@ func run(ctx context.Context, args []string, logOut io.Writer) error {
 	seed := fs.Int64("seed", 0, "seed for generated IDs and random faults (0: from the time)")
 	dataPlane := fs.Bool("data-plane", false, "serve SFTP for every ONLINE SFTP server (each on its own 127.0.0.1 port) and the S3 API of its storage")
 	s3Listen := fs.String("s3-listen", "127.0.0.1:0", "with --data-plane: TCP address of the S3 API")
+	customStep := fs.String("custom-step-endpoint", "", "with --data-plane: URL that workflows' CUSTOM steps POST their event to, in place of invoking a Lambda function; the step waits for SendWorkflowStepState")
 	efsRoot := fs.String("efs-root", "", "with --data-plane: directory holding one subdirectory per EFS file system ID (default: a temporary directory, removed at exit)")
 	var buckets []string
 	fs.Func("bucket", "with --data-plane: an S3 bucket to create at start (repeatable; others are created on first use)", func(name string) error {
@@ -80,9 +81,9 @@ func run(ctx context.Context, args []string, logOut io.Writer) error {
 
 	logger := log.New(logOut, "transfer-emulator: ", log.LstdFlags)
 	if *dataPlane {
-		opts.DataPlane = &emulator.DataPlaneOptions{S3Listen: *s3Listen, Buckets: buckets, EFSRoot: *efsRoot, Logf: logger.Printf}
-	} else if len(buckets) > 0 || *efsRoot != "" {
-		return errors.New("--bucket and --efs-root need --data-plane")
+		opts.DataPlane = &emulator.DataPlaneOptions{S3Listen: *s3Listen, Buckets: buckets, EFSRoot: *efsRoot, Logf: logger.Printf, CustomStepEndpoint: *customStep}
+	} else if len(buckets) > 0 || *efsRoot != "" || *customStep != "" {
+		return errors.New("--bucket, --efs-root and --custom-step-endpoint need --data-plane")
 	}
 	srv, err := emulator.Listen(*listen, opts)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -32,6 +33,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/transfer"
 	"github.com/aws/aws-sdk-go-v2/service/transfer/types"
 	"github.com/aws/smithy-go"
+	"github.com/pkg/sftp"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -52,6 +54,16 @@ const (
 // with strict SigV4 and its data plane, drives it with the SDK, its admin
 // endpoint and the AWS CLI, and stops it with SIGTERM.
 func TestStandaloneBinary(t *testing.T) {
+	events := make(chan customStepEvent, 1)
+	lambda := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var ev customStepEvent
+		if err := json.NewDecoder(r.Body).Decode(&ev); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		events <- ev
+	}))
+	t.Cleanup(lambda.Close)
 	bin := filepath.Join(t.TempDir(), "transfer-emulator")
 	build := exec.Command("go", "build", "-o", bin, ".")
 	if out, err := build.CombinedOutput(); err != nil {
@@ -60,7 +72,7 @@ func TestStandaloneBinary(t *testing.T) {
 
 	cmd := exec.Command(bin, "--listen", "127.0.0.1:0", "--transition-delay", "0", "--account", account,
 		"--sigv4-access-key", accessKey, "--sigv4-secret-key", secretKey, "--seed", "3",
-		"--data-plane", "--bucket", "preset-bucket", "--efs-root", filepath.Join(t.TempDir(), "efs"),
+		"--data-plane", "--bucket", "preset-bucket", "--efs-root", filepath.Join(t.TempDir(), "efs"), "--custom-step-endpoint", lambda.URL,
 		"--role", assumedRole+",external-id=xid", "--role", irsaRole+",web-identity,max-session=2h")
 	// Not a pipe the test reads: Wait closes a pipe's read end, and lines not yet read would be
 	// lost. With a buffer, Wait returns only once the whole log has been copied into it.
@@ -89,6 +101,7 @@ func TestStandaloneBinary(t *testing.T) {
 	t.Run("AdminEndpoint", func(t *testing.T) { checkAdmin(t, url) })
 	t.Run("AWSCLI", func(t *testing.T) { checkAWSCLI(t, url) })
 	t.Run("DataPlane", func(t *testing.T) { checkDataPlane(t, url, logs) })
+	t.Run("Workflows", func(t *testing.T) { checkWorkflows(t, url, events) })
 	t.Run("STS", func(t *testing.T) { checkSTS(t, url) })
 
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
@@ -487,6 +500,110 @@ func checkDataPlane(t *testing.T, url string, logs *testenv.SyncBuffer) {
 	}
 	if info.S3Endpoint != m[1] || !slices.Contains(info.SFTP, endpoint{ServerID: id, Address: line[1]}) {
 		t.Errorf("admin data plane %+v, want S3 at %s and %s on %s", info, m[1], id, line[1])
+	}
+}
+
+// customStepEvent is what the test reads of a CUSTOM step's event.
+type customStepEvent struct {
+	Token           string `json:"token"`
+	ServiceMetadata struct {
+		ExecutionDetails struct {
+			WorkflowID  string `json:"workflowId"`
+			ExecutionID string `json:"executionId"`
+		} `json:"executionDetails"`
+	} `json:"serviceMetadata"`
+}
+
+// checkWorkflows uploads a file over SFTP to a server whose workflow has a CUSTOM step: the
+// event reaches --custom-step-endpoint, SendWorkflowStepState completes the execution, and the
+// admin API shows it COMPLETED.
+func checkWorkflows(t *testing.T, url string, events <-chan customStepEvent) {
+	c := client(url, secretKey)
+	ctx := context.Background()
+	wf, err := c.CreateWorkflow(ctx, &transfer.CreateWorkflowInput{Steps: []types.WorkflowStep{{Type: types.WorkflowStepTypeCustom,
+		CustomStepDetails: &types.CustomStepDetails{Target: aws.String("arn:aws:lambda:" + region + ":" + account + ":function:check"), TimeoutSeconds: aws.Int32(1800)}}}})
+	if err != nil {
+		t.Fatalf("CreateWorkflow: %v", err)
+	}
+	wfID := aws.ToString(wf.WorkflowId)
+	srv, err := c.CreateServer(ctx, &transfer.CreateServerInput{WorkflowDetails: &types.WorkflowDetails{OnUpload: []types.WorkflowDetail{
+		{WorkflowId: aws.String(wfID), ExecutionRole: aws.String("arn:aws:iam::" + account + ":role/workflow")}}}})
+	if err != nil {
+		t.Fatalf("CreateServer: %v", err)
+	}
+	id := aws.ToString(srv.ServerId)
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	signer, _ := ssh.NewSignerFromKey(priv)
+	if _, err := c.CreateUser(ctx, &transfer.CreateUserInput{ServerId: aws.String(id), UserName: aws.String("wendy"), HomeDirectory: aws.String("/inbox/wendy"),
+		Role: aws.String("arn:aws:iam::" + account + ":role/user"), SshPublicKeyBody: aws.String(string(ssh.MarshalAuthorizedKey(signer.PublicKey())))}); err != nil {
+		t.Fatalf("CreateUser: %v", err)
+	}
+	var info struct{ SFTP []emulator.SFTPEndpoint }
+	getJSON(t, url+"/_emulator/dataplane", &info)
+	i := slices.IndexFunc(info.SFTP, func(e emulator.SFTPEndpoint) bool { return e.ServerID == id })
+	if i < 0 {
+		t.Fatalf("no SFTP endpoint for %s: %+v", id, info)
+	}
+	conn, err := ssh.Dial("tcp", info.SFTP[i].Address, &ssh.ClientConfig{User: "wendy", Auth: []ssh.AuthMethod{ssh.PublicKeys(signer)},
+		HostKeyCallback: ssh.InsecureIgnoreHostKey(), Timeout: processTimeout})
+	if err != nil {
+		t.Fatalf("SFTP login: %v", err)
+	}
+	defer conn.Close()
+	sc, err := sftp.NewClient(conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sc.Close()
+	f, err := sc.Create("in.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Write([]byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	var ev customStepEvent
+	select {
+	case ev = <-events:
+	case <-time.After(processTimeout):
+		t.Fatalf("no event reached --custom-step-endpoint within %s", processTimeout)
+	}
+	if ev.ServiceMetadata.ExecutionDetails.WorkflowID != wfID {
+		t.Fatalf("event of workflow %q, want %s", ev.ServiceMetadata.ExecutionDetails.WorkflowID, wfID)
+	}
+	if _, err := c.SendWorkflowStepState(ctx, &transfer.SendWorkflowStepStateInput{WorkflowId: aws.String(wfID),
+		ExecutionId: aws.String(ev.ServiceMetadata.ExecutionDetails.ExecutionID), Token: aws.String(ev.Token), Status: types.CustomStepStatusSuccess}); err != nil {
+		t.Fatalf("SendWorkflowStepState: %v", err)
+	}
+	for deadline := time.Now().Add(processTimeout); ; time.Sleep(20 * time.Millisecond) {
+		var executions []struct {
+			ExecutionID string `json:"ExecutionId"`
+			Status      string
+		}
+		getJSON(t, url+"/_emulator/executions?region="+region+"&workflowId="+wfID, &executions)
+		if len(executions) == 1 && executions[0].ExecutionID == ev.ServiceMetadata.ExecutionDetails.ExecutionID && executions[0].Status == "COMPLETED" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("admin executions %+v, want the execution COMPLETED", executions)
+		}
+	}
+}
+
+// getJSON decodes the JSON answer of a GET.
+func getJSON(t *testing.T, url string, v any) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatalf("GET %s: %v", url, err)
 	}
 }
 

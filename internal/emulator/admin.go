@@ -75,6 +75,40 @@ func newAdminHandler(e *Emulator) http.Handler {
 		}
 		adminJSON(w, http.StatusOK, e.dp.info())
 	})
+	mux.HandleFunc("GET "+p+"/executions", func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		if q.Get("region") == "" || q.Get("workflowId") == "" {
+			adminError(w, http.StatusBadRequest, errors.New("the region and workflowId query parameters name the workflow"))
+			return
+		}
+		a := e
+		if account := q.Get("account"); account != "" {
+			a = e.existingAccount(account)
+		}
+		if a == nil {
+			adminJSON(w, http.StatusOK, []Execution{})
+			return
+		}
+		adminJSON(w, http.StatusOK, a.Executions(q.Get("region"), q.Get("workflowId")))
+	})
+	mux.HandleFunc("PUT "+p+"/pgp-keys", func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Account    string `json:"account"`
+			Region     string `json:"region"`
+			ServerID   string `json:"serverId"`
+			UserName   string `json:"userName"`
+			PrivateKey string `json:"privateKey"`
+			Passphrase string `json:"passphrase"`
+		}
+		if !decodeAdmin(w, r, &req) {
+			return
+		}
+		a := e
+		if req.Account != "" {
+			a = e.account(req.Account)
+		}
+		adminResult(w, a.SetPGPKey(req.Region, req.ServerID, req.UserName, PGPKey{PrivateKey: req.PrivateKey, Passphrase: req.Passphrase}))
+	})
 	mux.HandleFunc("PUT "+p+"/latency", func(w http.ResponseWriter, r *http.Request) {
 		var req struct {
 			Latency string `json:"latency"`

@@ -1,10 +1,12 @@
 package emulator
 
 import (
+	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -30,9 +32,14 @@ type DataPlaneOptions struct {
 	// EFSRoot is the directory holding one subdirectory per EFS file system
 	// ID; when empty, a temporary directory removed by Close.
 	EFSRoot string
-	// Logf receives one line for each listener opened or closed and each
-	// login accepted or refused; nil discards them.
+	// Logf receives one line for each listener opened or closed, each
+	// login accepted or refused and each workflow execution started or
+	// ended; nil discards them.
 	Logf func(format string, args ...any)
+	// CustomStepEndpoint is the URL a workflow's CUSTOM step POSTs its
+	// event to, in place of invoking the step's Lambda function
+	// (executions.go); without it a CUSTOM step fails.
+	CustomStepEndpoint string
 }
 
 // sshServerVersion is the identification string Transfer Family's SFTP
@@ -54,6 +61,12 @@ type dataPlane struct {
 	efs      *efsStorage
 	// efsTemp is EFSRoot when the data plane created it.
 	efsTemp string
+
+	// customEndpoint is DataPlaneOptions.CustomStepEndpoint.
+	customEndpoint string
+	// stop ends the executions still running when the data plane closes.
+	stop   context.Context
+	cancel context.CancelFunc
 
 	mu        sync.Mutex
 	endpoints map[serverKey]*sftpEndpoint
@@ -94,7 +107,7 @@ type DataPlaneInfo struct {
 }
 
 func startDataPlane(e *Emulator, opts DataPlaneOptions) (*dataPlane, error) {
-	d := &dataPlane{e: e, logf: opts.Logf, s3: newS3Storage(), endpoints: map[serverKey]*sftpEndpoint{}}
+	d := &dataPlane{e: e, logf: opts.Logf, s3: newS3Storage(), endpoints: map[serverKey]*sftpEndpoint{}, customEndpoint: opts.CustomStepEndpoint}
 	if d.logf == nil {
 		d.logf = func(string, ...any) {}
 	}
@@ -124,6 +137,7 @@ func startDataPlane(e *Emulator, opts DataPlaneOptions) (*dataPlane, error) {
 		return nil, fmt.Errorf("S3 API listener: %w", err)
 	}
 	d.s3Ln = ln
+	d.stop, d.cancel = context.WithCancel(context.Background())
 	d.s3Server = &http.Server{Handler: d.s3.s3Handler(), ReadHeaderTimeout: 10 * time.Second}
 	d.wg.Go(func() { _ = d.s3Server.Serve(ln) })
 	d.logf("S3 API on %s, EFS file systems under %s", d.s3URL(), root)
@@ -238,6 +252,7 @@ func (d *dataPlane) close() error {
 	for _, ep := range eps {
 		ep.close()
 	}
+	d.cancel()
 	err := d.s3Server.Close()
 	d.wg.Wait()
 	d.removeTemp()
@@ -324,7 +339,8 @@ func (d *dataPlane) serveConn(key serverKey, conn net.Conn) {
 	}
 	defer sconn.Close()
 	go ssh.DiscardRequests(reqs)
-	d.logf("server %s (%s): %s logged in", key.serverID, key.region, sconn.User())
+	sessionID := fmt.Sprintf("%016x", rand.Uint64())
+	d.logf("server %s (%s): %s logged in (session %s)", key.serverID, key.region, sconn.User(), sessionID)
 	for nc := range chans {
 		if nc.ChannelType() != "session" {
 			_ = nc.Reject(ssh.UnknownChannelType, "only session channels are served")
@@ -334,7 +350,7 @@ func (d *dataPlane) serveConn(key serverKey, conn net.Conn) {
 		if err != nil {
 			return
 		}
-		d.wg.Go(func() { d.serveSession(key, sconn.User(), ch, requests) })
+		d.wg.Go(func() { d.serveSession(key, sconn.User(), sessionID, ch, requests) })
 	}
 }
 
@@ -371,14 +387,14 @@ func (d *dataPlane) authorize(key serverKey, userName string, pub ssh.PublicKey)
 // serveSession answers a session channel's requests: the "sftp" subsystem is
 // served, shells, commands and terminals are refused (Transfer Family
 // endpoints serve file transfer only).
-func (d *dataPlane) serveSession(key serverKey, userName string, ch ssh.Channel, requests <-chan *ssh.Request) {
+func (d *dataPlane) serveSession(key serverKey, userName, sessionID string, ch ssh.Channel, requests <-chan *ssh.Request) {
 	defer ch.Close()
 	for req := range requests {
 		if req.Type != "subsystem" || len(req.Payload) < 4 || string(req.Payload[4:]) != "sftp" {
 			_ = req.Reply(false, nil)
 			continue
 		}
-		session, err := d.session(key, userName)
+		session, err := d.session(key, userName, sessionID)
 		if err != nil {
 			d.logf("server %s (%s): %s: %v", key.serverID, key.region, userName, err)
 			_ = req.Reply(false, nil)
@@ -394,8 +410,9 @@ func (d *dataPlane) serveSession(key serverKey, userName string, ch ssh.Channel,
 }
 
 // session returns the SFTP session of a logged-in user, on the storage of
-// the server's domain.
-func (d *dataPlane) session(key serverKey, userName string) (*sftpSession, error) {
+// the server's domain; its uploads run the server's workflows
+// (executions.go) as of the SSH session sessionID.
+func (d *dataPlane) session(key serverKey, userName, sessionID string) (*sftpSession, error) {
 	a := d.e.account(key.account)
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -408,7 +425,11 @@ func (d *dataPlane) session(key serverKey, userName string) (*sftpSession, error
 		return nil, fmt.Errorf("user %s was deleted", userName)
 	}
 	session := &sftpSession{view: newHomeView(*u), store: d.s3, noOpSetStat: s.rec.ProtocolDetails.SetStatOption == "ENABLE_NO_OP"}
-	if s.rec.Domain == domainEFS {
+	domain := s.rec.Domain
+	session.uploaded = func(root, objKey string, partial bool) {
+		d.uploaded(key, userName, sessionID, fileRef{domain: domain, root: root, key: objKey}, partial)
+	}
+	if domain == domainEFS {
 		session.store = d.efs
 		if u.PosixProfile != nil {
 			p := *u.PosixProfile

@@ -4,7 +4,9 @@
 //
 // An Emulator is an http.Handler. The unmodified aws-sdk-go-v2 transfer client
 // (or the AWS CLI) talks to it when its endpoint is set to the emulator's URL.
-// It implements the server, user, SSH key, workflow and tag operations; every input is
+// It implements the server, user, SSH key, workflow, execution and tag operations;
+// with the data plane (dataplane.go) uploads run their server's workflow
+// (executions.go, steps.go). Every input is
 // validated against the embedded service model (required members, enums,
 // lengths, list sizes, numeric ranges and patterns) and against the cross-field
 // rules stated in the API reference; each rule (rules.go, servers.go,

@@ -2,6 +2,8 @@ package emulator
 
 import (
 	"bytes"
+	"encoding/hex"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -9,7 +11,9 @@ import (
 	"net/http"
 	"os"
 	"path"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
@@ -25,15 +29,155 @@ import (
 // it.
 type s3Storage struct {
 	backend gofakes3.Backend
+
+	// tags are the object tags by bucket and key (gofakes3 keeps none); an
+	// object written or deleted loses its tags, as a new S3 object has none.
+	mu   sync.Mutex
+	tags map[objectName][]S3Tag
 }
 
-func newS3Storage() *s3Storage { return &s3Storage{backend: s3mem.New()} }
+// objectName is an S3 object's bucket and key.
+type objectName struct{ bucket, key string }
+
+func newS3Storage() *s3Storage {
+	return &s3Storage{backend: s3mem.New(), tags: map[objectName][]S3Tag{}}
+}
 
 // s3Handler serves the storage over the S3 REST API, path-style
 // (http://host:port/bucket/key); a bucket named in a request that does not
-// exist is created, as the first SFTP upload would.
+// exist is created, as the first SFTP upload would. Object tagging
+// (GetObjectTagging, PutObjectTagging, DeleteObjectTagging: the "tagging"
+// subresource of an object) is served from the storage's own tags, since
+// gofakes3 has none; any other successful PUT, POST or DELETE of an object
+// drops its tags.
 func (s *s3Storage) s3Handler() http.Handler {
-	return gofakes3.New(s.backend, gofakes3.WithAutoBucket(true)).Server()
+	fake := gofakes3.New(s.backend, gofakes3.WithAutoBucket(true)).Server()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		bucket, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+		if _, ok := r.URL.Query()["tagging"]; ok && key != "" {
+			s.serveTagging(w, r, objectName{bucket, key})
+			return
+		}
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		fake.ServeHTTP(rec, r)
+		if key != "" && r.Method != http.MethodGet && r.Method != http.MethodHead && rec.status < 300 {
+			s.dropTags(bucket, key)
+		}
+	})
+}
+
+// statusRecorder remembers the status of an answer.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(status int) {
+	r.status = status
+	r.ResponseWriter.WriteHeader(status)
+}
+
+// s3Tagging is the Tagging document of the S3 API.
+type s3Tagging struct {
+	XMLName xml.Name `xml:"Tagging"`
+	Xmlns   string   `xml:"xmlns,attr,omitempty"`
+	TagSet  []s3Tag  `xml:"TagSet>Tag"`
+}
+
+type s3Tag struct {
+	Key   string
+	Value string
+}
+
+// serveTagging answers GetObjectTagging, PutObjectTagging and
+// DeleteObjectTagging of an existing object; a missing object is NoSuchKey.
+func (s *s3Storage) serveTagging(w http.ResponseWriter, r *http.Request, obj objectName) {
+	if !s.exists(obj.bucket, obj.key) {
+		s3XMLError(w, http.StatusNotFound, "NoSuchKey", "The specified key does not exist.")
+		return
+	}
+	switch r.Method {
+	case http.MethodGet:
+		doc := s3Tagging{Xmlns: "http://s3.amazonaws.com/doc/2006-03-01/", TagSet: []s3Tag{}}
+		for _, t := range s.objectTags(obj.bucket, obj.key) {
+			doc.TagSet = append(doc.TagSet, s3Tag(t))
+		}
+		w.Header().Set("Content-Type", "application/xml")
+		_, _ = io.WriteString(w, xml.Header)
+		_ = xml.NewEncoder(w).Encode(doc)
+	case http.MethodPut:
+		var doc s3Tagging
+		if err := xml.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&doc); err != nil {
+			s3XMLError(w, http.StatusBadRequest, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema")
+			return
+		}
+		tags := make([]S3Tag, 0, len(doc.TagSet))
+		for _, t := range doc.TagSet {
+			tags = append(tags, S3Tag(t))
+		}
+		s.mu.Lock()
+		s.tags[obj] = tags
+		s.mu.Unlock()
+	case http.MethodDelete:
+		s.dropTags(obj.bucket, obj.key)
+		w.WriteHeader(http.StatusNoContent)
+	default:
+		s3XMLError(w, http.StatusMethodNotAllowed, "MethodNotAllowed", "The specified method is not allowed against this resource.")
+	}
+}
+
+func s3XMLError(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "application/xml")
+	w.WriteHeader(status)
+	_, _ = fmt.Fprintf(w, "%s<Error><Code>%s</Code><Message>%s</Message></Error>", xml.Header, code, msg)
+}
+
+// objectTags returns a copy of an object's tags.
+func (s *s3Storage) objectTags(bucket, key string) []S3Tag {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.tags[objectName{bucket, key}])
+}
+
+// addTags sets tags on an object, replacing the values of keys it has.
+func (s *s3Storage) addTags(bucket, key string, tags []S3Tag) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	obj := objectName{bucket, key}
+	for _, t := range tags {
+		i := slices.IndexFunc(s.tags[obj], func(have S3Tag) bool { return have.Key == t.Key })
+		if i < 0 {
+			s.tags[obj] = append(s.tags[obj], t)
+		} else {
+			s.tags[obj][i] = t
+		}
+	}
+}
+
+func (s *s3Storage) dropTags(bucket, key string) {
+	s.mu.Lock()
+	delete(s.tags, objectName{bucket, key})
+	s.mu.Unlock()
+}
+
+// exists reports whether an object (not a directory) is stored at key.
+func (s *s3Storage) exists(bucket, key string) bool {
+	obj, err := s.backend.HeadObject(bucket, key)
+	if err != nil {
+		return false
+	}
+	_ = obj.Contents.Close()
+	return true
+}
+
+// etag returns the hex MD5 of an object's content, its ETag for a single-part upload.
+func (s *s3Storage) etag(bucket, key string) string {
+	obj, err := s.backend.HeadObject(bucket, key)
+	if err != nil {
+		return ""
+	}
+	_ = obj.Contents.Close()
+	return hex.EncodeToString(obj.Hash)
 }
 
 // createBucket creates a bucket unless it exists.
@@ -148,6 +292,7 @@ func (s *s3Storage) create(bucket, key string, _ *PosixProfile) (io.WriterAt, er
 			return err
 		}
 		_, err := s.backend.PutObject(bucket, key, nil, bytes.NewReader(data), int64(len(data)), nil)
+		s.dropTags(bucket, key)
 		return err
 	}}, nil
 }
@@ -172,6 +317,7 @@ func (s *s3Storage) remove(bucket, key string) error {
 		return errors.New("is a directory")
 	}
 	_, err = s.backend.DeleteObject(bucket, key)
+	s.dropTags(bucket, key)
 	return err
 }
 
@@ -204,6 +350,8 @@ func (s *s3Storage) rename(bucket, from, to string) error {
 		return err
 	}
 	_, err = s.backend.DeleteObject(bucket, from)
+	s.dropTags(bucket, from)
+	s.dropTags(bucket, to)
 	return err
 }
 

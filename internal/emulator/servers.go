@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"fmt"
+	"github.com/ProtonMail/go-crypto/openpgp"
 	"slices"
 	"strings"
 	"time"
@@ -20,6 +21,10 @@ type region struct {
 	interfaces    map[string]*NetworkInterfaceRecord
 	workflows     map[string]*WorkflowRecord
 	workflowOrder orderedSet
+	// executions are the runs of the workflows on uploads (executions.go).
+	executions executions
+	// pgpKeys are the keys of DECRYPT steps by the name of the secret AWS reads them from (pgp.go).
+	pgpKeys map[string]openpgp.EntityList
 }
 
 // serverState is a server and its users.

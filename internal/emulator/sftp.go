@@ -26,6 +26,10 @@ type sftpSession struct {
 	// make any changes to your SFTP client"; an S3 object has no attributes
 	// to set otherwise.
 	noOpSetStat bool
+	// uploaded, when set, is told of every file the client wrote and closed,
+	// and whether the upload was partial (the session ended with the file
+	// open); the data plane runs the server's workflows from it.
+	uploaded func(root, key string, partial bool)
 }
 
 // handlers returns the request server handlers of the session.
@@ -60,7 +64,37 @@ func (s *sftpSession) Filewrite(r *sftp.Request) (io.WriterAt, error) {
 		return nil, fs.ErrPermission
 	}
 	root, key := splitStoragePath(res.target)
-	return s.store.create(root, key, s.owner)
+	w, err := s.store.create(root, key, s.owner)
+	if err != nil || s.uploaded == nil {
+		return w, err
+	}
+	return &uploadFile{WriterAt: w, done: func(partial bool) { s.uploaded(root, key, partial) }}, nil
+}
+
+// uploadFile is a file being uploaded: once it is closed and stored, done is
+// told whether the upload was complete. github.com/pkg/sftp's request server
+// calls TransferError before it closes a file that was still open when the
+// session ended, which is what the SDK calls a partial upload
+// (WorkflowDetails.OnPartialUpload: "A partial upload occurs when a file is
+// open when the session disconnects").
+type uploadFile struct {
+	io.WriterAt
+	done    func(partial bool)
+	partial bool
+}
+
+// TransferError marks the upload partial.
+func (u *uploadFile) TransferError(error) { u.partial = true }
+
+// Close stores the file and then reports the upload.
+func (u *uploadFile) Close() error {
+	if c, ok := u.WriterAt.(io.Closer); ok {
+		if err := c.Close(); err != nil {
+			return err
+		}
+	}
+	u.done(u.partial)
+	return nil
 }
 
 // Filecmd runs the commands that change the tree.

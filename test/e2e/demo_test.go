@@ -25,7 +25,7 @@ import (
 // TestDemo builds hack/demo (what `make demo` runs) and runs it non-interactively with short
 // state transitions: to the end, kept running until Ctrl-C, timing out, and interrupted half-way.
 // Each run must exit as documented and leave no process it started and no temporary file behind
-// (a failed run keeps only the operator's log).
+// (a failed or interrupted run keeps only the operator's log).
 func TestDemo(t *testing.T) {
 	if _, err := testenv.Assets(); err != nil {
 		t.Fatal(err)
@@ -61,6 +61,8 @@ func TestDemo(t *testing.T) {
 			"  sftp> put hello.txt /hello.txt",
 			" hello.txt\n",
 			"    s3://partners-bucket/home/alice/hello.txt  38 bytes\n",
+			"COMPLETED: COPY, TAG\n",
+			"tags archived=true\n",
 			"is OFFLINE\n",
 			"is ONLINE\n",
 			"step 2, once clients trust the 2026 key: the 2025 key is removed",
@@ -69,6 +71,9 @@ func TestDemo(t *testing.T) {
 			if !strings.Contains(out, want) {
 				t.Errorf("the output lacks %q:\n%s", want, out)
 			}
+		}
+		if !regexp.MustCompile(`\n    archived: s3://partners-archive/alice/\d{4}-\d{2}-\d{2}/hello\.txt  38 bytes, tags archived=true\n`).MatchString(out) {
+			t.Errorf("the output does not show hello.txt archived by the workflow:\n%s", out)
 		}
 		run.checkNothingLeft(t)
 	})
@@ -88,6 +93,7 @@ func TestDemo(t *testing.T) {
 		if strings.Contains(out, "[8/8] Deleting") {
 			t.Errorf("with DEMO_KEEP the samples should stay applied:\n%s", out)
 		}
+		checkKeptLog(t, out)
 		run.checkNothingLeft(t)
 	})
 
@@ -109,20 +115,7 @@ func TestDemo(t *testing.T) {
 				t.Errorf("the error does not say why %s %s is not Ready:\n%s", s.Kind, s.Metadata.Name, pending)
 			}
 		}
-		// A failed demo keeps the operator's log, and nothing else, for the reader.
-		m := regexp.MustCompile(`The operator's log is kept in (\S+)\.`).FindStringSubmatch(out)
-		if m == nil {
-			t.Fatalf("the demo does not say where the operator's log is:\n%s", out)
-		}
-		if log, err := os.ReadFile(m[1]); err != nil || !strings.Contains(string(log), "starting transfer-operator") {
-			t.Fatalf("the operator's log %s: %v\n%s", m[1], err, log)
-		}
-		if err := os.Remove(m[1]); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Remove(filepath.Dir(m[1])); err != nil {
-			t.Fatalf("the kept work directory holds more than the log: %v", err)
-		}
+		checkKeptLog(t, out)
 		run.checkNothingLeft(t)
 	})
 
@@ -138,8 +131,28 @@ func TestDemo(t *testing.T) {
 		if code != 130 || lastOutputLine(out) != "demo: interrupted: everything the demo started is stopped" {
 			t.Fatalf("after Ctrl-C the demo exited with %d and last said %q; want 130 and that it stopped:\n%s", code, lastOutputLine(out), out)
 		}
+		checkKeptLog(t, out)
 		run.checkNothingLeft(t)
 	})
+}
+
+// checkKeptLog checks that a failed or interrupted demo said where it kept the operator's log,
+// and kept that log and nothing else; it removes them, for checkNothingLeft.
+func checkKeptLog(t *testing.T, out string) {
+	t.Helper()
+	m := regexp.MustCompile(`The operator's log is kept in (\S+)\.`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("the demo does not say where the operator's log is:\n%s", out)
+	}
+	if log, err := os.ReadFile(m[1]); err != nil || !strings.Contains(string(log), "starting transfer-operator") {
+		t.Fatalf("the operator's log %s: %v\n%s", m[1], err, log)
+	}
+	if err := os.Remove(m[1]); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Dir(m[1])); err != nil {
+		t.Fatalf("the kept work directory holds more than the log: %v", err)
+	}
 }
 
 // stopTimeout bounds how long the demo may take to stop everything after Ctrl-C: the operator,
