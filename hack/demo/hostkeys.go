@@ -71,9 +71,10 @@ func (d *demo) rotateHostKey(ctx context.Context, n int) error {
 		secrets []string
 		want    []string
 		gone    string
+		offered string
 	}{
-		{"step 1: the 2026 key is added next to it", []string{hostKey2025, hostKey2026}, []string{old, next}, ""},
-		{"step 2, once clients trust the 2026 key: the 2025 key is removed", []string{hostKey2026}, []string{next}, old},
+		{"step 1: the 2026 key is added next to it", []string{hostKey2025, hostKey2026}, []string{old, next}, "", old},
+		{"step 2, once clients trust the 2026 key: the 2025 key is removed", []string{hostKey2026}, []string{next}, old, next},
 	} {
 		d.say("  %s", stage.what)
 		if err := d.setHostKeys(ctx, stage.secrets); err != nil {
@@ -92,7 +93,31 @@ func (d *demo) rotateHostKey(ctx context.Context, n int) error {
 			return fmt.Errorf("the emulator holds no host key for %s", hostKeyServer)
 		}
 		d.say("  the emulator's host keys for %s: %s", hostKeyServer, strings.Join(keys, ", "))
+		if err := d.checkOfferedHostKey(ctx, stage.offered); err != nil {
+			return err
+		}
 	}
+	return nil
+}
+
+// checkOfferedHostKey checks that the host keys sample's status says clients are offered the
+// key with fingerprint want, in status.hostKeys and status.hostKeyFingerprint.
+func (d *demo) checkOfferedHostKey(ctx context.Context, want string) error {
+	var srv v1alpha1.TransferServer
+	if err := d.cp.Client.Get(ctx, client.ObjectKey{Namespace: namespace, Name: hostKeyServer}, &srv); err != nil {
+		return err
+	}
+	var offered []string
+	for _, k := range srv.Status.HostKeys {
+		if k.Offered {
+			offered = append(offered, k.Fingerprint)
+		}
+	}
+	if !slices.Equal(offered, []string{want}) || srv.Status.HostKeyFingerprint != want {
+		return fmt.Errorf("%s should say clients are offered %s, but status.hostKeys offers %v and status.hostKeyFingerprint is %q",
+			hostKeyServer, want, offered, srv.Status.HostKeyFingerprint)
+	}
+	d.say("  clients are offered %s (status.hostKeys[].offered, status.hostKeyFingerprint)", want)
 	return nil
 }
 
