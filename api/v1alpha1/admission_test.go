@@ -121,6 +121,14 @@ func TestValidObjectsAreAccepted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var everyCurve []v1alpha1.SSHPublicKey
+	for _, curve := range []elliptic.Curve{elliptic.P256(), elliptic.P384(), elliptic.P521()} {
+		everyCurve = append(everyCurve, publicKeyLine(t, mustECDSA(t, curve).Public()))
+	}
+	bigRSA, err := rsa.GenerateKey(rand.Reader, 4096)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, obj := range []client.Object{
 		server("public-sftp", nil),
 		server("vpc-eip", func(s *v1alpha1.TransferServerSpec) {
@@ -165,6 +173,9 @@ func TestValidObjectsAreAccepted(t *testing.T) {
 		}),
 		user("rsa-and-ecdsa-keys", func(u *v1alpha1.TransferUserSpec) {
 			u.SSHPublicKeys = []v1alpha1.SSHPublicKey{publicKeyLine(t, rsaKey.Public()), publicKeyLine(t, ecKey.Public())}
+		}),
+		user("every-key-shape", func(u *v1alpha1.TransferUserSpec) {
+			u.SSHPublicKeys = append(everyCurve, publicKeyLine(t, bigRSA.Public()), "  "+edKey+"  ", v1alpha1.SSHPublicKey(strings.TrimSuffix(edKey, " alice@laptop")))
 		}),
 		access("partners", func(a *v1alpha1.TransferAccessSpec) {
 			a.HomeDirectoryType = "LOGICAL"
@@ -350,7 +361,26 @@ func TestInvalidObjectsAreRefused(t *testing.T) {
 		}), "homeDirectoryMappings need homeDirectoryType LOGICAL"},
 		{"access: LOGICAL without mappings", access("grp", func(a *v1alpha1.TransferAccessSpec) { a.HomeDirectoryType = "LOGICAL" }),
 			"homeDirectoryType LOGICAL needs homeDirectoryMappings"},
-		{"access: bad role", access("grp", func(a *v1alpha1.TransferAccessSpec) { a.Role = "admin" }), "spec.role"},
+		{"access: bad role", access("grp", func(a *v1alpha1.TransferAccessSpec) { a.Role = "admin" }),
+			"spec.role: Invalid value: \"admin\": must be an IAM role ARN: arn:aws:iam::<12-digit account>:role/<name>"},
+		{"short role", user("bob", func(u *v1alpha1.TransferUserSpec) { u.Role = "arn:x:role/a" }), "must be an IAM role ARN"},
+		{"server ID", user("bob", func(u *v1alpha1.TransferUserSpec) { u.ServerRef, u.ServerID = nil, "s-123" }),
+			"must be a server ID: s- and 17 lowercase hex digits"},
+		{"empty serverRef name", user("bob", func(u *v1alpha1.TransferUserSpec) { u.ServerRef.Name = "" }),
+			"spec.serverRef.name: Invalid value: \"\": must name an object in the same namespace"},
+		{"ed25519 key cut short", user("bob", func(u *v1alpha1.TransferUserSpec) {
+			u.SSHPublicKeys = []v1alpha1.SSHPublicKey{"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9 alice@laptop"}
+		}), "an ssh-ed25519 key's body is 68 characters"},
+		{"ed25519 key cut mid-base64", user("bob", func(u *v1alpha1.TransferUserSpec) {
+			u.SSHPublicKeys = []v1alpha1.SSHPublicKey{"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJ"}
+		}), "this one is cut short, damaged or more than one line"},
+		{"ecdsa key of another curve's length", user("bob", func(u *v1alpha1.TransferUserSpec) {
+			k := string(publicKeyLine(t, mustECDSA(t, elliptic.P256()).Public()))
+			u.SSHPublicKeys = []v1alpha1.SSHPublicKey{v1alpha1.SSHPublicKey(strings.Replace(k, "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", 1))}
+		}), "an ECDSA key's body has the length of its curve"},
+		{"rsa key cut short", user("bob", func(u *v1alpha1.TransferUserSpec) {
+			u.SSHPublicKeys = []v1alpha1.SSHPublicKey{"ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7 bob@laptop"}
+		}), "an ssh-rsa key's body starts AAAAB3NzaC1yc2E and is at least 372 characters"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := k8s.Create(context.Background(), tc.obj)
@@ -441,4 +471,14 @@ func TestVpcIDTransitions(t *testing.T) {
 			t.Errorf("%s: %v", step.name, err)
 		}
 	}
+}
+
+// mustECDSA returns a new ECDSA key on curve.
+func mustECDSA(t *testing.T, curve elliptic.Curve) *ecdsa.PrivateKey {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(curve, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }

@@ -527,6 +527,7 @@ type TransferServerStatus struct {
 	// HostKeys are the server's host keys as AWS lists them, recorded when spec.hostKeys is set:
 	// ID, type, fingerprint and description, and whether spec.hostKeys manages the key. Never
 	// the key itself.
+	// +kubebuilder:validation:MaxItems=64
 	// +listType=map
 	// +listMapKey=hostKeyId
 	// +optional
