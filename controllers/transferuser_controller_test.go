@@ -91,9 +91,10 @@ func TestUserWaitsForServer(t *testing.T) {
 	usr := newUser(ns, "early", "later", func(u *v1alpha1.TransferUserSpec) { u.SSHPublicKeys = []v1alpha1.SSHPublicKey{keyA} })
 	create(t, usr)
 	c := waitCondition(t, usr, v1alpha1.ConditionReconciling, v1alpha1.ReasonServerNotReady)
-	g.Expect(c.Message).To(ContainSubstring("later"))
+	g.Expect(c.Message).To(Equal("waiting for TransferServer later, which does not exist in namespace " + ns + ": create it, or correct spec.serverRef.name"))
 	g.Expect(condition(usr, v1alpha1.ConditionReady).Status).To(Equal(metav1.ConditionFalse))
 	g.Expect(kstatusOf(t, usr)).To(Equal(status.InProgressStatus))
+	waitEvent(t, usr, "ServerNotFound", "waiting for TransferServer later, which does not exist")
 
 	start := time.Now()
 	calls := callsDuring(func() {
