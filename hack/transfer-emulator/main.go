@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/resource"
+
 	"github.com/transfer-operator/transfer-operator/internal/emulator"
 )
 
@@ -50,6 +52,16 @@ func run(ctx context.Context, args []string, logOut io.Writer) error {
 	dataPlane := fs.Bool("data-plane", false, "serve SFTP for every ONLINE SFTP server (each on its own 127.0.0.1 port) and the S3 API of its storage")
 	s3Listen := fs.String("s3-listen", "127.0.0.1:0", "with --data-plane: TCP address of the S3 API")
 	efsRoot := fs.String("efs-root", "", "with --data-plane: directory holding one subdirectory per EFS file system ID (default: a temporary directory, removed at exit)")
+	var maxObjectSize *resource.Quantity
+	fs.Func("max-object-size", "with --data-plane: the largest file an SFTP upload writes and the largest object the S3 API stores, a quantity such as 512Mi (default "+
+		resource.NewQuantity(emulator.DefaultMaxObjectSize, resource.BinarySI).String()+", at most 5Ti)", func(v string) error {
+		q, err := resource.ParseQuantity(v)
+		if err == nil && q.Sign() <= 0 {
+			err = errors.New("the size must be positive")
+		}
+		maxObjectSize = &q
+		return err
+	})
 	var buckets []string
 	fs.Func("bucket", "with --data-plane: an S3 bucket to create at start (repeatable; others are created on first use)", func(name string) error {
 		buckets = append(buckets, name)
@@ -81,8 +93,11 @@ func run(ctx context.Context, args []string, logOut io.Writer) error {
 	logger := log.New(logOut, "transfer-emulator: ", log.LstdFlags)
 	if *dataPlane {
 		opts.DataPlane = &emulator.DataPlaneOptions{S3Listen: *s3Listen, Buckets: buckets, EFSRoot: *efsRoot, Logf: logger.Printf}
-	} else if len(buckets) > 0 || *efsRoot != "" {
-		return errors.New("--bucket and --efs-root need --data-plane")
+		if maxObjectSize != nil {
+			opts.DataPlane.MaxObjectSize = maxObjectSize.Value()
+		}
+	} else if len(buckets) > 0 || *efsRoot != "" || maxObjectSize != nil {
+		return errors.New("--bucket, --efs-root and --max-object-size need --data-plane")
 	}
 	srv, err := emulator.Listen(*listen, opts)
 	if err != nil {

@@ -60,7 +60,7 @@ func TestStandaloneBinary(t *testing.T) {
 
 	cmd := exec.Command(bin, "--listen", "127.0.0.1:0", "--transition-delay", "0", "--account", account,
 		"--sigv4-access-key", accessKey, "--sigv4-secret-key", secretKey, "--seed", "3",
-		"--data-plane", "--bucket", "preset-bucket", "--efs-root", filepath.Join(t.TempDir(), "efs"),
+		"--data-plane", "--bucket", "preset-bucket", "--efs-root", filepath.Join(t.TempDir(), "efs"), "--max-object-size", "64Ki",
 		"--role", assumedRole+",external-id=xid", "--role", irsaRole+",web-identity,max-session=2h")
 	// Not a pipe the test reads: Wait closes a pipe's read end, and lines not yet read would be
 	// lost. With a buffer, Wait returns only once the whole log has been copied into it.
@@ -454,6 +454,21 @@ func checkDataPlane(t *testing.T, url string, logs *testenv.SyncBuffer) {
 	_ = resp.Body.Close()
 	if !strings.Contains(string(body), "<Name>preset-bucket</Name>") {
 		t.Errorf("S3 ListBuckets does not hold --bucket preset-bucket: %s", body)
+	}
+	for size, want := range map[int]string{64 << 10: "", 64<<10 + 1: "<Code>EntityTooLarge</Code>"} {
+		req, err := http.NewRequest(http.MethodPut, m[1]+"/preset-bucket/sized", bytes.NewReader(make([]byte, size)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		if (want == "") != (resp.StatusCode == http.StatusOK) || !strings.Contains(string(body), want) {
+			t.Errorf("S3 PUT of %d bytes with --max-object-size 64Ki: %d %s", size, resp.StatusCode, body)
+		}
 	}
 	out, err := client(url, secretKey).CreateServer(context.Background(), &transfer.CreateServerInput{})
 	if err != nil {

@@ -30,6 +30,12 @@ type DataPlaneOptions struct {
 	// EFSRoot is the directory holding one subdirectory per EFS file system
 	// ID; when empty, a temporary directory removed by Close.
 	EFSRoot string
+	// MaxObjectSize is the largest file, in bytes, an SFTP upload writes
+	// (on S3 or EFS) and the largest object the S3 API stores;
+	// DefaultMaxObjectSize when zero, at most S3's 5 TiB. Larger writes fail
+	// with SSH_FX_FAILURE, larger S3 uploads with EntityTooLarge; S3's
+	// 5 GiB bound on one PUT or part holds whatever the value.
+	MaxObjectSize int64
 	// Logf receives one line for each listener opened or closed and each
 	// login accepted or refused; nil discards them.
 	Logf func(format string, args ...any)
@@ -47,6 +53,8 @@ const handshakeTimeout = time.Minute
 type dataPlane struct {
 	e    *Emulator
 	logf func(format string, args ...any)
+	// maxObjectSize bounds SFTP uploads and S3 objects (DataPlaneOptions.MaxObjectSize).
+	maxObjectSize int64
 
 	s3       *s3Storage
 	s3Ln     net.Listener
@@ -94,7 +102,11 @@ type DataPlaneInfo struct {
 }
 
 func startDataPlane(e *Emulator, opts DataPlaneOptions) (*dataPlane, error) {
-	d := &dataPlane{e: e, logf: opts.Logf, s3: newS3Storage(), endpoints: map[serverKey]*sftpEndpoint{}}
+	maxSize, err := maxObjectSize(opts)
+	if err != nil {
+		return nil, err
+	}
+	d := &dataPlane{e: e, logf: opts.Logf, maxObjectSize: maxSize, s3: newS3Storage(), endpoints: map[serverKey]*sftpEndpoint{}}
 	if d.logf == nil {
 		d.logf = func(string, ...any) {}
 	}
@@ -124,7 +136,7 @@ func startDataPlane(e *Emulator, opts DataPlaneOptions) (*dataPlane, error) {
 		return nil, fmt.Errorf("S3 API listener: %w", err)
 	}
 	d.s3Ln = ln
-	d.s3Server = &http.Server{Handler: d.s3.s3Handler(), ReadHeaderTimeout: 10 * time.Second}
+	d.s3Server = &http.Server{Handler: newS3Limits(d.s3.s3Handler(), maxSize), ReadHeaderTimeout: 10 * time.Second}
 	d.wg.Go(func() { _ = d.s3Server.Serve(ln) })
 	d.logf("S3 API on %s, EFS file systems under %s", d.s3URL(), root)
 	return d, nil
@@ -386,7 +398,8 @@ func (d *dataPlane) serveSession(key serverKey, userName string, ch ssh.Channel,
 		}
 		_ = req.Reply(true, nil)
 		go ssh.DiscardRequests(requests)
-		server := sftp.NewRequestServer(ch, session.handlers(), sftp.WithStartDirectory(session.view.home))
+		guard := &sftpGuard{h: session, maxSize: d.maxObjectSize, logf: d.logf}
+		server := sftp.NewRequestServer(ch, guard.handlers(), sftp.WithStartDirectory(session.view.home))
 		_ = server.Serve()
 		_ = server.Close()
 		return

@@ -39,8 +39,16 @@ type dataPlaneFixture struct {
 
 func startDataPlane(t *testing.T, in *transfer.CreateServerInput) *dataPlaneFixture {
 	t.Helper()
+	return startDataPlaneWith(t, emulator.DataPlaneOptions{}, in)
+}
+
+// startDataPlaneWith is startDataPlane with opts, whose EFSRoot and Logf it
+// sets.
+func startDataPlaneWith(t *testing.T, opts emulator.DataPlaneOptions, in *transfer.CreateServerInput) *dataPlaneFixture {
+	t.Helper()
 	f := &dataPlaneFixture{efsRoot: t.TempDir()}
-	f.srv = startEmulator(t, emulator.Options{DataPlane: &emulator.DataPlaneOptions{EFSRoot: f.efsRoot, Logf: t.Logf}})
+	opts.EFSRoot, opts.Logf = f.efsRoot, t.Logf
+	f.srv = startEmulator(t, emulator.Options{DataPlane: &opts})
 	f.c = newClient(f.srv.URL(), testRegion)
 	f.serverID = createServer(t, f.c, in)
 	if state := describeServer(t, f.c, f.serverID).State; state != types.StateOnline {

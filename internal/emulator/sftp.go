@@ -28,11 +28,6 @@ type sftpSession struct {
 	noOpSetStat bool
 }
 
-// handlers returns the request server handlers of the session.
-func (s *sftpSession) handlers() sftp.Handlers {
-	return sftp.Handlers{FileGet: s, FilePut: s, FileCmd: s, FileList: s}
-}
-
 // locate resolves a session path to a storage location; a path outside the
 // user's mappings does not exist.
 func (s *sftpSession) locate(p string) (root, key string, err error) {
