@@ -125,13 +125,17 @@ func startDataPlane(e *Emulator, opts DataPlaneOptions) (*dataPlane, error) {
 	} else if err := os.MkdirAll(root, 0o755); err != nil {
 		return nil, fmt.Errorf("EFS root: %w", err)
 	}
-	d.efs = newEFSStorage(root)
+	if d.efs, err = newEFSStorage(root); err != nil {
+		d.removeTemp()
+		return nil, err
+	}
 	addr := opts.S3Listen
 	if addr == "" {
 		addr = "127.0.0.1:0"
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
+		_ = d.efs.close()
 		d.removeTemp()
 		return nil, fmt.Errorf("S3 API listener: %w", err)
 	}
@@ -252,10 +256,11 @@ func (d *dataPlane) close() error {
 	}
 	err := d.s3Server.Close()
 	d.wg.Wait()
-	d.removeTemp()
 	if errors.Is(err, http.ErrServerClosed) {
-		return nil
+		err = nil
 	}
+	err = errors.Join(err, d.efs.close())
+	d.removeTemp()
 	return err
 }
 
