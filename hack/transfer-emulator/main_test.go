@@ -214,10 +214,7 @@ func checkSTS(t *testing.T, url string) {
 	if err != nil {
 		t.Fatalf("CreateServer with the assumed role: %v", err)
 	}
-	resp, err := http.Get(url + "/_emulator/snapshot?account=" + roleAccount)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := adminGet(t, url+"/_emulator/snapshot?account="+roleAccount)
 	defer resp.Body.Close()
 	var snap struct {
 		Regions map[string]struct{ Servers []struct{ Arn string } }
@@ -241,11 +238,33 @@ func checkSTS(t *testing.T, url string) {
 	}
 }
 
-func checkAdmin(t *testing.T, url string) {
-	resp, err := http.Get(url + "/_emulator/calls")
+// adminGet sends a GET to the admin endpoint, signed as --sigv4-* requires.
+func adminGet(t *testing.T, url string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := emulator.SignAdminRequest(req, nil, emulator.Credentials{AccessKeyID: accessKey, SecretAccessKey: secretKey}); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
+
+func checkAdmin(t *testing.T, url string) {
+	unsigned, err := http.Get(url + "/_emulator/calls")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = unsigned.Body.Close()
+	if unsigned.StatusCode != http.StatusForbidden {
+		t.Errorf("unsigned GET /_emulator/calls with --sigv4-*: %d, want 403", unsigned.StatusCode)
+	}
+	resp := adminGet(t, url+"/_emulator/calls")
 	defer resp.Body.Close()
 	var calls map[string]map[string]int
 	if err := json.NewDecoder(resp.Body).Decode(&calls); err != nil || resp.StatusCode != 200 {
@@ -484,10 +503,7 @@ func checkDataPlane(t *testing.T, url string, logs *testenv.SyncBuffer) {
 	if line == nil {
 		t.Fatalf("the log does not name the SFTP port of %s:\n%s", id, logs)
 	}
-	resp, err = http.Get(url + "/_emulator/dataplane")
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp = adminGet(t, url+"/_emulator/dataplane")
 	defer resp.Body.Close()
 	type endpoint struct {
 		ServerID string `json:"ServerId"`
