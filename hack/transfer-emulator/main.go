@@ -48,7 +48,7 @@ func run(ctx context.Context, args []string, logOut io.Writer) error {
 	latency := fs.Duration("latency", 0, "delay added to every API call")
 	accessKey := fs.String("sigv4-access-key", "", "with --sigv4-secret-key, verify SigV4 signatures and accept only this access key")
 	secretKey := fs.String("sigv4-secret-key", "", "secret key of --sigv4-access-key")
-	seed := fs.Int64("seed", 0, "seed for generated IDs and random faults (0: from the time)")
+	seed := fs.Int64("seed", 0, "seed for generated IDs, random faults and generated secrets, for reproducible tests (0: IDs and faults from the time, secrets from crypto/rand)")
 	dataPlane := fs.Bool("data-plane", false, "serve SFTP for every ONLINE SFTP server (each on its own 127.0.0.1 port) and the S3 API of its storage")
 	s3Listen := fs.String("s3-listen", "127.0.0.1:0", "with --data-plane: TCP address of the S3 API")
 	efsRoot := fs.String("efs-root", "", "with --data-plane: directory holding one subdirectory per EFS file system ID (default: a temporary directory, removed at exit)")
