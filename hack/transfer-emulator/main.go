@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/resource"
+
 	"github.com/transfer-operator/transfer-operator/internal/emulator"
 )
 
@@ -46,11 +48,21 @@ func run(ctx context.Context, args []string, logOut io.Writer) error {
 	latency := fs.Duration("latency", 0, "delay added to every API call")
 	accessKey := fs.String("sigv4-access-key", "", "with --sigv4-secret-key, verify SigV4 signatures and accept only this access key")
 	secretKey := fs.String("sigv4-secret-key", "", "secret key of --sigv4-access-key")
-	seed := fs.Int64("seed", 0, "seed for generated IDs and random faults (0: from the time)")
+	seed := fs.Int64("seed", 0, "seed for generated IDs, random faults and generated secrets, for reproducible tests (0: IDs and faults from the time, secrets from crypto/rand)")
 	dataPlane := fs.Bool("data-plane", false, "serve SFTP for every ONLINE SFTP server (each on its own 127.0.0.1 port) and the S3 API of its storage")
 	s3Listen := fs.String("s3-listen", "127.0.0.1:0", "with --data-plane: TCP address of the S3 API")
 	customStep := fs.String("custom-step-endpoint", "", "with --data-plane: URL that workflows' CUSTOM steps POST their event to, in place of invoking a Lambda function; the step waits for SendWorkflowStepState")
 	efsRoot := fs.String("efs-root", "", "with --data-plane: directory holding one subdirectory per EFS file system ID (default: a temporary directory, removed at exit)")
+	var maxObjectSize *resource.Quantity
+	fs.Func("max-object-size", "with --data-plane: the largest file an SFTP upload writes and the largest object the S3 API stores, a quantity such as 512Mi (default "+
+		resource.NewQuantity(emulator.DefaultMaxObjectSize, resource.BinarySI).String()+", at most 5Ti)", func(v string) error {
+		q, err := resource.ParseQuantity(v)
+		if err == nil && q.Sign() <= 0 {
+			err = errors.New("the size must be positive")
+		}
+		maxObjectSize = &q
+		return err
+	})
 	var buckets []string
 	fs.Func("bucket", "with --data-plane: an S3 bucket to create at start (repeatable; others are created on first use)", func(name string) error {
 		buckets = append(buckets, name)
@@ -82,8 +94,11 @@ func run(ctx context.Context, args []string, logOut io.Writer) error {
 	logger := log.New(logOut, "transfer-emulator: ", log.LstdFlags)
 	if *dataPlane {
 		opts.DataPlane = &emulator.DataPlaneOptions{S3Listen: *s3Listen, Buckets: buckets, EFSRoot: *efsRoot, Logf: logger.Printf, CustomStepEndpoint: *customStep}
-	} else if len(buckets) > 0 || *efsRoot != "" || *customStep != "" {
-		return errors.New("--bucket, --efs-root and --custom-step-endpoint need --data-plane")
+		if maxObjectSize != nil {
+			opts.DataPlane.MaxObjectSize = maxObjectSize.Value()
+		}
+	} else if len(buckets) > 0 || *efsRoot != "" || *customStep != "" || maxObjectSize != nil {
+		return errors.New("--bucket, --efs-root, --custom-step-endpoint and --max-object-size need --data-plane")
 	}
 	srv, err := emulator.Listen(*listen, opts)
 	if err != nil {

@@ -73,6 +73,7 @@ func TestStandaloneBinary(t *testing.T) {
 	cmd := exec.Command(bin, "--listen", "127.0.0.1:0", "--transition-delay", "0", "--account", account,
 		"--sigv4-access-key", accessKey, "--sigv4-secret-key", secretKey, "--seed", "3",
 		"--data-plane", "--bucket", "preset-bucket", "--efs-root", filepath.Join(t.TempDir(), "efs"), "--custom-step-endpoint", lambda.URL,
+		"--max-object-size", "64Ki",
 		"--role", assumedRole+",external-id=xid", "--role", irsaRole+",web-identity,max-session=2h")
 	// Not a pipe the test reads: Wait closes a pipe's read end, and lines not yet read would be
 	// lost. With a buffer, Wait returns only once the whole log has been copied into it.
@@ -227,10 +228,7 @@ func checkSTS(t *testing.T, url string) {
 	if err != nil {
 		t.Fatalf("CreateServer with the assumed role: %v", err)
 	}
-	resp, err := http.Get(url + "/_emulator/snapshot?account=" + roleAccount)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := adminGet(t, url+"/_emulator/snapshot?account="+roleAccount)
 	defer resp.Body.Close()
 	var snap struct {
 		Regions map[string]struct{ Servers []struct{ Arn string } }
@@ -254,11 +252,33 @@ func checkSTS(t *testing.T, url string) {
 	}
 }
 
-func checkAdmin(t *testing.T, url string) {
-	resp, err := http.Get(url + "/_emulator/calls")
+// adminGet sends a GET to the admin endpoint, signed as --sigv4-* requires.
+func adminGet(t *testing.T, url string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := emulator.SignAdminRequest(req, nil, emulator.Credentials{AccessKeyID: accessKey, SecretAccessKey: secretKey}); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
+
+func checkAdmin(t *testing.T, url string) {
+	unsigned, err := http.Get(url + "/_emulator/calls")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = unsigned.Body.Close()
+	if unsigned.StatusCode != http.StatusForbidden {
+		t.Errorf("unsigned GET /_emulator/calls with --sigv4-*: %d, want 403", unsigned.StatusCode)
+	}
+	resp := adminGet(t, url+"/_emulator/calls")
 	defer resp.Body.Close()
 	var calls map[string]map[string]int
 	if err := json.NewDecoder(resp.Body).Decode(&calls); err != nil || resp.StatusCode != 200 {
@@ -468,6 +488,21 @@ func checkDataPlane(t *testing.T, url string, logs *testenv.SyncBuffer) {
 	if !strings.Contains(string(body), "<Name>preset-bucket</Name>") {
 		t.Errorf("S3 ListBuckets does not hold --bucket preset-bucket: %s", body)
 	}
+	for size, want := range map[int]string{64 << 10: "", 64<<10 + 1: "<Code>EntityTooLarge</Code>"} {
+		req, err := http.NewRequest(http.MethodPut, m[1]+"/preset-bucket/sized", bytes.NewReader(make([]byte, size)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		if (want == "") != (resp.StatusCode == http.StatusOK) || !strings.Contains(string(body), want) {
+			t.Errorf("S3 PUT of %d bytes with --max-object-size 64Ki: %d %s", size, resp.StatusCode, body)
+		}
+	}
 	out, err := client(url, secretKey).CreateServer(context.Background(), &transfer.CreateServerInput{})
 	if err != nil {
 		t.Fatalf("CreateServer: %v", err)
@@ -482,10 +517,7 @@ func checkDataPlane(t *testing.T, url string, logs *testenv.SyncBuffer) {
 	if line == nil {
 		t.Fatalf("the log does not name the SFTP port of %s:\n%s", id, logs)
 	}
-	resp, err = http.Get(url + "/_emulator/dataplane")
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp = adminGet(t, url+"/_emulator/dataplane")
 	defer resp.Body.Close()
 	type endpoint struct {
 		ServerID string `json:"ServerId"`

@@ -62,12 +62,14 @@ func (e *Emulator) account(id string) *Emulator {
 			clock:       e.clock,
 			regions:     map[string]*region{},
 			rng:         rand.New(rand.NewPCG(e.seed, h.Sum64())),
+			secrets:     secretSource(e.secretSeed, h.Sum64()),
 			requestSalt: e.requestSalt,
 			tokenKey:    e.tokenKey,
 			faults:      e.faults,
 			calls:       e.calls,
 			dp:          e.dp,
 			seed:        e.seed,
+			secretSeed:  e.secretSeed,
 		}
 		e.accounts.byID[id] = a
 	}

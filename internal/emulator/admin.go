@@ -2,17 +2,81 @@ package emulator
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"mime"
+	"net"
 	"net/http"
+	"strings"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 )
 
 // newAdminHandler serves the Go control API as JSON under AdminPrefix, for
-// tests that run the emulator as a separate process. docs/emulator.md lists
-// the endpoints.
+// tests that run the emulator as a separate process, to the requests
+// adminRefusal lets through. docs/emulator.md lists the endpoints.
 func newAdminHandler(e *Emulator) http.Handler {
+	mux := adminMux(e)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if status, err := e.adminRefusal(w, r); err != nil {
+			adminError(w, status, err)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// adminRefusal returns the status and error refusing an admin request that
+// a local test could not have made: one addressed to a Host other than
+// localhost or a loopback address (a web page's request after DNS
+// rebinding), a write (any method but GET and HEAD) that is not
+// application/json (a form or text/plain POST any web page may send), and,
+// with Options.StrictSigV4, one not signed with those credentials
+// (SignAdminRequest).
+func (e *Emulator) adminRefusal(w http.ResponseWriter, r *http.Request) (int, error) {
+	host, _, err := net.SplitHostPort(r.Host)
+	if err != nil {
+		host = strings.Trim(r.Host, "[]")
+	}
+	if ip := net.ParseIP(host); !strings.EqualFold(host, "localhost") && (ip == nil || !ip.IsLoopback()) {
+		return http.StatusForbidden, fmt.Errorf("the admin API answers requests addressed to localhost or a loopback address, not to Host %q", r.Host)
+	}
+	if e.strict != nil {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
+		if err != nil {
+			return http.StatusBadRequest, err
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		if aerr := verifySigV4(r, body, *e.strict, transferSigningName, e.clock.Now()); aerr != nil {
+			return http.StatusForbidden, fmt.Errorf("with strict SigV4 the admin API answers requests signed with its access key for the service %q: %s: %s", transferSigningName, aerr.Code, aerr.Message)
+		}
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		if mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mediaType != "application/json" {
+			return http.StatusUnsupportedMediaType, fmt.Errorf("admin writes take Content-Type application/json, not %q", r.Header.Get("Content-Type"))
+		}
+	}
+	return 0, nil
+}
+
+// SignAdminRequest signs an admin request whose body is body (nil for none)
+// with creds, as an emulator with Options.StrictSigV4 (--sigv4-access-key,
+// --sigv4-secret-key) requires: SigV4 for the service "transfer" in
+// us-east-1 at the current time.
+func SignAdminRequest(r *http.Request, body []byte, creds Credentials) error {
+	sum := sha256.Sum256(body)
+	return v4.NewSigner().SignHTTP(r.Context(), aws.Credentials{AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey},
+		r, hex.EncodeToString(sum[:]), transferSigningName, defaultRegion, time.Now())
+}
+
+// adminMux routes the admin endpoints.
+func adminMux(e *Emulator) *http.ServeMux {
 	mux := http.NewServeMux()
 	const p = "/_emulator"
 	mux.HandleFunc("GET "+p+"/calls", func(w http.ResponseWriter, r *http.Request) {

@@ -32,6 +32,12 @@ type DataPlaneOptions struct {
 	// EFSRoot is the directory holding one subdirectory per EFS file system
 	// ID; when empty, a temporary directory removed by Close.
 	EFSRoot string
+	// MaxObjectSize is the largest file, in bytes, an SFTP upload writes
+	// (on S3 or EFS) and the largest object the S3 API stores;
+	// DefaultMaxObjectSize when zero, at most S3's 5 TiB. Larger writes fail
+	// with SSH_FX_FAILURE, larger S3 uploads with EntityTooLarge; S3's
+	// 5 GiB bound on one PUT or part holds whatever the value.
+	MaxObjectSize int64
 	// Logf receives one line for each listener opened or closed, each
 	// login accepted or refused and each workflow execution started or
 	// ended; nil discards them.
@@ -54,6 +60,8 @@ const handshakeTimeout = time.Minute
 type dataPlane struct {
 	e    *Emulator
 	logf func(format string, args ...any)
+	// maxObjectSize bounds SFTP uploads and S3 objects (DataPlaneOptions.MaxObjectSize).
+	maxObjectSize int64
 
 	s3       *s3Storage
 	s3Ln     net.Listener
@@ -107,7 +115,11 @@ type DataPlaneInfo struct {
 }
 
 func startDataPlane(e *Emulator, opts DataPlaneOptions) (*dataPlane, error) {
-	d := &dataPlane{e: e, logf: opts.Logf, s3: newS3Storage(), endpoints: map[serverKey]*sftpEndpoint{}, customEndpoint: opts.CustomStepEndpoint}
+	maxSize, err := maxObjectSize(opts)
+	if err != nil {
+		return nil, err
+	}
+	d := &dataPlane{e: e, logf: opts.Logf, maxObjectSize: maxSize, s3: newS3Storage(), endpoints: map[serverKey]*sftpEndpoint{}, customEndpoint: opts.CustomStepEndpoint}
 	if d.logf == nil {
 		d.logf = func(string, ...any) {}
 	}
@@ -126,19 +138,23 @@ func startDataPlane(e *Emulator, opts DataPlaneOptions) (*dataPlane, error) {
 	} else if err := os.MkdirAll(root, 0o755); err != nil {
 		return nil, fmt.Errorf("EFS root: %w", err)
 	}
-	d.efs = newEFSStorage(root)
+	if d.efs, err = newEFSStorage(root); err != nil {
+		d.removeTemp()
+		return nil, err
+	}
 	addr := opts.S3Listen
 	if addr == "" {
 		addr = "127.0.0.1:0"
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
+		_ = d.efs.close()
 		d.removeTemp()
 		return nil, fmt.Errorf("S3 API listener: %w", err)
 	}
 	d.s3Ln = ln
 	d.stop, d.cancel = context.WithCancel(context.Background())
-	d.s3Server = &http.Server{Handler: d.s3.s3Handler(), ReadHeaderTimeout: 10 * time.Second}
+	d.s3Server = &http.Server{Handler: newS3Limits(d.s3.s3Handler(), maxSize), ReadHeaderTimeout: 10 * time.Second}
 	d.wg.Go(func() { _ = d.s3Server.Serve(ln) })
 	d.logf("S3 API on %s, EFS file systems under %s", d.s3URL(), root)
 	return d, nil
@@ -255,10 +271,11 @@ func (d *dataPlane) close() error {
 	d.cancel()
 	err := d.s3Server.Close()
 	d.wg.Wait()
-	d.removeTemp()
 	if errors.Is(err, http.ErrServerClosed) {
-		return nil
+		err = nil
 	}
+	err = errors.Join(err, d.efs.close())
+	d.removeTemp()
 	return err
 }
 
@@ -402,7 +419,8 @@ func (d *dataPlane) serveSession(key serverKey, userName, sessionID string, ch s
 		}
 		_ = req.Reply(true, nil)
 		go ssh.DiscardRequests(requests)
-		server := sftp.NewRequestServer(ch, session.handlers(), sftp.WithStartDirectory(session.view.home))
+		guard := &sftpGuard{h: session, maxSize: d.maxObjectSize, logf: d.logf}
+		server := sftp.NewRequestServer(ch, guard.handlers(), sftp.WithStartDirectory(session.view.home))
 		_ = server.Serve()
 		_ = server.Close()
 		return

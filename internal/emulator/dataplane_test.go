@@ -42,8 +42,8 @@ func startDataPlane(t *testing.T, in *transfer.CreateServerInput) *dataPlaneFixt
 	return startDataPlaneWith(t, emulator.DataPlaneOptions{}, in)
 }
 
-// startDataPlaneWith is startDataPlane with data plane options; EFSRoot and
-// Logf are the test's.
+// startDataPlaneWith is startDataPlane with opts, whose EFSRoot and Logf it
+// sets.
 func startDataPlaneWith(t *testing.T, opts emulator.DataPlaneOptions, in *transfer.CreateServerInput) *dataPlaneFixture {
 	t.Helper()
 	f := &dataPlaneFixture{efsRoot: t.TempDir()}

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"maps"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -23,20 +24,30 @@ const domainEFS = "EFS"
 var fileSystemID = regexp.MustCompile(`^fs-[0-9a-f]{8,40}$`)
 
 // efsStorage is the EFS domain: each file system ID is a subdirectory of a
-// local directory, created on first use. SDK PosixProfile: "The POSIX user ID
-// used for all EFS operations by this user"; the emulator records that owner
-// for every file and directory a user creates and reports it in SFTP
-// listings; when it runs as root it also chowns the local file.
+// local directory, created by the first write into it. Every file operation
+// runs in an os.Root of its file system's directory, so no path, symbolic
+// link or ".." reaches outside it. SDK PosixProfile: "The POSIX user ID used
+// for all EFS operations by this user"; the emulator records that owner for
+// every file and directory a user creates and reports it in SFTP listings;
+// when it runs as root it also chowns the local file.
 type efsStorage struct {
-	dir string
+	dir  string
+	root *os.Root
 
 	mu     sync.Mutex
 	owners map[string]PosixProfile // by "/fs-id/key"
 }
 
-func newEFSStorage(dir string) *efsStorage {
-	return &efsStorage{dir: dir, owners: map[string]PosixProfile{}}
+// newEFSStorage opens dir as the EFS root; close releases it.
+func newEFSStorage(dir string) (*efsStorage, error) {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("EFS root: %w", err)
+	}
+	return &efsStorage{dir: dir, root: root, owners: map[string]PosixProfile{}}, nil
 }
+
+func (s *efsStorage) close() error { return s.root.Close() }
 
 // FileOwner is the POSIX owner recorded for a file or directory an SFTP user
 // created on an EFS server.
@@ -58,21 +69,33 @@ func (s *efsStorage) recordedOwners() []FileOwner {
 	return out
 }
 
-// local returns the local path of a location; the file system's directory
-// is created on first use. Keys are clean (homedir.go), so they cannot leave
-// the file system's directory.
-func (s *efsStorage) local(fsID, key string) (string, error) {
+// fileSystem opens the directory of a file system as a root that no path,
+// symbolic link or ".." leaves, the directory of the EFS root included. With
+// create (a write) a missing directory is made first; otherwise a missing
+// file system is fs.ErrNotExist.
+func (s *efsStorage) fileSystem(fsID string, create bool) (*os.Root, error) {
 	if !fileSystemID.MatchString(fsID) {
-		return "", fs.ErrNotExist
+		return nil, fs.ErrNotExist
 	}
-	root := filepath.Join(s.dir, fsID)
-	if err := os.MkdirAll(root, 0o755); err != nil {
-		return "", err
+	if create {
+		if err := s.root.Mkdir(fsID, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+			return nil, err
+		}
 	}
-	return filepath.Join(root, filepath.FromSlash(key)), nil
+	return s.root.OpenRoot(fsID)
 }
 
-func (s *efsStorage) own(fsID, key, local string, owner *PosixProfile) error {
+// rootName is the name of a key in its file system's root.
+func rootName(key string) string {
+	if key == "" {
+		return "."
+	}
+	return filepath.FromSlash(key)
+}
+
+// own records owner for a file or directory, and when the emulator runs as
+// root gives it to the owner with chown.
+func (s *efsStorage) own(fsID, key string, owner *PosixProfile, chown func(uid, gid int) error) error {
 	if owner == nil {
 		return nil
 	}
@@ -80,8 +103,8 @@ func (s *efsStorage) own(fsID, key, local string, owner *PosixProfile) error {
 	s.owners["/"+fsID+"/"+key] = *owner
 	s.mu.Unlock()
 	if os.Geteuid() == 0 {
-		if err := os.Chown(local, int(owner.UID), int(owner.GID)); err != nil {
-			return fmt.Errorf("chown %s: %w", local, err)
+		if err := chown(int(owner.UID), int(owner.GID)); err != nil {
+			return fmt.Errorf("chown /%s/%s: %w", fsID, key, err)
 		}
 	}
 	return nil
@@ -104,11 +127,12 @@ func (s *efsStorage) stat(fsID, key string) (os.FileInfo, error) {
 	if fsID == "" {
 		return dirInfo("/"), nil
 	}
-	local, err := s.local(fsID, key)
+	r, err := s.fileSystem(fsID, false)
 	if err != nil {
 		return nil, err
 	}
-	info, err := os.Stat(local)
+	defer r.Close()
+	info, err := r.Stat(rootName(key))
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +141,7 @@ func (s *efsStorage) stat(fsID, key string) (os.FileInfo, error) {
 
 func (s *efsStorage) list(fsID, key string) ([]os.FileInfo, error) {
 	if fsID == "" {
-		entries, err := os.ReadDir(s.dir)
+		entries, err := readDir(s.root, ".")
 		if err != nil {
 			return nil, err
 		}
@@ -129,11 +153,12 @@ func (s *efsStorage) list(fsID, key string) ([]os.FileInfo, error) {
 		}
 		return out, nil
 	}
-	local, err := s.local(fsID, key)
+	r, err := s.fileSystem(fsID, false)
 	if err != nil {
 		return nil, err
 	}
-	entries, err := os.ReadDir(local)
+	defer r.Close()
+	entries, err := readDir(r, rootName(key))
 	if err != nil {
 		return nil, err
 	}
@@ -143,87 +168,117 @@ func (s *efsStorage) list(fsID, key string) ([]os.FileInfo, error) {
 		if err != nil {
 			continue
 		}
-		out = append(out, s.withOwner(fsID, filepath.ToSlash(filepath.Join(key, e.Name())), info))
+		out = append(out, s.withOwner(fsID, path.Join(key, e.Name()), info))
 	}
 	return out, nil
 }
 
-func (s *efsStorage) open(fsID, key string) (io.ReaderAt, error) {
-	local, err := s.local(fsID, key)
+// readDir lists a directory of r; the entries' Info is read in r too.
+func readDir(r *os.Root, name string) ([]os.DirEntry, error) {
+	f, err := r.Open(name)
 	if err != nil {
 		return nil, err
 	}
-	return os.Open(local)
+	defer f.Close()
+	return f.ReadDir(-1)
+}
+
+func (s *efsStorage) open(fsID, key string) (io.ReaderAt, error) {
+	r, err := s.fileSystem(fsID, false)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return r.Open(rootName(key))
 }
 
 func (s *efsStorage) create(fsID, key string, owner *PosixProfile) (io.WriterAt, error) {
 	if key == "" {
 		return nil, fs.ErrPermission
 	}
-	local, err := s.local(fsID, key)
+	r, err := s.fileSystem(fsID, true)
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(local, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	defer r.Close()
+	f, err := r.OpenFile(rootName(key), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.own(fsID, key, local, owner); err != nil {
+	if err := s.own(fsID, key, owner, f.Chown); err != nil {
 		_ = f.Close()
 		return nil, err
 	}
 	return f, nil
 }
 
+// mkdir makes a directory; of key "", the file system's own directory.
 func (s *efsStorage) mkdir(fsID, key string, owner *PosixProfile) error {
-	if key == "" {
-		return fs.ErrExist
+	if !fileSystemID.MatchString(fsID) {
+		return fs.ErrNotExist
 	}
-	local, err := s.local(fsID, key)
+	if key == "" {
+		return s.root.Mkdir(fsID, 0o755)
+	}
+	r, err := s.fileSystem(fsID, true)
 	if err != nil {
 		return err
 	}
-	if err := os.Mkdir(local, 0o755); err != nil {
+	defer r.Close()
+	name := rootName(key)
+	if err := r.Mkdir(name, 0o755); err != nil {
 		return err
 	}
-	return s.own(fsID, key, local, owner)
+	return s.own(fsID, key, owner, func(uid, gid int) error { return r.Lchown(name, uid, gid) })
 }
 
 func (s *efsStorage) remove(fsID, key string) error {
-	local, err := s.local(fsID, key)
+	r, err := s.fileSystem(fsID, false)
 	if err != nil {
 		return err
 	}
-	if info, err := os.Stat(local); err == nil && info.IsDir() {
+	defer r.Close()
+	name := rootName(key)
+	info, err := r.Lstat(name)
+	if err != nil {
+		return err
+	}
+	if info.IsDir() {
 		return errors.New("is a directory")
 	}
-	return s.forget(fsID, key, os.Remove(local))
+	return s.forget(fsID, key, r.Remove(name))
 }
 
 func (s *efsStorage) rmdir(fsID, key string) error {
 	if key == "" {
 		return fs.ErrPermission
 	}
-	local, err := s.local(fsID, key)
+	r, err := s.fileSystem(fsID, false)
 	if err != nil {
 		return err
 	}
-	return s.forget(fsID, key, syscall.Rmdir(local))
+	defer r.Close()
+	name := rootName(key)
+	info, err := r.Lstat(name)
+	if err != nil {
+		return err
+	}
+	if !info.IsDir() {
+		return syscall.ENOTDIR
+	}
+	return s.forget(fsID, key, r.Remove(name))
 }
 
 func (s *efsStorage) rename(fsID, from, to string) error {
 	if from == "" || to == "" {
 		return fs.ErrPermission
 	}
-	src, err := s.local(fsID, from)
+	r, err := s.fileSystem(fsID, false)
 	if err != nil {
 		return err
 	}
-	dst, err := s.local(fsID, to)
-	if err != nil {
-		return err
-	}
-	if err := os.Rename(src, dst); err != nil {
+	defer r.Close()
+	if err := r.Rename(rootName(from), rootName(to)); err != nil {
 		return err
 	}
 	s.mu.Lock()

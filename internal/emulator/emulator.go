@@ -2,6 +2,8 @@ package emulator
 
 import (
 	"bytes"
+	crand "crypto/rand"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -44,8 +46,10 @@ type Options struct {
 	// When nil, signatures are not checked (the region is still taken from
 	// the credential scope).
 	StrictSigV4 *Credentials
-	// Seed makes generated IDs and random fault decisions reproducible;
-	// zero seeds from the time.
+	// Seed makes generated IDs, random fault decisions and generated
+	// secrets (host keys, STS secret keys and session tokens) reproducible.
+	// Zero seeds IDs and faults from the time and draws secrets from
+	// crypto/rand, so that they cannot be derived from the IDs.
 	Seed int64
 	// DataPlane, when set, makes Listen and Start serve SFTP and S3 too
 	// (dataplane.go); New ignores it.
@@ -60,9 +64,11 @@ type Emulator struct {
 	clock     clock.PassiveClock
 	strict    *Credentials
 
-	mu      sync.Mutex // guards regions and rng
+	mu      sync.Mutex // guards regions, rng and secrets
 	regions map[string]*region
 	rng     *rand.Rand
+	// secrets is the source of generated host keys (secretSource).
+	secrets io.Reader
 
 	requestSeq  atomic.Uint64
 	requestSalt uint64
@@ -77,6 +83,9 @@ type Emulator struct {
 	// seed is the seed of the random sources, from which each account's
 	// is derived.
 	seed uint64
+	// secretSeed is Options.Seed, from which each account's secret source
+	// is derived; zero for crypto/rand.
+	secretSeed int64
 	// accounts holds the accounts other than accountID that requests have
 	// reached (accounts.go); nil in the Emulator of such an account.
 	accounts *accountSet
@@ -98,9 +107,11 @@ func New(opts Options) *Emulator {
 		strict:      opts.StrictSigV4,
 		regions:     map[string]*region{},
 		rng:         rand.New(rand.NewPCG(seed, 0x5472616e73666572)),
+		secrets:     secretSource(opts.Seed, 0x5472616e73666572),
 		requestSalt: seed,
 		calls:       newCallRecorder(),
 		seed:        seed,
+		secretSeed:  opts.Seed,
 		accounts:    &accountSet{byID: map[string]*Emulator{}},
 	}
 	if e.accountID == "" {
@@ -109,12 +120,9 @@ func New(opts Options) *Emulator {
 	if e.clock == nil {
 		e.clock = clock.RealClock{}
 	}
-	e.tokenKey = make([]byte, 32)
-	for i := range e.tokenKey {
-		e.tokenKey[i] = byte(e.rng.Uint32())
-	}
+	e.tokenKey = readSecret(e.secrets, 32)
 	e.faults = newFaults(rand.New(rand.NewPCG(seed, 0x4661756c7473)))
-	e.sts = newSTSState(rand.New(rand.NewPCG(seed, 0x535453)))
+	e.sts = newSTSState(rand.New(rand.NewPCG(seed, 0x535453)), secretSource(opts.Seed, 0x535453))
 	e.admin = newAdminHandler(e)
 	return e
 }
@@ -296,6 +304,28 @@ func splitmix(x uint64) uint64 {
 	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
 	x = (x ^ x>>27) * 0x94d049bb133111eb
 	return x ^ x>>31
+}
+
+// secretSource returns the source of generated secrets: crypto/rand, or,
+// with a seed (Options.Seed, for reproducible tests), the ChaCha8 stream of
+// seed and stream, which each holder reads under its own lock (a ChaCha8 is
+// not safe for concurrent use).
+func secretSource(seed int64, stream uint64) io.Reader {
+	if seed == 0 {
+		return crand.Reader
+	}
+	var key [32]byte
+	binary.LittleEndian.PutUint64(key[:8], uint64(seed))
+	binary.LittleEndian.PutUint64(key[8:16], stream)
+	return rand.NewChaCha8(key)
+}
+
+// readSecret returns n bytes of source, a secretSource (whose reads do not
+// fail: crypto/rand's Read never returns an error, nor does ChaCha8's).
+func readSecret(source io.Reader, n int) []byte {
+	b := make([]byte, n)
+	_, _ = io.ReadFull(source, b)
+	return b
 }
 
 // randomHex returns n random lowercase hex digits; e.mu must be held.

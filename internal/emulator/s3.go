@@ -287,6 +287,9 @@ func (s *s3Storage) create(bucket, key string, _ *PosixProfile) (io.WriterAt, er
 	if bucket == "" || key == "" {
 		return nil, fs.ErrPermission
 	}
+	if err := checkS3Key(key); err != nil {
+		return nil, err
+	}
 	return &bufferFile{commit: func(data []byte) error {
 		if err := s.createBucket(bucket); err != nil {
 			return err
@@ -300,6 +303,9 @@ func (s *s3Storage) create(bucket, key string, _ *PosixProfile) (io.WriterAt, er
 func (s *s3Storage) mkdir(bucket, key string, _ *PosixProfile) error {
 	if bucket == "" {
 		return fs.ErrPermission
+	}
+	if err := checkS3Key(key + "/"); err != nil {
+		return err
 	}
 	if err := s.createBucket(bucket); err != nil || key == "" {
 		return err
@@ -345,6 +351,9 @@ func (s *s3Storage) rename(bucket, from, to string) error {
 	}
 	if info.IsDir() {
 		return errors.New("renaming a directory is not supported on S3")
+	}
+	if err := checkS3Key(to); err != nil {
+		return err
 	}
 	if _, err := s.backend.CopyObject(bucket, from, bucket, to, nil); err != nil {
 		return err

@@ -271,11 +271,7 @@ func (e *Emulator) createServer(regionName string, in *createServerInput) (any, 
 	rec.ServerID = id
 	rec.Arn = e.serverArn(regionName, id)
 	if hostKey == nil {
-		seed := make([]byte, 32)
-		for i := range seed {
-			seed[i] = byte(e.rng.Uint32())
-		}
-		hostKey = generatedHostKey(seed)
+		hostKey = generatedHostKey(readSecret(e.secrets, 32))
 	}
 	e.completeServerLocked(&rec)
 	e.syncEndpointLocked(regionName, nil, &rec)

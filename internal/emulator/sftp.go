@@ -32,11 +32,6 @@ type sftpSession struct {
 	uploaded func(root, key string, partial bool)
 }
 
-// handlers returns the request server handlers of the session.
-func (s *sftpSession) handlers() sftp.Handlers {
-	return sftp.Handlers{FileGet: s, FilePut: s, FileCmd: s, FileList: s}
-}
-
 // locate resolves a session path to a storage location; a path outside the
 // user's mappings does not exist.
 func (s *sftpSession) locate(p string) (root, key string, err error) {

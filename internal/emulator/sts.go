@@ -71,9 +71,11 @@ var (
 // stsState is the roles and the credentials STS issued; it has its own lock so STS calls never
 // wait on resource operations.
 type stsState struct {
-	mu    sync.Mutex
-	rng   *rand.Rand
-	roles map[string]Role
+	mu  sync.Mutex
+	rng *rand.Rand
+	// secrets is the source of secret keys and session tokens (secretSource).
+	secrets io.Reader
+	roles   map[string]Role
 	// creds are the issued credentials by access key ID.
 	creds map[string]*issuedCredential
 }
@@ -86,8 +88,8 @@ type issuedCredential struct {
 	principal       principal
 }
 
-func newSTSState(rng *rand.Rand) *stsState {
-	return &stsState{rng: rng, roles: map[string]Role{}, creds: map[string]*issuedCredential{}}
+func newSTSState(rng *rand.Rand, secrets io.Reader) *stsState {
+	return &stsState{rng: rng, secrets: secrets, roles: map[string]Role{}, creds: map[string]*issuedCredential{}}
 }
 
 // DefineRole adds a role, or replaces the role of the same ARN. It refuses an ARN that is not
@@ -155,7 +157,8 @@ func (s *stsState) role(arn string) (Role, bool) {
 }
 
 // issue makes new temporary credentials for p, valid until expiration: an ASIA access key of 20
-// characters, a secret of 40 and an opaque session token.
+// characters (an ID, from the seeded stream), a secret of 40 and an opaque session token (from
+// the secret source).
 func (s *stsState) issue(p principal, expiration time.Time) (string, issuedCredential) {
 	const (
 		keyChars    = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
@@ -163,21 +166,18 @@ func (s *stsState) issue(p principal, expiration time.Time) (string, issuedCrede
 	)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	random := func(chars string, n int) string {
-		b := make([]byte, n)
-		for i := range b {
-			b[i] = chars[s.rng.IntN(len(chars))]
-		}
-		return string(b)
+	key := make([]byte, 16)
+	for i := range key {
+		key[i] = keyChars[s.rng.IntN(len(keyChars))]
 	}
-	token := make([]byte, 192)
-	for i := range token {
-		token[i] = byte(s.rng.Uint32())
+	secret := readSecret(s.secrets, 40)
+	for i, b := range secret {
+		secret[i] = secretChars[b%byte(len(secretChars))]
 	}
-	keyID := temporaryKeyPrefix + random(keyChars, 16)
+	keyID := temporaryKeyPrefix + string(key)
 	c := &issuedCredential{
-		secretAccessKey: random(secretChars, 40),
-		sessionToken:    base64.StdEncoding.EncodeToString(token),
+		secretAccessKey: string(secret),
+		sessionToken:    base64.StdEncoding.EncodeToString(readSecret(s.secrets, 192)),
 		expiration:      expiration,
 		principal:       p,
 	}
