@@ -627,12 +627,10 @@ func checkWorkflows(t *testing.T, url string, events <-chan customStepEvent) {
 }
 
 // getJSON decodes the JSON answer of a GET.
+// getJSON decodes the answer of a signed GET to the admin endpoint into v.
 func getJSON(t *testing.T, url string, v any) {
 	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := adminGet(t, url)
 	defer resp.Body.Close()
 	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
 		t.Fatalf("GET %s: %v", url, err)

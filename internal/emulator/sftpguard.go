@@ -126,6 +126,15 @@ func (w *guardedWriter) WriteAt(p []byte, off int64) (_ int, err error) {
 
 func (w *guardedWriter) Close() error { return w.g.closeGuarded(w.w) }
 
+// TransferError passes on pkg/sftp's word that the transfer ended with the file open (a partial
+// upload, for workflows' OnPartialUpload) to a writer that wants it.
+func (w *guardedWriter) TransferError(err error) {
+	defer w.g.recover(new(error))
+	if t, ok := w.w.(interface{ TransferError(error) }); ok {
+		t.TransferError(err)
+	}
+}
+
 type guardedLister struct {
 	l sftp.ListerAt
 	g *sftpGuard
