@@ -63,6 +63,8 @@ type flags struct {
 	resync            time.Duration
 	watchNamespaces   string
 	awsRegion         string
+	regions           string
+	allowAdoption     bool
 	awsEndpointURL    string
 	awsEC2EndpointURL string
 	awsSTSEndpointURL string
@@ -97,6 +99,8 @@ func parseFlags(args []string) (flags, zap.Options, error) {
 	fs.DurationVar(&f.fullCompare, "full-compare-period", time.Hour, "Longest a user waits for a full comparison with AWS (DescribeUser) while listings of its server (ListUsers, once a resync period) show no drift in its role, home directory or number of SSH keys. Not longer than --resync-period: every user is described every resync period.")
 	fs.StringVar(&f.watchNamespaces, "watch-namespaces", "", "Comma-separated namespaces to watch. Default: all namespaces.")
 	fs.StringVar(&f.awsRegion, "aws-region", "", "AWS region for objects that name none. Default: the SDK's (AWS_REGION, the profile).")
+	fs.StringVar(&f.regions, "regions", "", "Comma-separated AWS regions objects may create or adopt resources in through the operator's own account; others are Stalled (RegionNotAllowed). Default: the default region only. AWSAccounts declare their own (spec.regions).")
+	fs.BoolVar(&f.allowAdoption, "allow-adoption", false, "Let objects in the operator's own account take over AWS resources they did not create (spec.serverId, spec.workflowId, spec.adopt); otherwise they are Stalled (AdoptionNotAllowed). AWSAccounts grant it with spec.allowAdoption.")
 	fs.StringVar(&f.awsEndpointURL, "aws-endpoint-url", "", "Transfer API endpoint override, for an emulator. The SDK's AWS_ENDPOINT_URL_TRANSFER is honoured too.")
 	fs.StringVar(&f.awsEC2EndpointURL, "aws-ec2-endpoint-url", "", "EC2 API endpoint override (the VPC endpoints of VPC servers), for an emulator. The SDK's AWS_ENDPOINT_URL_EC2 is honoured too.")
 	fs.StringVar(&f.awsSTSEndpointURL, "aws-sts-endpoint-url", "", "STS endpoint override (assuming the roles of AWSAccounts, and the operator's own web identity), for an emulator. The SDK's AWS_ENDPOINT_URL_STS is honoured too.")
@@ -198,6 +202,7 @@ func run(ctx context.Context, f flags) error {
 		Users:             controllers.Options{Resync: f.resync, MaxConcurrentReconciles: f.userConcurrency},
 		DriftBudget:       f.driftShare * f.awsRateLimit,
 		FullComparePeriod: f.fullCompare,
+		OwnAccount:        controllers.AccountPolicy{Regions: splitList(f.regions), AllowAdoption: f.allowAdoption},
 	}
 	if err := controllers.Setup(ctx, mgr, clients, cfg); err != nil {
 		return err

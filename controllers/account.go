@@ -27,6 +27,20 @@ type accountChoice struct {
 	account transfer.Account
 	// id is the 12-digit account; "" for the operator's own account when it is not known.
 	id string
+	// policy is what the platform team grants objects in the account.
+	policy AccountPolicy
+}
+
+// AccountPolicy is what the platform team grants the objects placed in an account: the regions
+// they may create or adopt resources in, and whether they may take over resources they did not
+// create. An AWSAccount declares it in its spec; the operator's own account by its flags.
+type AccountPolicy struct {
+	// Regions are the regions objects may place new resources in; empty: the operator's default
+	// region only.
+	Regions []string
+	// AllowAdoption lets objects take over resources they did not create (spec.serverId of a
+	// server, spec.workflowId, spec.adopt).
+	AllowAdoption bool
 }
 
 // String names the account for condition messages.
@@ -137,6 +151,7 @@ func choiceOf(a *v1alpha1.AWSAccount) accountChoice {
 		name:    a.Name,
 		account: transfer.Account{RoleARN: a.Spec.RoleARN, ExternalID: a.Spec.ExternalID},
 		id:      transfer.AccountOfARN(a.Spec.RoleARN),
+		policy:  AccountPolicy{Regions: a.Spec.Regions, AllowAdoption: a.Spec.AllowAdoption},
 	}
 }
 
@@ -147,16 +162,60 @@ func (d deps) account(ctx context.Context, p accountPlace) (use accountChoice, t
 	if err := d.Client.List(ctx, accounts); err != nil {
 		return accountChoice{}, nil, fmt.Errorf("listing AWSAccounts: %w", err)
 	}
-	return chooseAccount(p, accounts.Items)
+	use, today, err = chooseAccount(p, accounts.Items)
+	if use.name == "" {
+		use.policy = d.OwnAccount
+	}
+	return use, today, err
 }
 
-// service returns the Service of an account and region.
-func (d deps) service(account accountChoice, region string) (*transfer.Service, error) {
+// service returns the Service of an account and region. A resource not placed yet (nothing
+// recorded) may be placed only in a region the account serves (AccountPolicy.Regions), so that
+// whoever edits a namespace cannot make the operator build clients, rate limiters and metric
+// series for any region; one recorded stays managed where it lives.
+func (d deps) service(account accountChoice, region string, placed bool) (*transfer.Service, error) {
+	if !placed {
+		if err := d.regionAllowed(account, region); err != nil {
+			return nil, err
+		}
+	}
 	svc, err := d.AWS.For(account.account, region)
 	if err != nil {
 		return nil, stalled(v1alpha1.ReasonInvalidSpec, "%v", err)
 	}
 	return svc, nil
+}
+
+// regionAllowed returns a stall unless account serves region.
+func (d deps) regionAllowed(account accountChoice, region string) error {
+	allowed := account.policy.Regions
+	if len(allowed) == 0 {
+		allowed = []string{d.AWS.Resolve("")}
+	}
+	if region == "" || slices.Contains(allowed, region) {
+		return nil
+	}
+	return stalled(v1alpha1.ReasonRegionNotAllowed, "%s serves %s, not %s: the platform team adds %s to %s",
+		account, strings.Join(allowed, ", "), region, region, grantOf(account, "spec.regions", "--regions flag (Helm aws.regions)"))
+}
+
+// adoptionAllowed returns a stall unless account lets objects take over what, a resource they
+// did not create.
+func adoptionAllowed(account accountChoice, what string) error {
+	if account.policy.AllowAdoption {
+		return nil
+	}
+	return stalled(v1alpha1.ReasonAdoptionNotAllowed, "taking over %s, which this object did not create, is not allowed in %s: the platform team allows it with %s",
+		what, account, grantOf(account, "spec.allowAdoption", "--allow-adoption flag (Helm aws.allowAdoption)"))
+}
+
+// grantOf names where the platform team grants something for account: a field of its
+// AWSAccount, or a flag of the operator for its own account.
+func grantOf(account accountChoice, field, flag string) string {
+	if account.name != "" {
+		return fmt.Sprintf("%s of AWSAccount %s", field, account.name)
+	}
+	return "the operator's " + flag
 }
 
 // recordedAccountID returns the account recorded for a resource: the status field, or for

@@ -3,6 +3,7 @@ package controllers
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -122,10 +123,10 @@ func TestChooseAccount(t *testing.T) {
 			if err != nil {
 				t.Fatalf("chooseAccount() error = %v", err)
 			}
-			if got != tc.want {
+			if !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("chooseAccount() = %+v, want %+v", got, tc.want)
 			}
-			if (today == nil) != (tc.wantToday == nil) || (today != nil && *today != *tc.wantToday) {
+			if (today == nil) != (tc.wantToday == nil) || (today != nil && !reflect.DeepEqual(*today, *tc.wantToday)) {
 				t.Errorf("today = %+v, want %+v", today, tc.wantToday)
 			}
 		})

@@ -50,7 +50,7 @@ func (r *serverKind) desiredHostKeys(ctx context.Context, srv *v1alpha1.Transfer
 			secret = &corev1.Secret{}
 			if err := r.APIReader.Get(ctx, types.NamespacedName{Namespace: srv.Namespace, Name: ref.Name}, secret); err != nil {
 				if apierrors.IsNotFound(err) {
-					return nil, stalled(v1alpha1.ReasonSecretNotFound, "the Secret %s of hostKeys[%d] does not exist", ref.Name, i)
+					return nil, noHostKeySecret(fmt.Sprintf("hostKeys[%d]", i), ref)
 				}
 				return nil, fmt.Errorf("reading the host key Secret %s: %w", ref.Name, err)
 			}
@@ -58,7 +58,7 @@ func (r *serverKind) desiredHostKeys(ctx context.Context, srv *v1alpha1.Transfer
 		}
 		body, ok := secret.Data[ref.Key]
 		if !ok {
-			return nil, stalled(v1alpha1.ReasonSecretNotFound, "the Secret %s of hostKeys[%d] has no key %q", ref.Name, i, ref.Key)
+			return nil, noHostKeySecret(fmt.Sprintf("hostKeys[%d]", i), ref)
 		}
 		fingerprint, err := transfer.HostKeyFingerprint(transfer.Sensitive(body))
 		if err != nil {
@@ -192,4 +192,11 @@ func offeredInsteadOfManaged(keys []v1alpha1.HostKeyStatus) *v1alpha1.HostKeySta
 		}
 	}
 	return nil
+}
+
+// noHostKeySecret is the stall of a host key whose Secret does not exist or lacks the key. It
+// says the same in both cases: whoever may edit the server but not read Secrets learns nothing
+// of which Secrets exist in the namespace.
+func noHostKeySecret(field string, ref v1alpha1.SecretKeySelector) error {
+	return stalled(v1alpha1.ReasonSecretNotFound, "%s: the Secret %s does not exist or has no key %q", field, ref.Name, ref.Key)
 }

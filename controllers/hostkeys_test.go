@@ -242,7 +242,7 @@ func TestServerHostKeysMissingSecret(t *testing.T) {
 	})
 	create(t, srv)
 	c := waitCondition(t, srv, v1alpha1.ConditionStalled, v1alpha1.ReasonSecretNotFound)
-	g.Expect(c.Message).To(ContainSubstring("the Secret later of hostKeys[1] does not exist"))
+	g.Expect(c.Message).To(Equal("hostKeys[1]: the Secret later does not exist or has no key \"" + hostKeyDataKey + "\""))
 	g.Expect(serversOwnedBy(string(srv.UID))).To(BeEmpty())
 
 	later, laterFP := hostKeysSecret(t, ns, "later")

@@ -26,17 +26,20 @@ type deps struct {
 	Options   Options
 	// Drift schedules the drift-detection passes of every kind.
 	Drift *driftSchedule
+	// OwnAccount is what objects in the operator's own account are granted.
+	OwnAccount AccountPolicy
 }
 
 // newDeps returns the deps of one kind, from the manager's clients.
-func newDeps(mgr ctrl.Manager, aws *transfer.Clients, opts Options, notify notifier, drift *driftSchedule) deps {
+func newDeps(mgr ctrl.Manager, aws *transfer.Clients, opts Options, notify notifier, drift *driftSchedule, own AccountPolicy) deps {
 	return deps{
-		Client:    mgr.GetClient(),
-		APIReader: mgr.GetAPIReader(),
-		AWS:       aws,
-		Notify:    notify,
-		Options:   opts.withDefaults(),
-		Drift:     drift,
+		Client:     mgr.GetClient(),
+		APIReader:  mgr.GetAPIReader(),
+		AWS:        aws,
+		Notify:     notify,
+		Options:    opts.withDefaults(),
+		Drift:      drift,
+		OwnAccount: own,
 	}
 }
 

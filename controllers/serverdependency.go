@@ -35,6 +35,9 @@ type serverTarget struct {
 	account   accountChoice
 	// today is the account a server given by ID resolves to today, for LocationChanged.
 	today *accountChoice
+	// placed is true when the region was decided before: recorded for the object, or that of
+	// its TransferServer.
+	placed bool
 }
 
 // errNoServer says that an object has no server to live on: its TransferServer does not exist
@@ -52,7 +55,7 @@ func (d deps) resolveServer(ctx context.Context, p serverPlace, mustBeReady bool
 		if err != nil {
 			return serverTarget{}, err
 		}
-		return serverTarget{serverID: p.serverID, region: cmp.Or(p.recordedRegion, d.AWS.Resolve(p.specRegion)), account: account, today: today}, nil
+		return serverTarget{serverID: p.serverID, region: cmp.Or(p.recordedRegion, d.AWS.Resolve(p.specRegion)), account: account, today: today, placed: p.recordedRegion != ""}, nil
 	}
 	name := p.ref.Name
 	srv := &v1alpha1.TransferServer{}
@@ -81,5 +84,6 @@ func (d deps) resolveServer(ctx context.Context, p serverPlace, mustBeReady bool
 		serverARN: srv.Status.ARN,
 		region:    cmp.Or(recordedRegion(srv.Status.Region, srv.Status.ARN), d.AWS.Resolve(srv.Spec.Region)),
 		account:   account,
+		placed:    true,
 	}, nil
 }

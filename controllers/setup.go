@@ -49,6 +49,9 @@ type Config struct {
 	// (userSweep) waits for a full comparison with AWS; not longer than the users' resync
 	// period turns the listings off.
 	FullComparePeriod time.Duration
+	// OwnAccount is what objects in the operator's own account are granted: the regions they
+	// may place resources in and whether they may adopt.
+	OwnAccount AccountPolicy
 }
 
 // Setup registers the cache indexes, the reconcilers and the transfer_operator_objects metric
@@ -63,7 +66,7 @@ func Setup(ctx context.Context, mgr manager.Manager, aws *transfer.Clients, cfg 
 	if err != nil {
 		return err
 	}
-	servers, users := newDeps(mgr, aws, cfg.Servers, notify, drift), newDeps(mgr, aws, cfg.Users, notify, drift)
+	servers, users := newDeps(mgr, aws, cfg.Servers, notify, drift, cfg.OwnAccount), newDeps(mgr, aws, cfg.Users, notify, drift, cfg.OwnAccount)
 	sweep := newUserSweep(drift, users.Options, cfg.FullComparePeriod)
 	if err := mgr.Add(manager.RunnableFunc(sweep.run)); err != nil {
 		return fmt.Errorf("adding the sweep of users: %w", err)

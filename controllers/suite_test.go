@@ -113,7 +113,10 @@ func runSuite(m *testing.M) (int, error) {
 	opts := controllers.Options{Resync: resync, PollInterval: 50 * time.Millisecond, MaxPollInterval: 500 * time.Millisecond, MaxConcurrentReconciles: 4}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	if err := controllers.Setup(ctx, mgr, clients, controllers.Config{Servers: opts, Users: opts, FullComparePeriod: fullCompare}); err != nil {
+	if err := controllers.Setup(ctx, mgr, clients, controllers.Config{
+		Servers: opts, Users: opts, FullComparePeriod: fullCompare,
+		OwnAccount: controllers.AccountPolicy{Regions: []string{region, "cn-north-1"}, AllowAdoption: true},
+	}); err != nil {
 		return 0, err
 	}
 	stopped := make(chan error, 1)

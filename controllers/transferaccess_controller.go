@@ -90,7 +90,7 @@ func (r *accessKind) desire(ctx context.Context, acc *v1alpha1.TransferAccess) (
 	if err != nil {
 		return accessWant{}, err
 	}
-	svc, err := r.service(target.account, target.region)
+	svc, err := r.service(target.account, target.region, target.placed)
 	if err != nil {
 		return accessWant{}, err
 	}
@@ -142,6 +142,9 @@ func (r *accessKind) observe(ctx context.Context, acc *v1alpha1.TransferAccess, 
 	case acc.Status.CreatePending == serverID:
 		r.Notify.normal(ctx, acc, eventAdopted, "found %s, created by an earlier attempt whose response was lost", what)
 	case acc.Spec.Adopt:
+		if err := adoptionAllowed(want.target.account, what); err != nil {
+			return nil, false, err
+		}
 		r.Notify.normal(ctx, acc, eventAdopted, "adopted the existing %s", what)
 	default:
 		return nil, false, stalled(v1alpha1.ReasonAlreadyExists,

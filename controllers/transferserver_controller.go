@@ -101,7 +101,7 @@ func (r *serverKind) desire(ctx context.Context, srv *v1alpha1.TransferServer) (
 	if err != nil {
 		return serverWant{}, err
 	}
-	svc, err := r.service(account, r.region(srv))
+	svc, err := r.service(account, r.region(srv), recordedRegion(srv.Status.Region, srv.Status.ARN) != "")
 	if err != nil {
 		return serverWant{}, err
 	}
@@ -229,13 +229,13 @@ func (r *serverKind) desiredServer(ctx context.Context, srv *v1alpha1.TransferSe
 	secret := &corev1.Secret{}
 	if err := r.APIReader.Get(ctx, types.NamespacedName{Namespace: srv.Namespace, Name: ref.Name}, secret); err != nil {
 		if apierrors.IsNotFound(err) {
-			return d, stalled(v1alpha1.ReasonSecretNotFound, "the host key Secret %s does not exist", ref.Name)
+			return d, noHostKeySecret("hostKeySecretRef", *ref)
 		}
 		return d, fmt.Errorf("reading the host key Secret %s: %w", ref.Name, err)
 	}
 	key, ok := secret.Data[ref.Key]
 	if !ok {
-		return d, stalled(v1alpha1.ReasonSecretNotFound, "the host key Secret %s has no key %q", ref.Name, ref.Key)
+		return d, noHostKeySecret("hostKeySecretRef", *ref)
 	}
 	fingerprint, err := transfer.HostKeyFingerprint(transfer.Sensitive(key))
 	if err != nil {
@@ -263,6 +263,11 @@ func (r *serverKind) observe(ctx context.Context, srv *v1alpha1.TransferServer, 
 	}
 	if id == "" {
 		return nil, false, nil
+	}
+	if srv.Status.ServerID == "" && srv.Spec.ServerID != "" {
+		if err := adoptionAllowed(want.account, "server "+id); err != nil {
+			return nil, false, err
+		}
 	}
 	server, err := svc.DescribeServer(ctx, id)
 	switch {
@@ -343,9 +348,10 @@ func (r *serverKind) delete(ctx context.Context, srv *v1alpha1.TransferServer) e
 		r.Notify.normal(ctx, srv, eventRetained, "left server %s in AWS, as deletionPolicy is Retain", srv.Status.ServerID)
 		return nil
 	}
-	id := cmp.Or(srv.Status.ServerID, srv.Spec.ServerID)
+	id := srv.Status.ServerID
 	if id == "" && !srv.Status.CreatePending {
-		// Nothing was ever created or adopted.
+		// Nothing was ever created or adopted: a spec.serverId never taken over is not this
+		// object's to delete.
 		return nil
 	}
 	account, _, err := r.account(ctx, r.accountPlace(srv))

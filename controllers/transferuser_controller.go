@@ -80,7 +80,7 @@ func (r *userKind) desire(ctx context.Context, usr *v1alpha1.TransferUser) (user
 	if err != nil {
 		return userWant{}, err
 	}
-	svc, err := r.service(target.account, target.region)
+	svc, err := r.service(target.account, target.region, target.placed)
 	if err != nil {
 		return userWant{}, err
 	}
@@ -164,6 +164,9 @@ func (r *userKind) takeOver(ctx context.Context, usr *v1alpha1.TransferUser, svc
 	case existing.Tags[transfer.TagOwnerUID] == string(usr.UID):
 		// Ours: the response to an earlier CreateUser was lost.
 	case usr.Spec.Adopt:
+		if err := adoptionAllowed(target.account, fmt.Sprintf("user %s on server %s", desired.UserName, target.serverID)); err != nil {
+			return nil, err
+		}
 		r.Notify.normal(ctx, usr, eventAdopted, "adopted the existing user %s on server %s", desired.UserName, target.serverID)
 	default:
 		return nil, stalled(v1alpha1.ReasonAlreadyExists,

@@ -96,7 +96,7 @@ func (r *workflowKind) desire(ctx context.Context, wf *v1alpha1.TransferWorkflow
 	if err != nil {
 		return workflowWant{}, err
 	}
-	svc, err := r.service(account, r.region(wf))
+	svc, err := r.service(account, r.region(wf), recordedRegion(wf.Status.Region, wf.Status.ARN) != "")
 	if err != nil {
 		return workflowWant{}, err
 	}
@@ -127,6 +127,9 @@ func (r *workflowKind) observe(ctx context.Context, wf *v1alpha1.TransferWorkflo
 	}
 	adopt := adopting(wf)
 	if id == "" && adopt {
+		if err := adoptionAllowed(want.account, "workflow "+wf.Spec.WorkflowID); err != nil {
+			return nil, false, err
+		}
 		id = wf.Spec.WorkflowID
 	}
 	if id == "" {
@@ -253,8 +256,9 @@ func (r *workflowKind) delete(ctx context.Context, wf *v1alpha1.TransferWorkflow
 		r.Notify.normal(ctx, wf, eventRetained, "left workflow %s in AWS, as deletionPolicy is Retain", wf.Status.WorkflowID)
 		return nil
 	}
-	if wf.Status.WorkflowID == "" && !adopting(wf) && !wf.Status.CreatePending && len(wf.Status.RetiredWorkflowIDs) == 0 {
-		// Nothing was ever created or adopted.
+	if wf.Status.WorkflowID == "" && !wf.Status.CreatePending && len(wf.Status.RetiredWorkflowIDs) == 0 {
+		// Nothing was ever created or adopted: a spec.workflowId never taken over is not this
+		// object's to delete.
 		return nil
 	}
 	account, _, err := r.account(ctx, workflowAccountPlace(wf))
@@ -270,9 +274,6 @@ func (r *workflowKind) delete(ctx context.Context, wf *v1alpha1.TransferWorkflow
 		return err
 	}
 	id := wf.Status.WorkflowID
-	if id == "" && adopting(wf) {
-		id = wf.Spec.WorkflowID
-	}
 	if id == "" && wf.Status.CreatePending {
 		if id, err = svc.FindWorkflowByTag(ctx, transfer.TagOwnerUID, string(wf.UID), wf.Status.RetiredWorkflowIDs...); err != nil {
 			return err

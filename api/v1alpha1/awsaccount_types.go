@@ -32,6 +32,25 @@ type AWSAccountSpec struct {
 	// +kubebuilder:validation:items:MaxLength=63
 	// +optional
 	Namespaces []string `json:"namespaces,omitempty"`
+
+	// Regions are the AWS regions objects may create or adopt resources in through this
+	// account; an object placed in another region is Stalled with reason RegionNotAllowed.
+	// Empty: the operator's default region only. Resources already recorded in a region stay
+	// managed there, whatever the list becomes.
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:items:MaxLength=32
+	// +kubebuilder:validation:items:Pattern=`^[a-z]{2,}(-[a-z]+)+-[0-9]+$`
+	// +optional
+	Regions []string `json:"regions,omitempty"`
+
+	// AllowAdoption lets objects in this account take over AWS resources they did not create
+	// (a TransferServer's spec.serverId, a TransferWorkflow's spec.workflowId, spec.adopt of a
+	// TransferUser or TransferAccess), which they then manage and, with deletionPolicy Delete,
+	// delete. Off, such an object is Stalled with reason AdoptionNotAllowed: whoever edits a
+	// namespace cannot take over, and delete, any resource in the account.
+	// +optional
+	AllowAdoption bool `json:"allowAdoption,omitempty"`
 }
 
 // AWSAccountStatus is what the operator last observed of the account.

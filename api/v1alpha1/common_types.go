@@ -130,6 +130,13 @@ const (
 	// ReasonAccountAmbiguous: several AWSAccounts serve the object's namespace and the object
 	// names none of them in spec.account.
 	ReasonAccountAmbiguous = "AccountAmbiguous"
+	// ReasonRegionNotAllowed: the object's region is not one its account serves (AWSAccount
+	// spec.regions, or the operator's --regions for its own account).
+	ReasonRegionNotAllowed = "RegionNotAllowed"
+	// ReasonAdoptionNotAllowed: the object would take over an AWS resource it did not create,
+	// and its account does not allow adoption (AWSAccount spec.allowAdoption, or the operator's
+	// --allow-adoption for its own account).
+	ReasonAdoptionNotAllowed = "AdoptionNotAllowed"
 	// ReasonInUse: a deleted AWSAccount waits until no object is recorded in it.
 	ReasonInUse = "InUse"
 	// ReasonSecretNotFound: a referenced Secret or key in it is missing.
