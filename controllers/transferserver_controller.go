@@ -125,8 +125,8 @@ func (r *serverKind) update(ctx context.Context, srv *v1alpha1.TransferServer, w
 		return err
 	}
 
-	specChanged := srv.Generation != srv.Status.ObservedGeneration && srv.Generation != srv.Status.CreatedGeneration
-	plan := transfer.PlanServer(want.desired, server, specChanged)
+	want.desired.CreatedWithSpec = srv.Generation == srv.Status.CreatedGeneration
+	plan := transfer.PlanServer(want.desired, server, srv.Generation != srv.Status.ObservedGeneration)
 	if len(plan.Immutable) > 0 {
 		return stalled(v1alpha1.ReasonInvalidSpec, "%s differs from the server in AWS and cannot be changed: create a new TransferServer", fieldList(plan.Immutable))
 	}

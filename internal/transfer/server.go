@@ -41,6 +41,10 @@ type DesiredServer struct {
 	// WorkflowIDs holds the workflow ID of each TransferWorkflow that spec.workflowDetails names
 	// by workflowRef, by name. The caller resolves every reference before planning.
 	WorkflowIDs map[string]string
+	// CreatedWithSpec is true when the server was created with this spec: CreateServer applied
+	// every field it takes, so a field AWS does not report back is not sent again; Elastic IPs,
+	// which CreateServer does not take, still are.
+	CreatedWithSpec bool
 }
 
 // spec returns the spec with every workflowRef of workflowDetails replaced by the workflow ID it
@@ -305,7 +309,7 @@ func PlanServer(d DesiredServer, observed *Server, specChanged bool) ServerPlan 
 	var p ServerPlan
 	online := &p.Update
 	offline := &p.OfflineUpdate
-	c := comparer{specChanged: specChanged}
+	c := comparer{specChanged: specChanged && !d.CreatedWithSpec}
 
 	if s.Domain != "" && o.Domain != "" && string(o.Domain) != s.Domain {
 		p.Immutable = append(p.Immutable, "domain")
@@ -315,7 +319,7 @@ func PlanServer(d DesiredServer, observed *Server, specChanged bool) ServerPlan 
 		sameSet(wantProtocols, []string{defaultProtocol})) {
 		online.add("protocols", func(in *transfer.UpdateServerInput) { in.Protocols = convertStrings[types.Protocol](s.Protocols) })
 	}
-	planEndpointDetails(s, o, c, &p)
+	planEndpointDetails(s, o, c, comparer{specChanged: specChanged}, &p)
 
 	if c.differsFromDefault(s.IPAddressType != "", o.IpAddressType != "", string(o.IpAddressType) == s.IPAddressType,
 		s.IPAddressType == defaultIPAddressType) {
@@ -401,8 +405,9 @@ func PlanServer(d DesiredServer, observed *Server, specChanged bool) ServerPlan 
 //   - subnets change only once the server has no Elastic IPs, so existing ones are removed first;
 //   - Elastic IPs are set only while the server is OFFLINE, once its subnets are in place.
 //
-// A step that must wait for an earlier one sets Deferred; the next pass plans it again.
-func planEndpointDetails(s *v1alpha1.TransferServerSpec, o *types.DescribedServer, c comparer, p *ServerPlan) {
+// A step that must wait for an earlier one sets Deferred; the next pass plans it again. eips
+// compares the Elastic IPs, which CreateServer never takes (DesiredServer.CreatedWithSpec).
+func planEndpointDetails(s *v1alpha1.TransferServerSpec, o *types.DescribedServer, c, eips comparer, p *ServerPlan) {
 	typeChanges := c.differsFromDefault(s.EndpointType != "", o.EndpointType != "", string(o.EndpointType) == s.EndpointType,
 		s.EndpointType == defaultEndpointType)
 	e := s.EndpointDetails
@@ -437,7 +442,7 @@ func planEndpointDetails(s *v1alpha1.TransferServerSpec, o *types.DescribedServe
 		}
 	}
 	// A server has no Elastic IPs unless they are set; an empty list in the spec asks for none.
-	eipsDiffer := c.differsFromDefault(e.AddressAllocationIDs != nil, known && got.AddressAllocationIds != nil,
+	eipsDiffer := eips.differsFromDefault(e.AddressAllocationIDs != nil, known && got.AddressAllocationIds != nil,
 		sameSet(e.AddressAllocationIDs, got.AddressAllocationIds), len(e.AddressAllocationIDs) == 0)
 	deferEIPs := func() {
 		if eipsDiffer {

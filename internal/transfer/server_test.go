@@ -52,6 +52,8 @@ type serverPlanRow struct {
 	fingerprint string
 	observed    *Server
 	specChanged bool
+	// createdWithSpec is DesiredServer.CreatedWithSpec: CreateServer applied this spec.
+	createdWithSpec bool
 	// applied is DesiredServer.Applied: the clearable fields a successful pass applied.
 	applied     []string
 	want        serverPlanView
@@ -75,7 +77,7 @@ func TestPlanServer(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			d := desiredServer(tc.spec)
 			d.HostKey, d.HostKeyFingerprint = tc.hostKey, tc.fingerprint
-			d.Applied = tc.applied
+			d.Applied, d.CreatedWithSpec = tc.applied, tc.createdWithSpec
 			p := PlanServer(d, tc.observed, tc.specChanged)
 			if diff := cmp.Diff(tc.want, viewServerPlan(p), equateEmpty); diff != "" {
 				t.Errorf("plan (-want +got):\n%s", diff)
@@ -336,6 +338,20 @@ func serverEndpointRows() []serverPlanRow {
 			}),
 		},
 		{
+			name:            "Elastic IPs AWS did not report are sent after the create, which never takes them",
+			spec:            vpcSpec(subnets12, eips12),
+			observed:        awsServer(vpcEndpoint(subnets12, nil)),
+			specChanged:     true,
+			createdWithSpec: true,
+			want: serverPlanView{
+				Changed:       []string{"endpointDetails.addressAllocationIds"},
+				OfflineUpdate: []string{"endpointDetails.addressAllocationIds"},
+			},
+			wantOffline: serverUpdate(func(in *transfer.UpdateServerInput) {
+				in.EndpointDetails = &types.EndpointDetails{AddressAllocationIds: eips12}
+			}),
+		},
+		{
 			name:     "Elastic IPs wait while the subnets change",
 			spec:     vpcSpec(subnets34, eips12),
 			observed: awsServer(vpcEndpoint(subnets12, []string{})),
@@ -513,6 +529,13 @@ func serverIdentityRows() []serverPlanRow {
 			wantUpdate: serverUpdate(func(in *transfer.UpdateServerInput) {
 				in.IdentityProviderDetails = &types.IdentityProviderDetails{DirectoryId: aws.String("d-0123456789")}
 			}),
+		},
+		{
+			name:            "directory AWS does not report is not sent again after the create that took it",
+			spec:            directorySpec,
+			observed:        awsServer(directory),
+			specChanged:     true,
+			createdWithSpec: true,
 		},
 		{
 			name: "directory changed when AWS reports it",
