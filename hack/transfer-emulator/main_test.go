@@ -54,9 +54,9 @@ const (
 // with strict SigV4 and its data plane, drives it with the SDK, its admin
 // endpoint and the AWS CLI, and stops it with SIGTERM.
 func TestStandaloneBinary(t *testing.T) {
-	events := make(chan customStepEvent, 1)
+	events := make(chan emulator.CustomStepEvent, 1)
 	lambda := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var ev customStepEvent
+		var ev emulator.CustomStepEvent
 		if err := json.NewDecoder(r.Body).Decode(&ev); err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
@@ -535,21 +535,10 @@ func checkDataPlane(t *testing.T, url string, logs *testenv.SyncBuffer) {
 	}
 }
 
-// customStepEvent is what the test reads of a CUSTOM step's event.
-type customStepEvent struct {
-	Token           string `json:"token"`
-	ServiceMetadata struct {
-		ExecutionDetails struct {
-			WorkflowID  string `json:"workflowId"`
-			ExecutionID string `json:"executionId"`
-		} `json:"executionDetails"`
-	} `json:"serviceMetadata"`
-}
-
 // checkWorkflows uploads a file over SFTP to a server whose workflow has a CUSTOM step: the
 // event reaches --custom-step-endpoint, SendWorkflowStepState completes the execution, and the
 // admin API shows it COMPLETED.
-func checkWorkflows(t *testing.T, url string, events <-chan customStepEvent) {
+func checkWorkflows(t *testing.T, url string, events <-chan emulator.CustomStepEvent) {
 	c := client(url, secretKey)
 	ctx := context.Background()
 	wf, err := c.CreateWorkflow(ctx, &transfer.CreateWorkflowInput{Steps: []types.WorkflowStep{{Type: types.WorkflowStepTypeCustom,
@@ -598,7 +587,7 @@ func checkWorkflows(t *testing.T, url string, events <-chan customStepEvent) {
 		t.Fatal(err)
 	}
 
-	var ev customStepEvent
+	var ev emulator.CustomStepEvent
 	select {
 	case ev = <-events:
 	case <-time.After(processTimeout):

@@ -242,18 +242,7 @@ type customLambda struct {
 }
 
 func (l *customLambda) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	var ev struct {
-		Token           string `json:"token"`
-		ServiceMetadata struct {
-			ExecutionDetails struct {
-				WorkflowID  string `json:"workflowId"`
-				ExecutionID string `json:"executionId"`
-			} `json:"executionDetails"`
-		} `json:"serviceMetadata"`
-		FileLocation struct {
-			Key string `json:"key"`
-		} `json:"fileLocation"`
-	}
+	var ev emulator.CustomStepEvent
 	body, _ := io.ReadAll(r.Body)
 	if err := json.Unmarshal(body, &ev); err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)

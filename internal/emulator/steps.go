@@ -343,10 +343,11 @@ func (d *dataPlane) write(f fileRef, data []byte, owner *PosixProfile) error {
 	return err
 }
 
-// customStepEvent is what a CUSTOM step's Lambda function receives (user guide, "Example Lambda
+// CustomStepEvent is what a CUSTOM step's Lambda function receives, and what the emulator POSTs
+// to DataPlaneOptions.CustomStepEndpoint (user guide, "Example Lambda
 // function for a custom workflow step"): the callback token, the execution and session, and the
 // file.
-type customStepEvent struct {
+type CustomStepEvent struct {
 	Token           string `json:"token"`
 	ServiceMetadata struct {
 		ExecutionDetails struct {
@@ -359,12 +360,12 @@ type customStepEvent struct {
 			ServerID  string `json:"serverId"`
 		} `json:"transferDetails"`
 	} `json:"serviceMetadata"`
-	FileLocation customStepFile `json:"fileLocation"`
+	FileLocation CustomStepFile `json:"fileLocation"`
 }
 
-// customStepFile is the file of a customStepEvent: bucket and key on S3, file system and path
+// CustomStepFile is the file of a CustomStepEvent: bucket and key on S3, file system and path
 // on EFS.
-type customStepFile struct {
+type CustomStepFile struct {
 	Domain       string `json:"domain"`
 	Bucket       string `json:"bucket,omitempty"`
 	Key          string `json:"key,omitempty"`
@@ -395,16 +396,16 @@ func (d *dataPlane) customStep(a *Emulator, x *executionState, c CustomStepDetai
 	token, status := a.awaitCallback(x)
 	defer a.stopWaiting(x)
 
-	var ev customStepEvent
+	var ev CustomStepEvent
 	ev.Token = token
 	ev.ServiceMetadata.ExecutionDetails.WorkflowID = x.rec.WorkflowID
 	ev.ServiceMetadata.ExecutionDetails.ExecutionID = x.rec.ExecutionID
 	ev.ServiceMetadata.TransferDetails.SessionID = x.sessionID
 	ev.ServiceMetadata.TransferDetails.UserName = x.userName
 	ev.ServiceMetadata.TransferDetails.ServerID = x.serverID
-	ev.FileLocation = customStepFile{Domain: src.domain, Bucket: src.root, Key: src.key, ETag: d.s3.etag(src.root, src.key)}
+	ev.FileLocation = CustomStepFile{Domain: src.domain, Bucket: src.root, Key: src.key, ETag: d.s3.etag(src.root, src.key)}
 	if src.domain == domainEFS {
-		ev.FileLocation = customStepFile{Domain: src.domain, FileSystemID: src.root, Path: "/" + src.key}
+		ev.FileLocation = CustomStepFile{Domain: src.domain, FileSystemID: src.root, Path: "/" + src.key}
 	}
 	body, _ := json.Marshal(ev)
 
