@@ -127,7 +127,9 @@ func ValidateUserSpec(s *v1alpha1.TransferUserSpec) error {
 	for i, k := range s.SSHPublicKeys {
 		pk, err := ParsePublicKey(string(k))
 		if err != nil {
-			return fmt.Errorf("spec.sshPublicKeys[%d] is not an SSH public key: %v", i, err)
+			// x/crypto/ssh's parse errors ("ssh: no key found; last parsing error for ignored
+			// line: illegal base64 data at input byte 3") speak to Go programmers, not to people.
+			return fmt.Errorf("spec.sshPublicKeys[%d] is not a whole SSH public key: it must be one line of a .pub file (type, base64 key, optional comment), and this one is cut short or damaged", i)
 		}
 		if t, _, _ := strings.Cut(pk.Material, " "); !slices.Contains(acceptedUserKeyTypes, t) {
 			return fmt.Errorf("spec.sshPublicKeys[%d] is a %s key; AWS accepts only %s keys", i, t, strings.Join(acceptedUserKeyTypes, ", "))

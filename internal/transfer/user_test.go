@@ -657,7 +657,7 @@ func TestValidateUserSpec(t *testing.T) {
 		{
 			name:    "first key truncated",
 			spec:    v1alpha1.TransferUserSpec{SSHPublicKeys: keys(sshKey(1, "")[:40])},
-			wantErr: "spec.sshPublicKeys[0]",
+			wantErr: "spec.sshPublicKeys[0] is not a whole SSH public key: it must be one line of a .pub file (type, base64 key, optional comment), and this one is cut short or damaged",
 		},
 		{
 			name:    "DSA key",

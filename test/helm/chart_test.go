@@ -2,6 +2,8 @@ package helm
 
 import (
 	"bytes"
+	"cmp"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -709,5 +711,33 @@ func TestServiceMonitorVerifiesTheMetricsCertificate(t *testing.T) {
 				t.Errorf("%s is not the Secret %s: mounts %+v, volumes %+v", certDir, tc.certSecret, pod.Containers[0].VolumeMounts, pod.Volumes)
 			}
 		})
+	}
+}
+
+// TestEveryKindShowsWhyItIsNotReady checks that kubectl get shows, for every kind of
+// config/crd/bases, Ready with its reason, and Ready's message with -o wide, so that a False is
+// never shown without a word.
+func TestEveryKindShowsWhyItIsNotReady(t *testing.T) {
+	const ready = `.status.conditions[?(@.type=="Ready")]`
+	for file, data := range readDir(t, filepath.Join(repoRoot, "config", "crd", "bases")) {
+		crd := parseYAML(t, data)
+		versions, _, _ := unstructured.NestedSlice(crd, "spec", "versions")
+		for _, v := range versions {
+			columns, _, _ := unstructured.NestedSlice(v.(map[string]any), "additionalPrinterColumns")
+			got := map[string]string{}
+			for _, c := range columns {
+				col := c.(map[string]any)
+				got[col["name"].(string)] = fmt.Sprintf("%s priority=%v", col["jsonPath"], cmp.Or(col["priority"], any(0)))
+			}
+			for name, want := range map[string]string{
+				"Ready":   ready + ".status priority=0",
+				"Reason":  ready + ".reason priority=0",
+				"Message": ready + ".message priority=1",
+			} {
+				if got[name] != want {
+					t.Errorf("%s: column %s is %q, want %q", file, name, got[name], want)
+				}
+			}
+		}
 	}
 }
