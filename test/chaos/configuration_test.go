@@ -120,7 +120,9 @@ func TestDefaultRegionChange(t *testing.T) {
 
 // TestTwoOwners applies, next to a fleet, objects that name AWS resources the fleet's objects
 // manage: TransferUsers with spec.adopt and another object's userName, and a TransferServer whose
-// spec.serverId names another's server. The newcomers must be Stalled OwnedByAnother and cost no
+// spec.serverId names another's server, with adoption allowed (--allow-adoption; without it they
+// are refused before any AWS call, TestTenantsGetWhatThePlatformTeamGrants in controllers). The
+// newcomers must be Stalled OwnedByAnother and cost no
 // AWS write over several resync periods, the owners stay Ready and unchanged, and deleting the
 // newcomers leaves every resource in AWS.
 func TestTwoOwners(t *testing.T) {
@@ -131,7 +133,7 @@ func TestTwoOwners(t *testing.T) {
 	}
 	r := newReport(t, "two objects claim one AWS resource")
 	e := newEnv(t, emulator.Options{Seed: int64(seed)})
-	e.startOperator("op", "")
+	e.startOperator("op", "", "--allow-adoption")
 	e.create(e.fleet("srv", servers, users)...)
 	e.waitReady(convergeTimeout)
 
