@@ -19,6 +19,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -225,7 +226,7 @@ func managerOptions(f flags, restConfig *rest.Config) ctrl.Options {
 	// costs memory for nothing (docs/benchmarks.md). Secrets (core), Events (events.k8s.io, and
 	// core for the legacy recorder), the leader election Lease (coordination.k8s.io).
 	for _, add := range []func(*runtime.Scheme) error{corev1.AddToScheme, eventsv1.AddToScheme, coordinationv1.AddToScheme, v1alpha1.AddToScheme} {
-		utilruntimeMust(add(scheme))
+		utilruntime.Must(add(scheme))
 	}
 
 	metrics := metricsserver.Options{BindAddress: f.metricsAddr, SecureServing: f.metricsSecure, CertDir: f.metricsCertDir}
@@ -294,10 +295,4 @@ func splitList(s string) []string {
 func inCluster() bool {
 	_, err := rest.InClusterConfig()
 	return err == nil
-}
-
-func utilruntimeMust(err error) {
-	if err != nil {
-		panic(err)
-	}
 }

@@ -3,8 +3,8 @@ package controllers
 import (
 	"cmp"
 	"fmt"
-	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/transfer-operator/transfer-operator/api/v1alpha1"
@@ -33,11 +33,11 @@ func noteLocation(obj conditionsObject, what, recorded, resolved string) {
 			what, recorded, resolved, recorded, resolved))
 }
 
-// regionOfARN returns the region field of an ARN, or "" when arn is not one.
-func regionOfARN(arn string) string {
-	parts := strings.SplitN(arn, ":", 5)
-	if len(parts) < 5 || parts[0] != "arn" {
+// regionOfARN returns the region field of an ARN, or "" when s is not one.
+func regionOfARN(s string) string {
+	parsed, err := arn.Parse(s)
+	if err != nil {
 		return ""
 	}
-	return parts[3]
+	return parsed.Region
 }

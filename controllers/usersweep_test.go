@@ -56,7 +56,7 @@ func TestUserSweep(t *testing.T) {
 	if err := sweep.Start(ctx, queue); err != nil {
 		t.Fatal(err)
 	}
-	svc, err := clients.ForRegion("us-east-1")
+	svc, err := clients.For(transfer.Account{}, "us-east-1")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -124,7 +124,7 @@ func TestClientsPerAccount(t *testing.T) {
 	ctx := context.Background()
 	b := Account{RoleARN: testRoleB, ExternalID: "ext-b"}
 
-	own, _ := c.ForRegion(testRegion)
+	own, _ := c.For(Account{}, testRegion)
 	inB, _ := c.For(b, testRegion)
 	inBOther, _ := c.For(b, testOtherRegn)
 	inC, _ := c.For(Account{RoleARN: testRoleC}, testRegion)
@@ -165,7 +165,7 @@ func TestRateLimitPerAccount(t *testing.T) {
 	c := newAccountClients(f, ClientOptions{RateLimit: 0.001, Burst: 1})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	own, _ := c.ForRegion(testRegion)
+	own, _ := c.For(Account{}, testRegion)
 	if _, err := own.DescribeServer(ctx, testServerID); err != nil {
 		t.Fatal(err)
 	}

@@ -113,12 +113,6 @@ func NewClients(cfg aws.Config, opts ClientOptions) *Clients {
 	}
 }
 
-// ForRegion returns the Service for region, with the operator's own credentials, or for the
-// default region when region is empty.
-func (c *Clients) ForRegion(region string) (*Service, error) {
-	return c.For(Account{}, region)
-}
-
 // For returns the Service that acts in account and region, or in the default region when region
 // is empty.
 func (c *Clients) For(account Account, region string) (*Service, error) {

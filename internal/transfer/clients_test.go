@@ -85,9 +85,9 @@ func testAWSConfig() aws.Config {
 	return aws.Config{Region: testRegion, Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")}
 }
 
-// TestForRegion checks that an empty region means the default one, that each region has one
-// Service shared by every caller, and that without any region ForRegion fails with ErrNoRegion.
-func TestForRegion(t *testing.T) {
+// TestForOwnAccount checks that an empty region means the default one, that each region has one
+// Service shared by every caller, and that without any region For fails with ErrNoRegion.
+func TestForOwnAccount(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
 		cfg        aws.Config
@@ -104,18 +104,18 @@ func TestForRegion(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := NewClients(tc.cfg, tc.opts)
-			s, err := c.ForRegion(tc.region)
+			s, err := c.For(Account{}, tc.region)
 			if !errors.Is(err, tc.wantErr) {
-				t.Fatalf("ForRegion(%q) error = %v, want %v", tc.region, err, tc.wantErr)
+				t.Fatalf("For(own, %q) error = %v, want %v", tc.region, err, tc.wantErr)
 			}
 			if err != nil {
 				return
 			}
 			if s.Region() != tc.wantRegion {
-				t.Errorf("ForRegion(%q).Region() = %q, want %q", tc.region, s.Region(), tc.wantRegion)
+				t.Errorf("For(own, %q).Region() = %q, want %q", tc.region, s.Region(), tc.wantRegion)
 			}
-			if again, _ := c.ForRegion(tc.wantRegion); again != s {
-				t.Errorf("ForRegion(%q) built a second Service for %s", tc.wantRegion, tc.wantRegion)
+			if again, _ := c.For(Account{}, tc.wantRegion); again != s {
+				t.Errorf("For(own, %q) built a second Service for %s", tc.wantRegion, tc.wantRegion)
 			}
 		})
 	}
@@ -126,12 +126,12 @@ func TestForRegion(t *testing.T) {
 		got := make([]*Service, 8)
 		for i := range got {
 			region := []string{"ap-south-1", "sa-east-1"}[i%2]
-			wg.Go(func() { got[i], _ = c.ForRegion(region) })
+			wg.Go(func() { got[i], _ = c.For(Account{}, region) })
 		}
 		wg.Wait()
 		for i, s := range got {
 			if s == nil || s != got[i%2] {
-				t.Fatalf("ForRegion returned %p and %p for the same region", got[i%2], s)
+				t.Fatalf("For returned %p and %p for the same region", got[i%2], s)
 			}
 		}
 		if got[0] == got[1] {
@@ -147,7 +147,7 @@ func TestForRegion(t *testing.T) {
 func TestRateLimit(t *testing.T) {
 	f := startFakeEndpoint(t)
 	c := NewClients(testAWSConfig(), ClientOptions{EndpointURL: f.URL, RateLimit: 20, Burst: 1})
-	s, err := c.ForRegion("")
+	s, err := c.For(Account{}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,11 +189,11 @@ func TestRateLimitPerRegion(t *testing.T) {
 	c := NewClients(testAWSConfig(), ClientOptions{EndpointURL: f.URL, RateLimit: 0.001, Burst: 1})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	first, _ := c.ForRegion(testRegion)
+	first, _ := c.For(Account{}, testRegion)
 	if _, err := first.DescribeServer(ctx, testServerID); err != nil {
 		t.Fatal(err)
 	}
-	second, _ := c.ForRegion("eu-west-1")
+	second, _ := c.For(Account{}, "eu-west-1")
 	if _, err := second.DescribeServer(ctx, testServerID); err != nil {
 		t.Errorf("the first request in another region failed: it waited for this region's limiter: %v", err)
 	}
@@ -204,7 +204,7 @@ func TestRateLimitPerRegion(t *testing.T) {
 func TestServiceOverHTTP(t *testing.T) {
 	f := startFakeEndpoint(t)
 	c := NewClients(testAWSConfig(), ClientOptions{EndpointURL: f.URL})
-	s, err := c.ForRegion("")
+	s, err := c.For(Account{}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,7 +282,7 @@ func TestMissingCredentialsAreUnauthenticated(t *testing.T) {
 		return aws.Credentials{}, errors.New("no EC2 IMDS role found")
 	})
 	c := NewClients(aws.Config{Region: testRegion, Credentials: noCreds}, ClientOptions{EndpointURL: f.URL})
-	s, err := c.ForRegion("")
+	s, err := c.For(Account{}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
