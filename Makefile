@@ -49,7 +49,7 @@ lint: vet ## Run go vet and staticcheck (built from the module proxy at a pinned
 	go run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
 .PHONY: envtest
-envtest: ## Build (once) the kube-apiserver, etcd and kubectl binaries the tests run.
+envtest: ## Build (once) the kube-apiserver, etcd, kube-controller-manager and kubectl binaries the tests run.
 	@$(KUBEBUILDER_ASSETS_CMD) >/dev/null
 
 .PHONY: test-tools

@@ -171,7 +171,7 @@ func (d *demo) prepare(ctx context.Context) error {
 	began := time.Now()
 	assets := os.Getenv("KUBEBUILDER_ASSETS")
 	if assets == "" {
-		d.say("  kube-apiserver, etcd, kubectl: hack/setup-envtest.sh")
+		d.say("  kube-apiserver, etcd, kube-controller-manager, kubectl: hack/setup-envtest.sh")
 		d.say("  (the first run builds them from source: about 15 minutes on 2 cores)")
 		var stdout bytes.Buffer
 		cmd := exec.CommandContext(ctx, filepath.Join(d.root, "hack", "setup-envtest.sh"))
@@ -213,7 +213,7 @@ func (d *demo) prepare(ctx context.Context) error {
 func (d *demo) start(ctx context.Context) error {
 	d.step(2, "Starting")
 	began := time.Now()
-	cp, err := testenv.Start()
+	cp, err := testenv.StartWith(testenv.Options{ControllerManager: true})
 	if err != nil {
 		return err
 	}
@@ -224,7 +224,7 @@ func (d *demo) start(ctx context.Context) error {
 	if err := cp.WriteKubeconfig(d.kubeconfig); err != nil {
 		return err
 	}
-	d.say("  control plane: kube-apiserver and etcd, CRDs installed (%s)", since(began))
+	d.say("  control plane: kube-apiserver, etcd and kube-controller-manager, CRDs installed (%s)", since(began))
 
 	emu, err := emulator.Start(emulator.Options{
 		TransitionDelay: d.cfg.transitionDelay,

@@ -1,10 +1,10 @@
 // Command demo runs transfer-operator on one machine, with nothing but Go installed: a local
-// control plane (the real kube-apiserver and etcd), the AWS Transfer Family emulator, and the
-// operator binary as a process of its own, as in a cluster. It applies config/samples, shows
-// the objects becoming Ready, updates a user, logs in as that user over SFTP and finds the
-// uploaded file in the emulator's S3 and the copy the server's workflow archived, stops and
-// starts a server, deletes everything, and checks that the emulator is empty. `make demo` runs
-// it.
+// control plane (the real kube-apiserver, etcd and kube-controller-manager), the AWS Transfer
+// Family emulator, and the operator binary as a process of its own, as in a cluster. It applies
+// config/samples, shows the objects becoming Ready, updates a user, logs in as that user over
+// SFTP and finds the uploaded file in the emulator's S3 and the copy the server's workflow
+// archived, stops and starts a server, deletes everything, and checks that the emulator is
+// empty. `make demo` runs it.
 //
 // Usage:
 //

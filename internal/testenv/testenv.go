@@ -1,9 +1,12 @@
 // Package testenv starts the real Kubernetes control plane the integration tests run against:
-// kube-apiserver and etcd (controller-runtime envtest) with the operator's CRDs installed.
+// kube-apiserver and etcd (controller-runtime envtest) with the operator's CRDs installed and,
+// on request, kube-controller-manager.
 package testenv
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,9 +24,11 @@ import (
 	"github.com/transfer-operator/transfer-operator/api/v1alpha1"
 )
 
-// ControlPlane is a running kube-apiserver and etcd with the CRDs installed.
+// ControlPlane is a running kube-apiserver and etcd with the CRDs installed, and
+// kube-controller-manager when Options.ControllerManager asked for it.
 type ControlPlane struct {
 	env *envtest.Environment
+	cm  *controllerManager
 	// Config reaches the API server as a cluster administrator.
 	Config *rest.Config
 	// Client is a client of Config that knows the operator's kinds.
@@ -84,6 +89,13 @@ type Options struct {
 	// AuditLogPath, when set, makes the API server write an audit event (at Metadata level) for
 	// every request to this file, one JSON object a line.
 	AuditLogPath string
+	// ControllerManager also runs kube-controller-manager with the controllers of a real
+	// cluster that act on the operator's objects: the namespace controller (a deleted
+	// namespace's objects are deleted, then the namespace) and the garbage collector
+	// (ownerReferences are followed).
+	ControllerManager bool
+	// ControllerManagerOutput receives kube-controller-manager's log; nil discards it.
+	ControllerManagerOutput io.Writer
 }
 
 // Start starts a control plane with the CRDs of config/crd/bases installed. Stop it with Stop.
@@ -129,11 +141,25 @@ func StartWith(opts Options) (*ControlPlane, error) {
 		_ = env.Stop()
 		return nil, err
 	}
-	return &ControlPlane{env: env, Config: cfg, Client: c, Scheme: scheme}, nil
+	cp := &ControlPlane{env: env, Config: cfg, Client: c, Scheme: scheme}
+	if opts.ControllerManager {
+		if cp.cm, err = startControllerManager(cp, assets, opts.ControllerManagerOutput); err != nil {
+			_ = env.Stop()
+			return nil, err
+		}
+	}
+	return cp, nil
 }
 
-// Stop stops the API server and etcd and removes their data.
-func (cp *ControlPlane) Stop() error { return cp.env.Stop() }
+// Stop stops kube-controller-manager, if it runs, then the API server and etcd, and removes
+// their data.
+func (cp *ControlPlane) Stop() error {
+	var err error
+	if cp.cm != nil {
+		err = cp.cm.stop()
+	}
+	return errors.Join(err, cp.env.Stop())
+}
 
 // auditPolicy records who did what to which resource, without request or response bodies.
 const auditPolicy = `apiVersion: audit.k8s.io/v1

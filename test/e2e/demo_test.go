@@ -280,7 +280,7 @@ func (r *demoRun) waitForOutput(t *testing.T, s string, timeout time.Duration) {
 func (r *demoRun) checkNothingLeft(t *testing.T) {
 	t.Helper()
 	seen := r.tracker.names()
-	for _, name := range []string{"etcd", "kube-apiserver", "transfer-operator"} {
+	for _, name := range []string{"etcd", "kube-apiserver", "kube-controller-manager", "transfer-operator"} {
 		if !seen[name] {
 			t.Errorf("never saw the demo run %s (saw %v)", name, seen)
 		}

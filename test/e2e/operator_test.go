@@ -91,16 +91,18 @@ func kubectlFor(t *testing.T, kubeconfig string) func(args ...string) string {
 	}
 }
 
-// stack is what the operator binary's tests run: a control plane, the emulator and the built
-// operator against both, each stopped when the test ends.
+// stack is what the operator binary's tests run: a control plane like a real cluster's (with
+// kube-controller-manager), the emulator and the built operator against both, each stopped when
+// the test ends.
 type stack struct {
 	cp         *testenv.ControlPlane
 	emu        *emulator.Server
 	dir        string
 	kubeconfig string
 	op         *testenv.Operator
-	logs       *testenv.SyncBuffer
-	kubectl    func(args ...string) string
+	// logs is the operator's log, controllerManagerLogs kube-controller-manager's.
+	logs, controllerManagerLogs *testenv.SyncBuffer
+	kubectl                     func(args ...string) string
 }
 
 // startStack starts a stack whose emulator runs with opts and whose operator runs in region
@@ -114,7 +116,8 @@ func startStack(t *testing.T, region string, opts emulator.Options, args ...stri
 // operator's configuration before the operator starts.
 func startStackWith(t *testing.T, region string, opts emulator.Options, prepare func(*stack, *testenv.OperatorConfig), args ...string) *stack {
 	t.Helper()
-	cp, err := testenv.Start()
+	controllerManagerLogs := &testenv.SyncBuffer{}
+	cp, err := testenv.StartWith(testenv.Options{ControllerManager: true, ControllerManagerOutput: controllerManagerLogs})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +127,7 @@ func startStackWith(t *testing.T, region string, opts emulator.Options, prepare 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = emu.Close() })
-	s := &stack{cp: cp, emu: emu, dir: t.TempDir(), logs: &testenv.SyncBuffer{}}
+	s := &stack{cp: cp, emu: emu, dir: t.TempDir(), logs: &testenv.SyncBuffer{}, controllerManagerLogs: controllerManagerLogs}
 	s.kubeconfig = filepath.Join(s.dir, "kubeconfig")
 	if err := cp.WriteKubeconfig(s.kubeconfig); err != nil {
 		t.Fatal(err)

@@ -32,7 +32,7 @@ const operatorUser = "system:serviceaccount:transfer-operator-system:transfer-op
 func TestRBACIsLeastPrivilege(t *testing.T) {
 	dir := t.TempDir()
 	auditLog := filepath.Join(dir, "audit.log")
-	cp, err := testenv.StartWith(testenv.Options{AuditLogPath: auditLog})
+	cp, err := testenv.StartWith(testenv.Options{AuditLogPath: auditLog, ControllerManager: true})
 	if err != nil {
 		t.Fatal(err)
 	}
