@@ -32,14 +32,21 @@ func addFinalizer(ctx context.Context, c client.Client, fresh client.Reader, obj
 }
 
 // removeFinalizer releases the object once nothing is left to clean up in AWS. An object that is
-// gone already counts as released.
+// gone already counts as released. It returns once the cache no longer holds the object as it
+// was (awaitCache): a pass queued meanwhile (a watched server turning not Ready as it is
+// deleted) would otherwise start from the object with the finalizer and delete its resource
+// again.
 func removeFinalizer(ctx context.Context, c client.Client, fresh client.Reader, obj client.Object) error {
 	err := patchFinalizers(ctx, c, fresh, obj, func(fs []string) []string {
 		return slices.DeleteFunc(fs, func(f string) bool { return f == Finalizer })
 	})
-	if err = client.IgnoreNotFound(err); err != nil {
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
 		return fmt.Errorf("removing the finalizer: %w", err)
 	}
+	awaitCache(ctx, c, obj, "finalizer")
 	return nil
 }
 

@@ -63,18 +63,18 @@ func (p *statusPatcher) patch(ctx context.Context, obj client.Object) error {
 	if p.base, err = statusJSON(obj); err != nil {
 		p.base = current
 	}
-	p.awaitCache(ctx, obj)
+	awaitCache(ctx, p.client, obj, "status")
 	return nil
 }
 
-// awaitCache waits, up to cacheLagBound, until the client's cache holds obj at the
-// resourceVersion the API server answered a write with, or a later one, or no longer holds
-// it. A resourceVersion that cannot be compared ends the wait.
-func (p *statusPatcher) awaitCache(ctx context.Context, obj client.Object) {
+// awaitCache waits, up to cacheLagBound, until c's cache holds obj at the resourceVersion the
+// API server answered a write (of what) with, or a later one, or no longer holds it. A
+// resourceVersion that cannot be compared ends the wait.
+func awaitCache(ctx context.Context, c client.Client, obj client.Object, what string) {
 	written := obj.GetResourceVersion()
 	cached := obj.DeepCopyObject().(client.Object)
 	caughtUp := func(ctx context.Context) (bool, error) {
-		err := p.client.Get(ctx, client.ObjectKeyFromObject(obj), cached)
+		err := c.Get(ctx, client.ObjectKeyFromObject(obj), cached)
 		if err != nil {
 			return apierrors.IsNotFound(err), nil
 		}
@@ -82,8 +82,8 @@ func (p *statusPatcher) awaitCache(ctx context.Context, obj client.Object) {
 		return err != nil || order >= 0, nil
 	}
 	if err := wait.PollUntilContextTimeout(ctx, 5*time.Millisecond, cacheLagBound, true, caughtUp); err != nil && ctx.Err() == nil {
-		log.FromContext(ctx).Info("the cache did not show the status written in time; the next pass may compare with an older status",
-			"resourceVersion", written, "waited", cacheLagBound.String())
+		log.FromContext(ctx).Info("the cache did not show the write in time; the next pass may start from an older object",
+			"write", what, "resourceVersion", written, "waited", cacheLagBound.String())
 	}
 }
 

@@ -47,7 +47,7 @@ func TestStatusPatchAwaitsCache(t *testing.T) {
 // laggingClient answers a status patch with the resourceVersion written, and reads of the cache
 // with the resourceVersions cached, one after the other.
 type laggingClient struct {
-	client.Client // only Get and Status are used
+	client.Client // only Get, Patch and Status are used
 	written       string
 	cached        []string
 	patches       int
@@ -75,4 +75,25 @@ func (w laggingStatus) Patch(_ context.Context, obj client.Object, _ client.Patc
 	w.c.patches++
 	obj.SetResourceVersion(w.c.written)
 	return nil
+}
+
+func (c *laggingClient) Patch(_ context.Context, obj client.Object, _ client.Patch, _ ...client.PatchOption) error {
+	c.patches++
+	obj.SetResourceVersion(c.written)
+	return nil
+}
+
+// TestRemoveFinalizerAwaitsCache checks that releasing an object returns only once the cache no
+// longer holds it with the finalizer: a pass started from that object would delete its resource
+// in AWS again.
+func TestRemoveFinalizerAwaitsCache(t *testing.T) {
+	c := &laggingClient{written: "12", cached: []string{"10", "11", ""}}
+	usr := &v1alpha1.TransferUser{}
+	usr.Name, usr.ResourceVersion, usr.Finalizers = "u", "10", []string{Finalizer}
+	if err := removeFinalizer(context.Background(), c, c, usr); err != nil {
+		t.Fatal(err)
+	}
+	if c.patches != 1 || c.reads != 3 {
+		t.Errorf("%d patches and %d reads of the cache, want 1 and 3", c.patches, c.reads)
+	}
 }
