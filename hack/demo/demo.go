@@ -172,7 +172,7 @@ func (d *demo) prepare(ctx context.Context) error {
 	assets := os.Getenv("KUBEBUILDER_ASSETS")
 	if assets == "" {
 		d.say("  kube-apiserver, etcd, kube-controller-manager, kubectl: hack/setup-envtest.sh")
-		d.say("  (the first run builds them from source: about 15 minutes on 2 cores)")
+		d.say("  (the first run builds them from source: 20 to 25 minutes on 2 cores)")
 		var stdout bytes.Buffer
 		cmd := exec.CommandContext(ctx, filepath.Join(d.root, "hack", "setup-envtest.sh"))
 		cmd.Dir, cmd.Stdout = d.root, &stdout
