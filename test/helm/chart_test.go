@@ -84,6 +84,8 @@ func TestTemplatesRefuseContradictions(t *testing.T) {
 		{"existing service account without a name", []string{"--set", "serviceAccount.create=false"}, "serviceAccount.name is required"},
 		{"service monitor without metrics", []string{"--set", "metrics.enabled=false", "--set", "metrics.serviceMonitor.enabled=true"}, "needs metrics.enabled"},
 		{"service monitor with nothing to verify the metrics certificate", []string{"--set", "metrics.serviceMonitor.enabled=true"}, "needs metrics.certSecret"},
+		{"service monitor in another namespace than the certificate's CA", []string{"--set", "metrics.serviceMonitor.enabled=true",
+			"--set", "metrics.certSecret=cert", "--set", "metrics.serviceMonitor.namespace=monitoring"}, "Prometheus reads the CA from the ServiceMonitor's namespace monitoring"},
 		{"service monitor with a CA and no verification", []string{"--set", "metrics.serviceMonitor.enabled=true", "--set", "metrics.serviceMonitor.tlsConfig.insecureSkipVerify=true",
 			"--set-json", `metrics.serviceMonitor.tlsConfig.ca={"secret":{"name":"a","key":"ca.crt"}}`}, "not both"},
 	} {
