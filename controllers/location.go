@@ -4,10 +4,10 @@ import (
 	"cmp"
 	"fmt"
 
-	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/transfer-operator/transfer-operator/api/v1alpha1"
+	"github.com/transfer-operator/transfer-operator/internal/transfer"
 )
 
 // Where the operator runs changes (a Helm upgrade of aws.region, a new AWS_REGION); where an AWS
@@ -18,7 +18,7 @@ import (
 // recordedRegion returns the region recorded for an AWS resource: the status field, or for
 // objects written before it existed, the region of the recorded ARN.
 func recordedRegion(statusRegion, arn string) string {
-	return cmp.Or(statusRegion, regionOfARN(arn))
+	return cmp.Or(statusRegion, transfer.RegionOfARN(arn))
 }
 
 // noteLocation sets LocationChanged on obj when its resource was recorded in another region than
@@ -31,13 +31,4 @@ func noteLocation(obj conditionsObject, what, recorded, resolved string) {
 	setCondition(obj, v1alpha1.ConditionLocationChanged, metav1.ConditionTrue, v1alpha1.ReasonDefaultRegionChanged,
 		fmt.Sprintf("%s lives in %s, where it was created or adopted; the operator's default region is now %s. It stays in %s and is managed there: to have a resource in %s, create another object with spec.region",
 			what, recorded, resolved, recorded, resolved))
-}
-
-// regionOfARN returns the region field of an ARN, or "" when s is not one.
-func regionOfARN(s string) string {
-	parsed, err := arn.Parse(s)
-	if err != nil {
-		return ""
-	}
-	return parsed.Region
 }

@@ -240,17 +240,18 @@ func TestAssumeRole(t *testing.T) {
 	}
 }
 
-func TestAccountOfARN(t *testing.T) {
-	for arn, want := range map[string]string{
-		"arn:aws:iam::222233334444:role/transfer":                                "222233334444",
-		"arn:aws:transfer:eu-west-1:111122223333:user/s-0123456789abcdef0/alice": "111122223333",
-		"arn:aws:logs:eu-west-1:111122223333:log-group:/aws/transfer:*":          "111122223333",
-		"222233334444": "",
-		"":             "",
-		"arn:aws:iam:": "",
+func TestAccountAndRegionOfARN(t *testing.T) {
+	for arn, want := range map[string][2]string{
+		"arn:aws:iam::222233334444:role/transfer":                                {"222233334444", ""},
+		"arn:aws:transfer:eu-west-1:111122223333:user/s-0123456789abcdef0/alice": {"111122223333", "eu-west-1"},
+		"arn:aws-cn:transfer:cn-north-1:111122223333:server/s-0123456789abcdef0": {"111122223333", "cn-north-1"},
+		"arn:aws:logs:eu-west-1:111122223333:log-group:/aws/transfer:*":          {"111122223333", "eu-west-1"},
+		"222233334444": {"", ""},
+		"":             {"", ""},
+		"arn:aws:iam:": {"", ""},
 	} {
-		if got := AccountOfARN(arn); got != want {
-			t.Errorf("AccountOfARN(%q) = %q, want %q", arn, got, want)
+		if got := [2]string{AccountOfARN(arn), RegionOfARN(arn)}; got != want {
+			t.Errorf("AccountOfARN, RegionOfARN(%q) = %q, want %q", arn, got, want)
 		}
 	}
 }

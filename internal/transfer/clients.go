@@ -300,3 +300,12 @@ func AccountOfARN(s string) string {
 	}
 	return parsed.AccountID
 }
+
+// RegionOfARN returns the region of an ARN, or "" when s is not one or names no region (IAM).
+func RegionOfARN(s string) string {
+	parsed, err := arn.Parse(s)
+	if err != nil {
+		return ""
+	}
+	return parsed.Region
+}
