@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -170,17 +169,10 @@ func (r *serverKind) apply(ctx context.Context, srv *v1alpha1.TransferServer, wa
 	return nil
 }
 
-// completesCreation reports whether plan only sets what CreateServer cannot take, for a server
-// this object created whose spec has not changed since: the custom hostname tags, which every
-// public example sets with TagResource on a server that exists (createServerInput), and Elastic
-// IPs, which AWS takes only in an UpdateServer.
+// completesCreation reports whether plan only sets what CreateServer cannot take
+// (ServerPlan.AfterCreateOnly), for a server this object created whose spec has not changed since.
 func completesCreation(srv *v1alpha1.TransferServer, plan transfer.ServerPlan) bool {
-	if srv.Status.CreatedGeneration != srv.Generation || srv.Status.ObservedGeneration != 0 {
-		return false
-	}
-	return !slices.ContainsFunc(plan.Changed, func(f string) bool {
-		return f != "customHostname" && f != "endpointDetails.addressAllocationIds"
-	})
+	return srv.Status.CreatedGeneration == srv.Generation && srv.Status.ObservedGeneration == 0 && plan.AfterCreateOnly()
 }
 
 // convergeState starts or stops the server as spec.state asks.

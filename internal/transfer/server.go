@@ -226,6 +226,16 @@ type ServerPlan struct {
 	RemoveTags []string
 }
 
+// fieldsAfterCreate are the spec fields CreateServer cannot take: the custom hostname tags, which
+// every public example sets with TagResource on a server that exists (createServerInput), and
+// Elastic IPs, which AWS takes only in an UpdateServer while the server is OFFLINE.
+var fieldsAfterCreate = []string{"customHostname", "endpointDetails.addressAllocationIds"}
+
+// AfterCreateOnly reports whether every field the plan changes is one CreateServer cannot take.
+func (p ServerPlan) AfterCreateOnly() bool {
+	return !slices.ContainsFunc(p.Changed, func(f string) bool { return !slices.Contains(fieldsAfterCreate, f) })
+}
+
 // InSync reports whether nothing needs doing.
 func (p ServerPlan) InSync() bool {
 	return len(p.Changed) == 0 && !p.Deferred

@@ -1324,3 +1324,20 @@ func TestServerFromDescribed(t *testing.T) {
 		t.Errorf("Endpoint() = %q, want %q", got, want)
 	}
 }
+
+func TestServerPlanAfterCreateOnly(t *testing.T) {
+	for _, tc := range []struct {
+		changed []string
+		want    bool
+	}{
+		{nil, true},
+		{[]string{"customHostname"}, true},
+		{[]string{"customHostname", "endpointDetails.addressAllocationIds"}, true},
+		{[]string{"customHostname", "identityProviderDetails.directoryId"}, false},
+		{[]string{"tags"}, false},
+	} {
+		if got := (ServerPlan{Changed: tc.changed}).AfterCreateOnly(); got != tc.want {
+			t.Errorf("AfterCreateOnly() of %v = %v, want %v", tc.changed, got, tc.want)
+		}
+	}
+}
