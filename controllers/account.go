@@ -195,8 +195,12 @@ func (d deps) regionAllowed(account accountChoice, region string) error {
 	if region == "" || slices.Contains(allowed, region) {
 		return nil
 	}
+	served := "no region (no regions are declared and the operator has no default region)"
+	if names := strings.Join(slices.DeleteFunc(slices.Clone(allowed), func(r string) bool { return r == "" }), ", "); names != "" {
+		served = names
+	}
 	return stalled(v1alpha1.ReasonRegionNotAllowed, "%s serves %s, not %s: the platform team adds %s to %s",
-		account, strings.Join(allowed, ", "), region, region, grantOf(account, "spec.regions", "--regions flag (Helm aws.regions)"))
+		account, served, region, region, grantOf(account, "spec.regions", "--regions flag (Helm aws.regions)"))
 }
 
 // adoptionAllowed returns a stall unless account lets objects take over what, a resource they

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/smithy-go"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -171,5 +172,41 @@ func TestAssumeRoleRefusalMeaning(t *testing.T) {
 		if !strings.Contains(stall.message, part) {
 			t.Errorf("message %q lacks %q", stall.message, part)
 		}
+	}
+}
+
+// TestRegionAllowed checks the regions an account serves: the declared ones, or the operator's
+// default region when none are; a message that names what is served, or says none is.
+func TestRegionAllowed(t *testing.T) {
+	withDefault := deps{AWS: transfer.NewClients(aws.Config{}, transfer.ClientOptions{DefaultRegion: "eu-west-1"})}
+	noDefault := deps{AWS: transfer.NewClients(aws.Config{}, transfer.ClientOptions{})}
+	declared := accountChoice{name: "b2b", id: "222233334444", policy: AccountPolicy{Regions: []string{"eu-central-1", "us-east-1"}}}
+	for _, tc := range []struct {
+		name        string
+		d           deps
+		account     accountChoice
+		region      string
+		wantMessage string
+	}{
+		{name: "the default region", d: withDefault, region: "eu-west-1"},
+		{name: "no region at all is left to the client's error", d: noDefault, region: ""},
+		{name: "another region than the default", d: withDefault, region: "ap-south-1",
+			wantMessage: "the operator's own account serves eu-west-1, not ap-south-1: the platform team adds ap-south-1 to the operator's --regions flag (Helm aws.regions)"},
+		{name: "no default and nothing declared", d: noDefault, region: "ap-south-1",
+			wantMessage: "serves no region (no regions are declared and the operator has no default region), not ap-south-1"},
+		{name: "a declared region", d: withDefault, account: declared, region: "us-east-1"},
+		{name: "declared regions replace the default", d: withDefault, account: declared, region: "eu-west-1",
+			wantMessage: "account 222233334444 (AWSAccount b2b) serves eu-central-1, us-east-1, not eu-west-1: the platform team adds eu-west-1 to spec.regions of AWSAccount b2b"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.d.regionAllowed(tc.account, tc.region)
+			var stall *stallError
+			switch {
+			case tc.wantMessage == "" && err != nil:
+				t.Fatalf("regionAllowed() = %v, want nil", err)
+			case tc.wantMessage != "" && (!errors.As(err, &stall) || stall.reason != v1alpha1.ReasonRegionNotAllowed || !strings.Contains(stall.message, tc.wantMessage)):
+				t.Fatalf("regionAllowed() = %v, want a RegionNotAllowed stall saying %q", err, tc.wantMessage)
+			}
+		})
 	}
 }
