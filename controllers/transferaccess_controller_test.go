@@ -2,8 +2,8 @@ package controllers_test
 
 import (
 	"context"
-	"testing"
 	"strings"
+	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
