@@ -169,23 +169,6 @@ func (d deps) account(ctx context.Context, p accountPlace) (use accountChoice, t
 	return use, today, err
 }
 
-// service returns the Service of an account and region. A resource not placed yet (nothing
-// recorded) may be placed only in a region the account serves (AccountPolicy.Regions), so that
-// whoever edits a namespace cannot make the operator build clients, rate limiters and metric
-// series for any region; one recorded stays managed where it lives.
-func (d deps) service(account accountChoice, region string, placed bool) (*transfer.Service, error) {
-	if !placed {
-		if err := d.regionAllowed(account, region); err != nil {
-			return nil, err
-		}
-	}
-	svc, err := d.AWS.For(account.account, region)
-	if err != nil {
-		return nil, stalled(v1alpha1.ReasonInvalidSpec, "%v", err)
-	}
-	return svc, nil
-}
-
 // regionAllowed returns a stall unless account serves region.
 func (d deps) regionAllowed(account accountChoice, region string) error {
 	allowed := account.policy.Regions
@@ -228,12 +211,6 @@ func recordedAccountID(statusAccountID, arn string) string {
 	return cmp.Or(statusAccountID, transfer.AccountOfARN(arn))
 }
 
-// accountIDOf returns the account ID to record for a resource made through account: the role's,
-// or for the operator's own credentials the account of the resource's ARN.
-func accountIDOf(account accountChoice, arn string) string {
-	return cmp.Or(account.id, transfer.AccountOfARN(arn))
-}
-
 // noteAccount sets LocationChanged on obj when its resource was recorded through another
 // AWSAccount than the one its object resolves to today. It only sets: noteLocation, called
 // first, removes the condition when the region agrees too.
@@ -246,10 +223,14 @@ func noteAccount(obj conditionsObject, what string, recorded accountChoice, toda
 			what, recorded, *today, recorded, *today))
 }
 
-// assumeRoleRefusal says that who (the operator, with its identity when known) may not assume
-// the role a RoleRefused error names, and what to do about it.
-func assumeRoleRefusal(who string, err error) string {
-	role, answer := transfer.RefusedRole(err)
+// assumeRoleRefusal says that the operator (with its identity when known) may not assume the
+// role a RoleRefused error names, and what to do about it.
+func assumeRoleRefusal(err error) string {
+	role, caller, answer := transfer.RefusedRole(err)
+	who := "the operator"
+	if caller != "" {
+		who = fmt.Sprintf("the operator (%s)", caller)
+	}
 	return fmt.Sprintf("%s may not assume role %s: %s; the role's trust policy must allow it and the operator's identity needs sts:AssumeRole on it: docs/iam.md#several-accounts",
 		who, role, answer)
 }

@@ -4,13 +4,12 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/log"
@@ -24,105 +23,103 @@ import (
 // +kubebuilder:rbac:groups=transfer.operators.dev,resources=awsaccounts,verbs=list;watch;patch
 // +kubebuilder:rbac:groups=transfer.operators.dev,resources=awsaccounts/status,verbs=patch
 
-// indexAccount indexes the four namespaced kinds by the AWSAccount their status records.
+// indexAccount indexes the objects of placed kinds by the AWSAccount their status records.
 const indexAccount = "status.account"
 
-// accountReconciler checks that the operator can act in each AWSAccount's account (it assumes
-// the role and asks STS who it is then), and keeps an AWSAccount until no object is recorded in
-// it, so that no object is ever left without the credentials to delete its resource.
-type accountReconciler struct{ deps }
+// accountKind is the AWSAccount kind: it checks that the operator can act in each AWSAccount's
+// account (it assumes the role and asks STS who it is then), and keeps an AWSAccount until no
+// object is recorded in it, so that no object is ever left without the credentials to delete its
+// resource. It has no AWS resource of its own: observe finds the role, and there is nothing to
+// create, update or delete.
+type accountKind struct{ deps }
 
-func (r *accountReconciler) setup(mgr ctrl.Manager) error {
+// newAccountReconciler returns the reconciler of AWSAccounts.
+func newAccountReconciler(d deps) *reconciler[*v1alpha1.AWSAccount, string, struct{}] {
+	return &reconciler[*v1alpha1.AWSAccount, string, struct{}]{deps: d, name: "awsaccount", kind: &accountKind{d}}
+}
+
+func (r *accountKind) newObject() *v1alpha1.AWSAccount { return &v1alpha1.AWSAccount{} }
+
+func (r *accountKind) logValues(acct *v1alpha1.AWSAccount) []any {
+	return []any{"roleArn", acct.Spec.RoleARN}
+}
+
+// watch adds the deletions of the objects recorded in an AWSAccount, which a deleted AWSAccount
+// waits for.
+func (r *accountKind) watch(b *builder.Builder) *builder.Builder {
 	recorded := handler.EnqueueRequestsFromMapFunc(accountOfObject)
-	return ctrl.NewControllerManagedBy(mgr).
-		For(&v1alpha1.AWSAccount{}, builder.WithPredicates(specOrDeletionChanged)).
-		Watches(&v1alpha1.TransferServer{}, recorded, builder.WithPredicates(onlyDeletions)).
-		Watches(&v1alpha1.TransferUser{}, recorded, builder.WithPredicates(onlyDeletions)).
-		Watches(&v1alpha1.TransferAccess{}, recorded, builder.WithPredicates(onlyDeletions)).
-		Watches(&v1alpha1.TransferWorkflow{}, recorded, builder.WithPredicates(onlyDeletions)).
-		Named("awsaccount").
-		Complete(r)
+	for _, k := range placedKinds() {
+		b = b.Watches(k.newObj(), recorded, builder.WithPredicates(onlyDeletions))
+	}
+	return b
 }
 
-// Reconcile assumes the AWSAccount's role and records the outcome: Ready with status.accountId,
-// Stalled AssumeRoleFailed when STS refused, retried after any other error. A deleted
-// AWSAccount is released once no object records it.
-func (r *accountReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	acct := &v1alpha1.AWSAccount{}
-	if err := r.Client.Get(ctx, req.NamespacedName, acct); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err)
-	}
-	status := newStatusPatcher(r.Client, acct)
-	if !acct.DeletionTimestamp.IsZero() {
-		return r.finalize(ctx, acct, status)
-	}
-	if err := addFinalizer(ctx, r.Client, r.APIReader, acct); err != nil {
-		return ctrl.Result{}, err
-	}
-	role := transfer.Account{RoleARN: acct.Spec.RoleARN, ExternalID: acct.Spec.ExternalID}
-	id, err := r.AWS.AssumeRole(ctx, role)
-	switch {
-	case transfer.Classify(err) == transfer.RoleRefused:
-		who := "the operator"
-		if identity, idErr := r.AWS.Identity(ctx); idErr == nil {
-			who = fmt.Sprintf("the operator (%s)", identity)
-		}
-		err = stalledBy(err, v1alpha1.ReasonAssumeRoleFailed, "%s", assumeRoleRefusal(who, err))
-	case err == nil:
-		acct.Status.AccountID = id
-	}
-	if finished(err) {
-		acct.Status.ObservedGeneration = acct.Generation
-	}
-	noteProblem(ctx, r.Notify, acct, meaning(err))
-	result, err := outcome(acct, err, fmt.Sprintf("the operator assumed role %s in account %s", acct.Spec.RoleARN, id), r.Options.Resync)
-	if perr := status.patch(ctx, acct); perr != nil {
-		log.FromContext(ctx).Error(perr, "writing the status failed; the pass will be retried")
-		return ctrl.Result{}, perr
-	}
-	return result, err
+func (r *accountKind) site(*v1alpha1.AWSAccount) *site       { return nil }
+func (r *accountKind) recorded(*v1alpha1.AWSAccount) bool    { return false }
+func (r *accountKind) mayExist(*v1alpha1.AWSAccount) bool    { return false }
+func (r *accountKind) applied(*v1alpha1.AWSAccount) []string { return nil }
+
+func (r *accountKind) comparePeriod(*v1alpha1.AWSAccount) time.Duration { return r.Options.Resync }
+
+func (r *accountKind) readyMessage(acct *v1alpha1.AWSAccount) string {
+	return fmt.Sprintf("the operator assumed role %s in account %s", acct.Spec.RoleARN, acct.Status.AccountID)
 }
 
-// finalize releases a deleted AWSAccount once no object records it; until then it is
-// Reconciling with reason InUse and names a few of them.
-func (r *accountReconciler) finalize(ctx context.Context, acct *v1alpha1.AWSAccount, status *statusPatcher) (ctrl.Result, error) {
-	if !controllerutil.ContainsFinalizer(acct, Finalizer) {
-		return ctrl.Result{}, nil
-	}
-	users, err := r.recordedIn(ctx, acct.Name)
+func (r *accountKind) resource(acct *v1alpha1.AWSAccount) string { return "role " + acct.Spec.RoleARN }
+
+func (r *accountKind) deletingMessage(*v1alpha1.AWSAccount) string {
+	return "deleting: checking for objects recorded in this account"
+}
+
+// desire names the role to assume.
+func (r *accountKind) desire(_ context.Context, acct *v1alpha1.AWSAccount, _ placement) (string, error) {
+	return acct.Spec.RoleARN, nil
+}
+
+// observe assumes the role and records the account it acts in. A refusal is RoleRefused, which
+// meaning turns into Stalled AssumeRoleFailed.
+func (r *accountKind) observe(ctx context.Context, acct *v1alpha1.AWSAccount, _ placement, _ string) (struct{}, bool, error) {
+	id, err := r.AWS.AssumeRole(ctx, transfer.Account{RoleARN: acct.Spec.RoleARN, ExternalID: acct.Spec.ExternalID})
 	if err != nil {
-		return ctrl.Result{}, err
+		return struct{}{}, false, err
 	}
-	if len(users) == 0 {
-		return ctrl.Result{}, removeFinalizer(ctx, r.Client, r.APIReader, acct)
+	acct.Status.AccountID = id
+	return struct{}{}, true, nil
+}
+
+func (r *accountKind) create(context.Context, *v1alpha1.AWSAccount, placement, string, *statusPatcher) (struct{}, bool, error) {
+	return struct{}{}, false, nil
+}
+
+func (r *accountKind) update(context.Context, *v1alpha1.AWSAccount, placement, string, struct{}) error {
+	return nil
+}
+
+// awaitDependents waits, with reason InUse, until no object records the AWSAccount, and names a
+// few of those that do.
+func (r *accountKind) awaitDependents(ctx context.Context, acct *v1alpha1.AWSAccount) error {
+	users, err := r.recordedIn(ctx, acct.Name)
+	if err != nil || len(users) == 0 {
+		return err
 	}
 	shown := users[:min(len(users), 3)]
-	markReconciling(acct, v1alpha1.ReasonInUse, fmt.Sprintf(
+	return waiting(v1alpha1.ReasonInUse, jitter(r.Options.Resync),
 		"deleting: waiting for the %d object(s) whose resources live in this account to be deleted first, such as %s; an object recorded here is always managed and deleted here",
-		len(users), strings.Join(shown, ", ")))
-	if err := status.patch(ctx, acct); err != nil {
-		return ctrl.Result{}, err
-	}
-	return ctrl.Result{RequeueAfter: jitter(r.Options.Resync)}, nil
+		len(users), strings.Join(shown, ", "))
 }
 
+func (r *accountKind) delete(context.Context, *v1alpha1.AWSAccount, placement) error { return nil }
+
 // recordedIn names the objects whose status records the AWSAccount name, as "Kind ns/name".
-func (r *accountReconciler) recordedIn(ctx context.Context, name string) ([]string, error) {
+func (r *accountKind) recordedIn(ctx context.Context, name string) ([]string, error) {
 	var names []string
-	for _, k := range []struct {
-		kind string
-		list client.ObjectList
-	}{
-		{"TransferServer", &v1alpha1.TransferServerList{}},
-		{"TransferUser", &v1alpha1.TransferUserList{}},
-		{"TransferAccess", &v1alpha1.TransferAccessList{}},
-		{"TransferWorkflow", &v1alpha1.TransferWorkflowList{}},
-	} {
-		if err := r.Client.List(ctx, k.list, client.MatchingFields{indexAccount: name}); err != nil {
+	for _, k := range placedKinds() {
+		list := k.newList()
+		if err := r.Client.List(ctx, list, client.MatchingFields{indexAccount: name}); err != nil {
 			return nil, fmt.Errorf("listing the objects recorded in AWSAccount %s: %w", name, err)
 		}
-		for _, o := range listedObjects(k.list) {
-			names = append(names, fmt.Sprintf("%s %s/%s", k.kind, o.GetNamespace(), o.GetName()))
+		for _, o := range listedObjects(list) {
+			names = append(names, fmt.Sprintf("%s %s/%s", k.name, o.GetNamespace(), o.GetName()))
 		}
 	}
 	return names, nil
@@ -136,17 +133,10 @@ func accountOfObject(_ context.Context, o client.Object) []reconcile.Request {
 	return nil
 }
 
-// recordedAccountName returns the AWSAccount an object of the four kinds records, "" for none.
+// recordedAccountName returns the AWSAccount an object of a placed kind records, "" for none.
 func recordedAccountName(o client.Object) string {
-	switch o := o.(type) {
-	case *v1alpha1.TransferServer:
-		return o.Status.Account
-	case *v1alpha1.TransferUser:
-		return o.Status.Account
-	case *v1alpha1.TransferAccess:
-		return o.Status.Account
-	case *v1alpha1.TransferWorkflow:
-		return o.Status.Account
+	if p, ok := o.(placedObject); ok {
+		return p.GetPlacement().Account
 	}
 	return ""
 }

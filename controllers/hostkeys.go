@@ -45,34 +45,47 @@ func (r *serverKind) desiredHostKeys(ctx context.Context, srv *v1alpha1.Transfer
 	for i, entry := range srv.Spec.HostKeys {
 		ref := entry.SecretRef
 		name := ref.Name + "/" + ref.Key
-		secret := secrets[ref.Name]
-		if secret == nil {
-			secret = &corev1.Secret{}
-			if err := r.APIReader.Get(ctx, types.NamespacedName{Namespace: srv.Namespace, Name: ref.Name}, secret); err != nil {
-				if apierrors.IsNotFound(err) {
-					return nil, noHostKeySecret(fmt.Sprintf("hostKeys[%d]", i), ref)
-				}
-				return nil, fmt.Errorf("reading the host key Secret %s: %w", ref.Name, err)
-			}
-			secrets[ref.Name] = secret
-		}
-		body, ok := secret.Data[ref.Key]
-		if !ok {
-			return nil, noHostKeySecret(fmt.Sprintf("hostKeys[%d]", i), ref)
-		}
-		fingerprint, err := transfer.HostKeyFingerprint(transfer.Sensitive(body))
+		body, fingerprint, err := r.readHostKey(ctx, srv.Namespace, fmt.Sprintf("hostKeys[%d]", i), ref, secrets)
 		if err != nil {
-			return nil, stalled(v1alpha1.ReasonInvalidHostKey, "hostKeys[%d], key %q of Secret %s: %v", i, ref.Key, ref.Name, err)
+			return nil, err
 		}
 		if j := slices.IndexFunc(out, func(d desiredHostKey) bool { return d.Fingerprint == fingerprint }); j >= 0 {
 			return nil, stalled(v1alpha1.ReasonInvalidHostKey, "hostKeys[%d] (%s) holds the same key as hostKeys[%d] (%s), %s", i, name, j, out[j].Name, fingerprint)
 		}
 		out = append(out, desiredHostKey{
-			DesiredHostKey: transfer.DesiredHostKey{Name: name, Body: transfer.Sensitive(body), Fingerprint: fingerprint, Description: entry.Description},
+			DesiredHostKey: transfer.DesiredHostKey{Name: name, Body: body, Fingerprint: fingerprint, Description: entry.Description},
 			ref:            ref,
 		})
 	}
 	return out, nil
+}
+
+// readHostKey is the one place a host key is read from its Secret (through the APIReader: Secrets
+// are not cached), for the spec field named field, and checked as AWS would check it. secrets
+// holds the Secrets read so far, so that each is read once a pass. A missing Secret or key, or a
+// key AWS would refuse, stalls the pass; the messages name the Secret and key, never anything
+// of the key itself.
+func (r *serverKind) readHostKey(ctx context.Context, namespace, field string, ref v1alpha1.SecretKeySelector, secrets map[string]*corev1.Secret) (transfer.Sensitive, string, error) {
+	secret := secrets[ref.Name]
+	if secret == nil {
+		secret = &corev1.Secret{}
+		if err := r.APIReader.Get(ctx, types.NamespacedName{Namespace: namespace, Name: ref.Name}, secret); err != nil {
+			if apierrors.IsNotFound(err) {
+				return "", "", noHostKeySecret(field, ref)
+			}
+			return "", "", fmt.Errorf("reading the host key Secret %s: %w", ref.Name, err)
+		}
+		secrets[ref.Name] = secret
+	}
+	body, ok := secret.Data[ref.Key]
+	if !ok {
+		return "", "", noHostKeySecret(field, ref)
+	}
+	fingerprint, err := transfer.HostKeyFingerprint(transfer.Sensitive(body))
+	if err != nil {
+		return "", "", stalled(v1alpha1.ReasonInvalidHostKey, "%s, key %q of Secret %s: %v", field, ref.Key, ref.Name, err)
+	}
+	return transfer.Sensitive(body), fingerprint, nil
 }
 
 // withFirstHostKey gives d the first key of spec.hostKeys, which a new server is created with,
@@ -92,7 +105,8 @@ func (r *serverKind) withFirstHostKey(ctx context.Context, srv *v1alpha1.Transfe
 // when they leave the list, are the managed ones status.hostKeys recorded. Each change is an
 // Event that names the Secret key and the fingerprint. Without spec.hostKeys it does nothing and
 // status.hostKeys is cleared.
-func (r *serverKind) convergeHostKeys(ctx context.Context, srv *v1alpha1.TransferServer, svc *transfer.Service, server *transfer.Server) error {
+func (r *serverKind) convergeHostKeys(ctx context.Context, srv *v1alpha1.TransferServer, w serverWant, server *transfer.Server) error {
+	svc := w.at.svc
 	if len(srv.Spec.HostKeys) == 0 {
 		srv.Status.HostKeys = nil
 		return nil

@@ -57,25 +57,14 @@ func (c *objectsCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
 	defer cancel()
-	for _, k := range countedKinds {
+	for _, k := range placedKinds() {
 		list := k.newList()
 		if err := c.reader.List(ctx, list, client.UnsafeDisableDeepCopy); err != nil {
-			logListError(err, k.kind)
+			logListError(err, k.name)
 			continue
 		}
-		report(ch, k.kind, countByReady(list))
+		report(ch, k.name, countByReady(list))
 	}
-}
-
-// countedKinds are the kinds transfer_operator_objects counts.
-var countedKinds = []struct {
-	kind    string
-	newList func() client.ObjectList
-}{
-	{"TransferServer", func() client.ObjectList { return &v1alpha1.TransferServerList{} }},
-	{"TransferUser", func() client.ObjectList { return &v1alpha1.TransferUserList{} }},
-	{"TransferAccess", func() client.ObjectList { return &v1alpha1.TransferAccessList{} }},
-	{"TransferWorkflow", func() client.ObjectList { return &v1alpha1.TransferWorkflowList{} }},
 }
 
 // countByReady counts the objects of list by the status of their Ready condition.

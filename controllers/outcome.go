@@ -90,17 +90,17 @@ func meaning(err error) error {
 	case transfer.Unauthenticated:
 		return stalledBy(err, v1alpha1.ReasonInvalidCredentials, "AWS did not accept the operator's credentials, or it has none: %s; see docs/aws-credentials.md", transfer.Describe(err))
 	case transfer.RoleRefused:
-		return stalledBy(err, v1alpha1.ReasonAssumeRoleFailed, "%s", assumeRoleRefusal("the operator", err))
+		return stalledBy(err, v1alpha1.ReasonAssumeRoleFailed, "%s", assumeRoleRefusal(err))
 	case transfer.Unsupported:
 		return stalledBy(err, v1alpha1.ReasonUnsupportedOperation, "the AWS endpoint does not offer an operation this object needs: %s", transfer.Describe(err))
 	}
 	return err
 }
 
-// outcome applies err to the object's conditions and returns what controller-runtime should do.
-// readyMessage is used when err is nil. resync is the drift-detection period.
+// outcome applies err, already given its meaning, to the object's conditions and returns what
+// controller-runtime should do. readyMessage is used when err is nil. resync is the
+// drift-detection period.
 func outcome(obj conditionsObject, err error, readyMessage string, resync time.Duration) (ctrl.Result, error) {
-	err = meaning(err)
 	var stall *stallError
 	var wait *waitError
 	switch {
@@ -121,10 +121,11 @@ func outcome(obj conditionsObject, err error, readyMessage string, resync time.D
 	}
 }
 
-// finished reports whether err ends the work on the current generation: success or stalled.
+// finished reports whether err, already given its meaning, ends the work on the current
+// generation: success or stalled.
 func finished(err error) bool {
 	var stall *stallError
-	return err == nil || errors.As(meaning(err), &stall)
+	return err == nil || errors.As(err, &stall)
 }
 
 // jitter spreads resyncs of many objects: d plus or minus up to 10%.

@@ -33,17 +33,11 @@ func otherOwner(ctx context.Context, c client.Reader, self client.Object, tags m
 	if !ok {
 		return ""
 	}
-	var owner client.Object
-	switch kind {
-	case "TransferServer":
-		owner = &v1alpha1.TransferServer{}
-	case "TransferUser":
-		owner = &v1alpha1.TransferUser{}
-	case "TransferWorkflow":
-		owner = &v1alpha1.TransferWorkflow{}
-	default:
+	k, known := kindNamed(kind)
+	if !known {
 		return fmt.Sprintf("%s %s/%s", kind, namespace, name)
 	}
+	owner := k.newObj()
 	err := c.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, owner)
 	switch {
 	case apierrors.IsNotFound(err):

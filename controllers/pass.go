@@ -8,7 +8,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/transfer-operator/transfer-operator/api/v1alpha1"
 	"github.com/transfer-operator/transfer-operator/internal/transfer"
@@ -21,25 +20,6 @@ type passObject interface {
 	SetAppliedFields([]string)
 }
 
-// endPass ends a pass in one place. It turns the pass's error into its meaning (meaning), records
-// a Warning Event when the object becomes Stalled, marks the generation observed when its work is
-// finished and records the clearable spec fields it applied (applied) when it succeeded, sets the conditions
-// and result (outcome, with the next drift pass after period) and writes the status once. A
-// status write that fails is logged with its error and returned, so that the pass is retried.
-func endPass(ctx context.Context, status *statusPatcher, n notifier, obj passObject, applied []string, err error, readyMessage string, period time.Duration) (ctrl.Result, error) {
-	err = meaning(err)
-	if finished(err) {
-		obj.SetObservedGeneration(obj.GetGeneration())
-	}
-	if err == nil {
-		// Only a pass that made AWS match the spec applied its fields; a stall applied nothing.
-		obj.SetAppliedFields(applied)
-	}
-	noteProblem(ctx, n, obj, err)
-	result, err := outcome(obj, err, readyMessage, period)
-	return writeStatus(ctx, status, obj, result, err)
-}
-
 // markDeleting says, from the first pass of deletion on, that the object is being deleted:
 // Ready=False and Reconciling=True with reason Deleting, written at once, before any AWS call.
 // It writes nothing when the object says so already.
@@ -48,34 +28,22 @@ func markDeleting(ctx context.Context, status *statusPatcher, obj passObject, me
 		return nil
 	}
 	markReconciling(obj, v1alpha1.ReasonDeleting, message)
-	_, err := writeStatus(ctx, status, obj, ctrl.Result{}, nil)
-	return err
+	return status.patch(ctx, obj)
 }
 
 // isDeletingReason reports whether a Reconciling reason is one of deletion's.
 func isDeletingReason(reason string) bool {
-	return reason == v1alpha1.ReasonDeleting || reason == v1alpha1.ReasonWaitingForUsers || reason == v1alpha1.ReasonWorkflowInUse
+	return reason == v1alpha1.ReasonDeleting || reason == v1alpha1.ReasonWaitingForUsers || reason == v1alpha1.ReasonWorkflowInUse ||
+		reason == v1alpha1.ReasonInUse
 }
 
-// endDeletePass ends a pass of deletion that could not release the object yet: the object says it
-// is being deleted (Ready=False, Reconciling with the reason of what it waits for, Deleting for a
-// transient error) unless it is Stalled, and the status is written once.
-func endDeletePass(ctx context.Context, status *statusPatcher, n notifier, obj passObject, err error, resync time.Duration) (ctrl.Result, error) {
-	err = meaning(err)
-	noteProblem(ctx, n, obj, err)
+// deletionOutcome applies err, already given its meaning, to an object whose deletion could
+// not release it yet: it says it is being deleted (Ready=False, Reconciling with the reason of
+// what it waits for, Deleting for a transient error) unless it is Stalled.
+func deletionOutcome(obj conditionsObject, err error, resync time.Duration) (ctrl.Result, error) {
 	result, err := outcome(obj, err, "", resync)
 	if err != nil {
 		markReconciling(obj, v1alpha1.ReasonDeleting, "deleting: retrying after a transient error: "+transfer.Describe(err))
-	}
-	return writeStatus(ctx, status, obj, result, err)
-}
-
-// writeStatus writes the status of the pass once. A write that fails is logged with its error
-// and returned with the pass's own, so that the pass is retried, never dropped.
-func writeStatus(ctx context.Context, status *statusPatcher, obj passObject, result ctrl.Result, err error) (ctrl.Result, error) {
-	if perr := status.patch(ctx, obj); perr != nil {
-		log.FromContext(ctx).Error(perr, "writing the status failed; the pass will be retried")
-		return ctrl.Result{}, errors.Join(err, perr)
 	}
 	return result, err
 }

@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -11,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
+	"github.com/transfer-operator/transfer-operator/api/v1alpha1"
 	"github.com/transfer-operator/transfer-operator/internal/transfer"
 )
 
@@ -44,9 +46,9 @@ func newDeps(mgr ctrl.Manager, aws *transfer.Clients, opts Options, notify notif
 }
 
 // kind is what one kind of object supplies to the pass all kinds share (reconciler): what the
-// object asks for (D, with what it depends on), how to observe, create and update its AWS
-// resource (R), and how to delete it. Fetching the object, its finalizer, the one status write
-// and turning the outcome into conditions and a result are the pass's.
+// object asks for (D), how to observe, create and update its AWS resource (R), and how to delete
+// it. Fetching the object, its finalizer, where its resource lives (placement), deletionPolicy,
+// the one status write and turning the outcome into conditions and a result are the pass's.
 type kind[T passObject, D, R any] interface {
 	// newObject returns an empty object to read into.
 	newObject() T
@@ -55,17 +57,24 @@ type kind[T passObject, D, R any] interface {
 	// watch adds the watches of what the kind depends on.
 	watch(b *builder.Builder) *builder.Builder
 
-	// desire resolves what obj asks for, including the objects and Secrets it depends on.
-	desire(ctx context.Context, obj T) (D, error)
+	// site says what decides where obj's resource lives; nil for a kind with no AWS resource of
+	// its own (AWSAccount).
+	site(obj T) *site
+	// recorded reports whether obj's status records a resource, or the intent to create one.
+	recorded(obj T) bool
+	// desire resolves what obj asks for at its placement, including the objects and Secrets it
+	// depends on. It reads; it never writes to AWS.
+	desire(ctx context.Context, obj T, at placement) (D, error)
 	// observe returns obj's resource in AWS; found is false when there is none to update: it was
 	// never created, or was deleted outside the operator (which observe records in obj).
-	observe(ctx context.Context, obj T, want D) (res R, found bool, err error)
+	observe(ctx context.Context, obj T, at placement, want D) (res R, found bool, err error)
 	// create makes the resource. It returns a resource to compare with the spec (one it took
 	// over instead of creating), or found false when what it made matches the spec. status
-	// writes an intent before a call whose response could be lost.
-	create(ctx context.Context, obj T, want D, status *statusPatcher) (res R, found bool, err error)
+	// writes an intent (with the placement, which the pass has set) before a call whose
+	// response could be lost.
+	create(ctx context.Context, obj T, at placement, want D, status *statusPatcher) (res R, found bool, err error)
 	// update makes the resource match want and records it in obj's status.
-	update(ctx context.Context, obj T, want D, res R) error
+	update(ctx context.Context, obj T, at placement, want D, res R) error
 
 	// applied returns the clearable spec fields that a pass that succeeds has applied.
 	applied(obj T) []string
@@ -75,15 +84,28 @@ type kind[T passObject, D, R any] interface {
 	// the resync period, or longer while something cheaper watches its drift (userSweep).
 	comparePeriod(obj T) time.Duration
 
+	// resource names obj's resource in Events: "server s-1234".
+	resource(obj T) string
 	// deletingMessage is the Reconciling message while obj is deleted.
 	deletingMessage(obj T) string
-	// delete deletes obj's resource in AWS, or leaves it (deletionPolicy Retain, another owner);
-	// nil means that obj may be released.
-	delete(ctx context.Context, obj T) error
+	// awaitDependents returns a waitError while objects that use obj's resource still exist;
+	// they go first.
+	awaitDependents(ctx context.Context, obj T) error
+	// mayExist reports, at deletion, whether obj may have made or adopted a resource: what it
+	// recorded, or, for a kind whose create writes no intent, one a lost response made.
+	mayExist(obj T) bool
+	// delete deletes obj's resource at the placement it was made in; a resource another live
+	// object manages is left alone. nil means that obj may be released.
+	delete(ctx context.Context, obj T, at placement) error
+}
+
+// retainable is an object whose spec.deletionPolicy may keep its resource in AWS.
+type retainable interface {
+	GetDeletionPolicy() v1alpha1.DeletionPolicy
 }
 
 // reconciler runs one pass for an object of any kind: read it; on deletion, delete its resource
-// and release it; otherwise add the finalizer, converge and end the pass in one status write.
+// and release it; otherwise add the finalizer and converge; then end the pass in one status write.
 type reconciler[T passObject, D, R any] struct {
 	deps
 	name string
@@ -110,61 +132,138 @@ func (r *reconciler[T, D, R]) Reconcile(ctx context.Context, req ctrl.Request) (
 	ctx = log.IntoContext(ctx, log.FromContext(ctx).WithValues(r.kind.logValues(obj)...))
 	ctx, calls := transfer.CountCalls(ctx)
 	drift := settled(obj)
-	result, err := r.pass(ctx, obj)
+	status := newStatusPatcher(r.Client, obj)
+	deleting := !obj.GetDeletionTimestamp().IsZero()
+	var err error
+	if deleting {
+		if !controllerutil.ContainsFinalizer(obj, Finalizer) {
+			return ctrl.Result{}, nil
+		}
+		var released bool
+		if released, err = r.finalize(ctx, obj, status); released {
+			return ctrl.Result{}, nil
+		}
+	} else {
+		err = r.converge(ctx, obj, status)
+	}
+	result, err := r.end(ctx, obj, status, deleting, err)
 	return scheduleDrift(ctx, r.Drift, r.name, calls, drift, result), err
 }
 
-// pass runs one pass for obj: deletion, or the finalizer and convergence.
-func (r *reconciler[T, D, R]) pass(ctx context.Context, obj T) (ctrl.Result, error) {
-	status := newStatusPatcher(r.Client, obj)
-	if !obj.GetDeletionTimestamp().IsZero() {
-		return r.finalize(ctx, obj, status)
-	}
-	if err := addFinalizer(ctx, r.Client, r.APIReader, obj); err != nil {
-		return ctrl.Result{}, err
-	}
-	err := r.converge(ctx, obj, status)
-	return endPass(ctx, status, r.Notify, obj, r.kind.applied(obj), err, r.kind.readyMessage(obj), r.kind.comparePeriod(obj))
-}
-
-// converge makes AWS match obj: it resolves what obj asks for, then updates the resource it
-// observes, or creates one.
+// converge makes AWS match obj: it resolves where obj's resource lives and what obj asks for,
+// then updates the resource it observes, or creates one. The placement is recorded in status
+// with the resource, and forgotten when nothing is recorded.
 func (r *reconciler[T, D, R]) converge(ctx context.Context, obj T, status *statusPatcher) error {
-	want, err := r.kind.desire(ctx, obj)
+	if err := addFinalizer(ctx, r.Client, r.APIReader, obj); err != nil {
+		return err
+	}
+	s := r.kind.site(obj)
+	var at placement
+	if s != nil {
+		var err error
+		if at, err = r.place(ctx, obj, *s); err != nil {
+			return err
+		}
+		defer r.recordPlacement(obj, at)
+	}
+	want, err := r.kind.desire(ctx, obj, at)
 	if err != nil {
 		return err
 	}
-	res, found, err := r.kind.observe(ctx, obj, want)
+	res, found, err := r.kind.observe(ctx, obj, at, want)
 	if err != nil {
 		return err
 	}
 	if !found {
-		if res, found, err = r.kind.create(ctx, obj, want, status); err != nil || !found {
+		if s != nil {
+			at.record(s.placement, s.arn)
+		}
+		if res, found, err = r.kind.create(ctx, obj, at, want, status); err != nil || !found {
 			return err
 		}
 	}
-	return r.kind.update(ctx, obj, want, res)
+	return r.kind.update(ctx, obj, at, want, res)
 }
 
-// finalize deletes obj's resource and releases obj. An object the last pass found to be refused
-// (its resource is another live object's) is released without touching AWS, and keeps the
-// Stalled condition that says so until it is gone.
-func (r *reconciler[T, D, R]) finalize(ctx context.Context, obj T, status *statusPatcher) (ctrl.Result, error) {
-	if !controllerutil.ContainsFinalizer(obj, Finalizer) {
-		return ctrl.Result{}, nil
+// recordPlacement records at in obj's status while obj records a resource or the intent to
+// create one, and forgets it otherwise, so that an object that made nothing is placed afresh.
+func (r *reconciler[T, D, R]) recordPlacement(obj T, at placement) {
+	s := r.kind.site(obj)
+	if r.kind.recorded(obj) {
+		at.record(s.placement, s.arn)
+		return
 	}
+	*s.placement = v1alpha1.Placement{}
+}
+
+// finalize deletes obj's resource and releases obj; released says it was. An object the last
+// pass found to be refused (its resource is another live object's) is released without touching
+// AWS, and keeps the Stalled condition that says so until it is gone.
+func (r *reconciler[T, D, R]) finalize(ctx context.Context, obj T, status *statusPatcher) (released bool, err error) {
 	if refusal := ownedByAnotherAtLastPass(obj); refusal != "" {
 		r.Notify.normal(ctx, obj, eventRetained, "left the resource in AWS: %s", refusal)
-		return ctrl.Result{}, removeFinalizer(ctx, r.Client, r.APIReader, obj)
+		return true, removeFinalizer(ctx, r.Client, r.APIReader, obj)
 	}
 	if err := markDeleting(ctx, status, obj, r.kind.deletingMessage(obj)); err != nil {
-		return ctrl.Result{}, err
+		return false, err
 	}
-	err := r.kind.delete(ctx, obj)
-	if err == nil {
-		if err = removeFinalizer(ctx, r.Client, r.APIReader, obj); err == nil {
-			return ctrl.Result{}, nil
+	if err := r.remove(ctx, obj); err != nil {
+		return false, err
+	}
+	if err := removeFinalizer(ctx, r.Client, r.APIReader, obj); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// remove deletes obj's resource where it was made, once the objects that use it are gone, unless
+// deletionPolicy is Retain or obj never made or adopted anything.
+func (r *reconciler[T, D, R]) remove(ctx context.Context, obj T) error {
+	if err := r.kind.awaitDependents(ctx, obj); err != nil {
+		return err
+	}
+	s := r.kind.site(obj)
+	if s == nil || !r.kind.mayExist(obj) {
+		return nil
+	}
+	if p, ok := any(obj).(retainable); ok && p.GetDeletionPolicy() == v1alpha1.DeletionPolicyRetain {
+		r.Notify.normal(ctx, obj, eventRetained, "left %s in AWS, as deletionPolicy is Retain", r.kind.resource(obj))
+		return nil
+	}
+	at, err := r.placeForDeletion(ctx, obj, *s)
+	if errors.Is(err, errNothingPlaced) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return r.kind.delete(ctx, obj, at)
+}
+
+// end ends the pass, in one place: it turns the pass's error into its meaning (once), records a
+// Warning Event when the object becomes Stalled or starts waiting for a missing object, marks the
+// generation observed when its work is finished and the clearable spec fields applied when it
+// succeeded, sets the conditions and result (outcome, or deletionOutcome), and writes the status
+// once. It returns every error it met: the pass's and a failed status write's.
+func (r *reconciler[T, D, R]) end(ctx context.Context, obj T, status *statusPatcher, deleting bool, err error) (ctrl.Result, error) {
+	err = meaning(err)
+	noteProblem(ctx, r.Notify, obj, err)
+	var result ctrl.Result
+	if deleting {
+		result, err = deletionOutcome(obj, err, r.Options.Resync)
+	} else {
+		if finished(err) {
+			obj.SetObservedGeneration(obj.GetGeneration())
 		}
+		if err == nil {
+			// Only a pass that made AWS match the spec applied its fields; a stall applied nothing.
+			obj.SetAppliedFields(r.kind.applied(obj))
+		}
+		result, err = outcome(obj, err, r.kind.readyMessage(obj), r.kind.comparePeriod(obj))
 	}
-	return endDeletePass(ctx, status, r.Notify, obj, err, r.Options.Resync)
+	if perr := status.patch(ctx, obj); perr != nil {
+		log.FromContext(ctx).Error(perr, "writing the status failed; the pass will be retried")
+		return ctrl.Result{}, errors.Join(err, perr)
+	}
+	return result, err
 }

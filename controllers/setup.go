@@ -54,9 +54,9 @@ type Config struct {
 	OwnAccount AccountPolicy
 }
 
-// Setup registers the cache indexes, the reconcilers and the transfer_operator_objects metric
-// with the manager. TransferAccesses and TransferWorkflows take the options of users and
-// servers (Config); AWSAccounts the servers'.
+// Setup registers the cache indexes, the reconciler of every kind (kinds) and the
+// transfer_operator_objects metric with the manager. Each kind takes the options of servers or
+// of users (Config).
 func Setup(ctx context.Context, mgr manager.Manager, aws *transfer.Clients, cfg Config) error {
 	if err := setupIndexes(ctx, mgr); err != nil {
 		return err
@@ -66,25 +66,16 @@ func Setup(ctx context.Context, mgr manager.Manager, aws *transfer.Clients, cfg 
 	if err != nil {
 		return err
 	}
-	servers, users := newDeps(mgr, aws, cfg.Servers, notify, drift, cfg.OwnAccount), newDeps(mgr, aws, cfg.Users, notify, drift, cfg.OwnAccount)
-	sweep := newUserSweep(drift, users.Options, cfg.FullComparePeriod)
-	if err := mgr.Add(manager.RunnableFunc(sweep.run)); err != nil {
+	users := newDeps(mgr, aws, cfg.Users, notify, drift, cfg.OwnAccount)
+	sh := &shared{sweep: newUserSweep(drift, users.Options, cfg.FullComparePeriod)}
+	if err := mgr.Add(manager.RunnableFunc(sh.sweep.run)); err != nil {
 		return fmt.Errorf("adding the sweep of users: %w", err)
 	}
-	if err := newServerReconciler(servers).setup(mgr); err != nil {
-		return fmt.Errorf("setting up the TransferServer controller: %w", err)
-	}
-	if err := newUserReconciler(users, sweep).setup(mgr); err != nil {
-		return fmt.Errorf("setting up the TransferUser controller: %w", err)
-	}
-	if err := newAccessReconciler(users).setup(mgr); err != nil {
-		return fmt.Errorf("setting up the TransferAccess controller: %w", err)
-	}
-	if err := newWorkflowReconciler(servers).setup(mgr); err != nil {
-		return fmt.Errorf("setting up the TransferWorkflow controller: %w", err)
-	}
-	if err := (&accountReconciler{servers}).setup(mgr); err != nil {
-		return fmt.Errorf("setting up the AWSAccount controller: %w", err)
+	for _, k := range kinds {
+		d := newDeps(mgr, aws, k.options(cfg), notify, drift, cfg.OwnAccount)
+		if err := k.start(d, sh).setup(mgr); err != nil {
+			return fmt.Errorf("setting up the %s controller: %w", k.name, err)
+		}
 	}
 	if err := registerObjectsCollector(mgr); err != nil {
 		return fmt.Errorf("registering the objects metric: %w", err)
@@ -92,21 +83,33 @@ func Setup(ctx context.Context, mgr manager.Manager, aws *transfer.Clients, cfg 
 	return nil
 }
 
-// setupIndexes registers the field indexes the reconcilers and their watches use.
-func setupIndexes(ctx context.Context, mgr manager.Manager) error {
+// serverIndexes indexes TransferServers by the Secrets of their host keys and the
+// TransferWorkflows they reference.
+func serverIndexes(ctx context.Context, mgr manager.Manager) error {
 	indexer := mgr.GetFieldIndexer()
 	return errors.Join(
-		indexer.IndexField(ctx, &v1alpha1.TransferUser{}, indexUserServerRef, func(o client.Object) []string {
-			if ref := o.(*v1alpha1.TransferUser).Spec.ServerRef; ref != nil {
-				return []string{ref.Name}
-			}
-			return nil
+		indexer.IndexField(ctx, &v1alpha1.TransferServer{}, indexServerHostKeySecret, func(o client.Object) []string {
+			return hostKeySecretNames(&o.(*v1alpha1.TransferServer).Spec)
 		}),
+		indexer.IndexField(ctx, &v1alpha1.TransferServer{}, indexServerWorkflowRef, func(o client.Object) []string {
+			return transfer.WorkflowRefs(&o.(*v1alpha1.TransferServer).Spec)
+		}),
+	)
+}
+
+// userIndexes indexes TransferUsers by their TransferServer.
+func userIndexes(ctx context.Context, mgr manager.Manager) error {
+	return mgr.GetFieldIndexer().IndexField(ctx, &v1alpha1.TransferUser{}, indexUserServerRef, func(o client.Object) []string {
+		return serverRefName(o.(*v1alpha1.TransferUser).Spec.ServerRef)
+	})
+}
+
+// accessIndexes indexes TransferAccesses by their TransferServer and by the access they recorded.
+func accessIndexes(ctx context.Context, mgr manager.Manager) error {
+	indexer := mgr.GetFieldIndexer()
+	return errors.Join(
 		indexer.IndexField(ctx, &v1alpha1.TransferAccess{}, indexAccessServerRef, func(o client.Object) []string {
-			if ref := o.(*v1alpha1.TransferAccess).Spec.ServerRef; ref != nil {
-				return []string{ref.Name}
-			}
-			return nil
+			return serverRefName(o.(*v1alpha1.TransferAccess).Spec.ServerRef)
 		}),
 		indexer.IndexField(ctx, &v1alpha1.TransferAccess{}, indexAccessInAWS, func(o client.Object) []string {
 			if s := o.(*v1alpha1.TransferAccess).Status; s.ServerID != "" {
@@ -114,17 +117,15 @@ func setupIndexes(ctx context.Context, mgr manager.Manager) error {
 			}
 			return nil
 		}),
-		indexer.IndexField(ctx, &v1alpha1.TransferServer{}, indexServerHostKeySecret, func(o client.Object) []string {
-			return hostKeySecretNames(&o.(*v1alpha1.TransferServer).Spec)
-		}),
-		indexer.IndexField(ctx, &v1alpha1.TransferServer{}, indexServerWorkflowRef, func(o client.Object) []string {
-			return transfer.WorkflowRefs(&o.(*v1alpha1.TransferServer).Spec)
-		}),
-		indexer.IndexField(ctx, &v1alpha1.TransferServer{}, indexAccount, recordedAccountIndex),
-		indexer.IndexField(ctx, &v1alpha1.TransferUser{}, indexAccount, recordedAccountIndex),
-		indexer.IndexField(ctx, &v1alpha1.TransferAccess{}, indexAccount, recordedAccountIndex),
-		indexer.IndexField(ctx, &v1alpha1.TransferWorkflow{}, indexAccount, recordedAccountIndex),
 	)
+}
+
+// serverRefName returns the name a serverRef names, as an index value.
+func serverRefName(ref *v1alpha1.LocalObjectReference) []string {
+	if ref != nil {
+		return []string{ref.Name}
+	}
+	return nil
 }
 
 // recordedAccountIndex indexes an object by the AWSAccount its status records.

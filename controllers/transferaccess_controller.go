@@ -26,13 +26,8 @@ import (
 // two objects that recorded the same access, the older one owns it.
 type accessKind struct{ deps }
 
-// accessWant is what a TransferAccess asks for: the access, where it lives, and the service of
-// that region.
-type accessWant struct {
-	svc     *transfer.Service
-	target  serverTarget
-	desired transfer.DesiredAccess
-}
+// accessWant is what a TransferAccess asks for.
+type accessWant = transfer.DesiredAccess
 
 // newAccessReconciler returns the reconciler of TransferAccesses.
 func newAccessReconciler(d deps) *reconciler[*v1alpha1.TransferAccess, accessWant, *transfer.Access] {
@@ -68,61 +63,52 @@ func (r *accessKind) readyMessage(acc *v1alpha1.TransferAccess) string {
 
 func (r *accessKind) deletingMessage(*v1alpha1.TransferAccess) string { return "deleting the access" }
 
-// accessPlace says where acc lives.
-func accessPlace(acc *v1alpha1.TransferAccess) serverPlace {
-	return serverPlace{
-		namespace: acc.Namespace, ref: acc.Spec.ServerRef, serverID: acc.Spec.ServerID,
-		specRegion: acc.Spec.Region, recordedRegion: acc.Status.Region,
-		account: accountPlace{
-			namespace: acc.Namespace, specAccount: acc.Spec.Account, recorded: acc.Status.Region != "",
-			recordedName: acc.Status.Account, recordedID: acc.Status.AccountID,
-		},
+func (r *accessKind) site(acc *v1alpha1.TransferAccess) *site {
+	return &site{
+		placement: &acc.Status.Placement, what: "the access", specRegion: acc.Spec.Region, specAccount: acc.Spec.Account,
+		serverRef: acc.Spec.ServerRef, serverID: acc.Spec.ServerID, recordedServerID: cmp.Or(acc.Status.ServerID, acc.Status.CreatePending),
 	}
 }
 
-// desire resolves the server the access is on, which must be Ready, and the access the spec
-// describes. An access whose TransferServer was replaced by a new server leaves the old one first.
-func (r *accessKind) desire(ctx context.Context, acc *v1alpha1.TransferAccess) (accessWant, error) {
+func (r *accessKind) recorded(acc *v1alpha1.TransferAccess) bool {
+	return acc.Status.ServerID != "" || acc.Status.CreatePending != ""
+}
+
+func (r *accessKind) mayExist(acc *v1alpha1.TransferAccess) bool { return r.recorded(acc) }
+
+func (r *accessKind) resource(acc *v1alpha1.TransferAccess) string {
+	return "the access of " + acc.Spec.ExternalID
+}
+
+// desire resolves the access the spec describes, on the server it lives on.
+func (r *accessKind) desire(_ context.Context, acc *v1alpha1.TransferAccess, at placement) (accessWant, error) {
 	if err := transfer.ValidateAccessSpec(&acc.Spec); err != nil {
 		return accessWant{}, stalled(v1alpha1.ReasonInvalidSpec, "%v", err)
 	}
-	target, err := r.resolveServer(ctx, accessPlace(acc), true)
-	if err != nil {
-		return accessWant{}, err
-	}
-	svc, err := r.service(target.account, target.region, target.placed)
-	if err != nil {
-		return accessWant{}, err
-	}
-	if acc.Spec.ServerID != "" {
-		noteLocation(acc, "the access", acc.Status.Region, r.AWS.Resolve(acc.Spec.Region))
-		noteAccount(acc, "the access", target.account, target.today)
-	}
-	if old := acc.Status.ServerID; old != "" && old != target.serverID {
-		if err := svc.DeleteAccess(ctx, old, acc.Status.ExternalID); err != nil {
-			return accessWant{}, err
+	return transfer.DesiredAccess{Spec: &acc.Spec, ServerID: at.serverID, Applied: acc.Status.AppliedFields}, nil
+}
+
+// observe returns the access this object recorded, or the one an earlier create whose response
+// was lost made. An access whose TransferServer was replaced by a new server leaves the old one
+// first. An access of the group that was there before this object is taken over only
+// with spec.adopt and when no other TransferAccess owns it. A recorded access deleted outside the
+// operator is forgotten, to be created again.
+func (r *accessKind) observe(ctx context.Context, acc *v1alpha1.TransferAccess, at placement, _ accessWant) (*transfer.Access, bool, error) {
+	if old := acc.Status.ServerID; old != "" && old != at.serverID {
+		if err := at.svc.DeleteAccess(ctx, old, acc.Status.ExternalID); err != nil {
+			return nil, false, err
 		}
 		r.Notify.normal(ctx, acc, eventServerReplaced, "server %s was replaced; moving the access of %s to the new server", old, acc.Spec.ExternalID)
 		acc.Status = v1alpha1.TransferAccessStatus{Conditions: acc.Status.Conditions, ObservedGeneration: acc.Status.ObservedGeneration}
 	}
-	return accessWant{svc: svc, target: target, desired: transfer.DesiredAccess{
-		Spec: &acc.Spec, ServerID: target.serverID, Applied: acc.Status.AppliedFields,
-	}}, nil
-}
-
-// observe returns the access this object recorded, or the one an earlier create whose response
-// was lost made. An access of the group that was there before this object is taken over only
-// with spec.adopt and when no other TransferAccess owns it. A recorded access deleted outside the
-// operator is forgotten, to be created again.
-func (r *accessKind) observe(ctx context.Context, acc *v1alpha1.TransferAccess, want accessWant) (*transfer.Access, bool, error) {
-	serverID, externalID := want.target.serverID, acc.Spec.ExternalID
-	access, err := want.svc.DescribeAccess(ctx, serverID, externalID)
+	serverID, externalID := at.serverID, acc.Spec.ExternalID
+	access, err := at.svc.DescribeAccess(ctx, serverID, externalID)
 	recorded := acc.Status.ServerID == serverID
 	switch {
 	case transfer.IsNotFound(err):
 		if recorded {
 			r.Notify.warning(ctx, acc, eventRecreating, "the access of %s was deleted outside the operator; creating it again", externalID)
-			acc.Status = v1alpha1.TransferAccessStatus{Conditions: acc.Status.Conditions, ObservedGeneration: acc.Status.ObservedGeneration}
+			acc.Status = v1alpha1.TransferAccessStatus{Placement: acc.Status.Placement, Conditions: acc.Status.Conditions, ObservedGeneration: acc.Status.ObservedGeneration}
 		}
 		// DescribeAccess does not tell a missing server from a missing access; CreateAccess will.
 		return nil, false, nil
@@ -130,7 +116,7 @@ func (r *accessKind) observe(ctx context.Context, acc *v1alpha1.TransferAccess, 
 		return nil, false, err
 	}
 	what := fmt.Sprintf("the access of %s to server %s", externalID, serverID)
-	owner, err := r.otherAccessOwner(ctx, acc, want.target.region, serverID)
+	owner, err := r.otherAccessOwner(ctx, acc, at.region, serverID)
 	if err != nil {
 		return nil, false, err
 	}
@@ -142,7 +128,7 @@ func (r *accessKind) observe(ctx context.Context, acc *v1alpha1.TransferAccess, 
 	case acc.Status.CreatePending == serverID:
 		r.Notify.normal(ctx, acc, eventAdopted, "found %s, created by an earlier attempt whose response was lost", what)
 	case acc.Spec.Adopt:
-		if err := adoptionAllowed(want.target.account, what); err != nil {
+		if err := adoptionAllowed(at.account, what); err != nil {
 			return nil, false, err
 		}
 		r.Notify.normal(ctx, acc, eventAdopted, "adopted the existing %s", what)
@@ -150,28 +136,26 @@ func (r *accessKind) observe(ctx context.Context, acc *v1alpha1.TransferAccess, 
 		return nil, false, stalled(v1alpha1.ReasonAlreadyExists,
 			"%s already exists and was not created by this TransferAccess: set spec.adopt: true to manage it", what)
 	}
-	r.record(acc, want.target)
+	r.record(acc, at)
 	return access, true, nil
 }
 
 // create creates the access. The server it is being created on is written to status first
-// (createPending), so that an access found there on the next pass, after a lost response or a
-// crash, is known to be this object's. An access that exists when CreateAccess answers, though
-// observe found none a moment before, was made by this request (the SDK retried it after a lost
-// response).
-func (r *accessKind) create(ctx context.Context, acc *v1alpha1.TransferAccess, want accessWant, status *statusPatcher) (*transfer.Access, bool, error) {
-	target := want.target
-	acc.Status.CreatePending, acc.Status.Region = target.serverID, target.region
-	acc.Status.Account, acc.Status.AccountID = target.account.name, accountIDOf(target.account, target.serverARN)
+// (createPending, with the placement the pass set), so that an access found there on the next
+// pass, after a lost response or a crash, is known to be this object's. An access that exists
+// when CreateAccess answers, though observe found none a moment before, was made by this request
+// (the SDK retried it after a lost response).
+func (r *accessKind) create(ctx context.Context, acc *v1alpha1.TransferAccess, at placement, want accessWant, status *statusPatcher) (*transfer.Access, bool, error) {
+	acc.Status.CreatePending = at.serverID
 	if err := status.patch(ctx, acc); err != nil {
 		return nil, false, err
 	}
-	err := want.svc.CreateAccess(ctx, want.desired)
+	err := at.svc.CreateAccess(ctx, want)
 	switch {
 	case err == nil, transfer.IsAlreadyExists(err):
 	case transfer.IsNotFound(err) && acc.Spec.ServerID != "":
 		acc.Status.CreatePending = ""
-		return nil, false, stalledBy(err, v1alpha1.ReasonNotFound, "server %s named by spec.serverId does not exist in %s: %s", target.serverID, target.region, transfer.Describe(err))
+		return nil, false, stalledBy(err, v1alpha1.ReasonNotFound, "server %s named by spec.serverId does not exist in %s: %s", at.serverID, at.region, transfer.Describe(err))
 	default:
 		if transfer.Classify(err).Terminal() {
 			// AWS refused the request: nothing was made, so there is nothing to look for.
@@ -179,21 +163,21 @@ func (r *accessKind) create(ctx context.Context, acc *v1alpha1.TransferAccess, w
 		}
 		return nil, false, err
 	}
-	r.record(acc, target)
-	r.Notify.normal(ctx, acc, eventCreated, "created the access of %s to server %s", acc.Spec.ExternalID, target.serverID)
+	r.record(acc, at)
+	r.Notify.normal(ctx, acc, eventCreated, "created the access of %s to server %s", acc.Spec.ExternalID, at.serverID)
 	return nil, false, nil
 }
 
-// record notes in status where the access lives.
-func (r *accessKind) record(acc *v1alpha1.TransferAccess, target serverTarget) {
-	acc.Status.ServerID, acc.Status.ExternalID, acc.Status.Region = target.serverID, acc.Spec.ExternalID, target.region
-	acc.Status.Account, acc.Status.AccountID = target.account.name, accountIDOf(target.account, target.serverARN)
+// record notes in status the server the access lives on and its group; the pass records the
+// placement with them.
+func (r *accessKind) record(acc *v1alpha1.TransferAccess, at placement) {
+	acc.Status.ServerID, acc.Status.ExternalID = at.serverID, acc.Spec.ExternalID
 	acc.Status.CreatePending = ""
 }
 
 // update sends what PlanAccess found different and records the access in status.
-func (r *accessKind) update(ctx context.Context, acc *v1alpha1.TransferAccess, want accessWant, access *transfer.Access) error {
-	plan := transfer.PlanAccess(want.desired, access)
+func (r *accessKind) update(ctx context.Context, acc *v1alpha1.TransferAccess, at placement, want accessWant, access *transfer.Access) error {
+	plan := transfer.PlanAccess(want, access)
 	if len(plan.Kept) > 0 {
 		r.Notify.warning(ctx, acc, eventNotCleared, "%s removed from the spec: AWS cannot clear it, so the access keeps its value in AWS",
 			fieldList(plan.Kept))
@@ -202,39 +186,24 @@ func (r *accessKind) update(ctx context.Context, acc *v1alpha1.TransferAccess, w
 		return nil
 	}
 	reason := changeEvent(acc, acc.Status.ObservedGeneration)
-	if err := want.svc.ApplyAccessPlan(ctx, access, plan); err != nil {
+	if err := at.svc.ApplyAccessPlan(ctx, access, plan); err != nil {
 		return err
 	}
 	r.Notify.normal(ctx, acc, reason, "%s: %s", changeVerb(reason), fieldList(plan.Changed))
 	return nil
 }
 
-// delete deletes the access this object created or adopted, in the account and region it was recorded in,
-// or the one a create whose response was lost may have made. An access or server already gone
-// counts as deleted.
-func (r *accessKind) delete(ctx context.Context, acc *v1alpha1.TransferAccess) error {
-	if acc.Spec.DeletionPolicy == v1alpha1.DeletionPolicyRetain {
-		r.Notify.normal(ctx, acc, eventRetained, "left the access of %s in AWS, as deletionPolicy is Retain", acc.Spec.ExternalID)
-		return nil
-	}
-	serverID := cmp.Or(acc.Status.ServerID, acc.Status.CreatePending)
-	if serverID == "" {
-		// Nothing was created or adopted.
-		return nil
-	}
-	account, _, err := r.account(ctx, accessPlace(acc).account)
-	if err != nil {
-		return err
-	}
-	svc, err := r.AWS.For(account.account, cmp.Or(acc.Status.Region, r.AWS.Resolve(acc.Spec.Region)))
-	if err != nil {
-		return err
-	}
+// awaitDependents has nothing to wait for: nothing uses an access.
+func (r *accessKind) awaitDependents(context.Context, *v1alpha1.TransferAccess) error { return nil }
+
+// delete deletes the access this object created or adopted, or the one a create whose response
+// was lost may have made. An access or server already gone counts as deleted.
+func (r *accessKind) delete(ctx context.Context, acc *v1alpha1.TransferAccess, at placement) error {
 	externalID := cmp.Or(acc.Status.ExternalID, acc.Spec.ExternalID)
-	if err := svc.DeleteAccess(ctx, serverID, externalID); err != nil {
+	if err := at.svc.DeleteAccess(ctx, at.serverID, externalID); err != nil {
 		return err
 	}
-	r.Notify.normal(ctx, acc, eventDeleted, "deleted the access of %s to server %s", externalID, serverID)
+	r.Notify.normal(ctx, acc, eventDeleted, "deleted the access of %s to server %s", externalID, at.serverID)
 	return nil
 }
 

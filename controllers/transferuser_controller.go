@@ -3,7 +3,6 @@ package controllers
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -25,13 +24,8 @@ type userKind struct {
 	sweep *userSweep
 }
 
-// userWant is what a TransferUser asks for: the user, where it lives, and the service of that
-// region.
-type userWant struct {
-	svc     *transfer.Service
-	target  serverTarget
-	desired transfer.DesiredUser
-}
+// userWant is what a TransferUser asks for.
+type userWant = transfer.DesiredUser
 
 // newUserReconciler returns the reconciler of TransferUsers.
 func newUserReconciler(d deps, sweep *userSweep) *reconciler[*v1alpha1.TransferUser, userWant, *transfer.User] {
@@ -70,55 +64,60 @@ func (r *userKind) readyMessage(usr *v1alpha1.TransferUser) string {
 
 func (r *userKind) deletingMessage(*v1alpha1.TransferUser) string { return "deleting the user" }
 
-// desire resolves the server the user lives on, which must be Ready, and the user the spec
-// describes. A user whose TransferServer was replaced by a new server leaves the old one first.
-func (r *userKind) desire(ctx context.Context, usr *v1alpha1.TransferUser) (userWant, error) {
+func (r *userKind) site(usr *v1alpha1.TransferUser) *site { return userSite(usr) }
+
+func userSite(usr *v1alpha1.TransferUser) *site {
+	return &site{
+		placement: &usr.Status.Placement, what: "the user", specRegion: usr.Spec.Region, specAccount: usr.Spec.Account, arn: usr.Status.ARN,
+		serverRef: usr.Spec.ServerRef, serverID: usr.Spec.ServerID, recordedServerID: usr.Status.ServerID,
+	}
+}
+
+func (r *userKind) recorded(usr *v1alpha1.TransferUser) bool { return usr.Status.ServerID != "" }
+
+// mayExist is true until the user is deleted: CreateUser writes no intent, so a user whose
+// creation was never recorded may have been made by a request whose response was lost.
+func (r *userKind) mayExist(*v1alpha1.TransferUser) bool { return true }
+
+func (r *userKind) resource(usr *v1alpha1.TransferUser) string { return "user " + usr.AWSUserName() }
+
+// desire resolves the user the spec describes, on the server it lives on.
+func (r *userKind) desire(_ context.Context, usr *v1alpha1.TransferUser, at placement) (userWant, error) {
 	if err := transfer.ValidateUserSpec(&usr.Spec); err != nil {
 		return userWant{}, stalled(v1alpha1.ReasonInvalidSpec, "%v", err)
 	}
-	target, err := r.resolveServer(ctx, userPlace(usr), true)
-	if err != nil {
-		return userWant{}, err
-	}
-	svc, err := r.service(target.account, target.region, target.placed)
-	if err != nil {
-		return userWant{}, err
-	}
-	if usr.Spec.ServerID != "" {
-		noteLocation(usr, "the user", recordedRegion(usr.Status.Region, usr.Status.ARN), r.AWS.Resolve(usr.Spec.Region))
-		noteAccount(usr, "the user", target.account, target.today)
-	}
-	if old := usr.Status.ServerID; old != "" && old != target.serverID {
-		if err := r.leaveReplacedServer(ctx, usr, svc, old); err != nil {
-			return userWant{}, err
-		}
-	}
-	return userWant{svc: svc, target: target, desired: transfer.DesiredUser{
+	return transfer.DesiredUser{
 		Spec:      &usr.Spec,
-		ServerID:  target.serverID,
+		ServerID:  at.serverID,
 		UserName:  usr.AWSUserName(),
 		Applied:   usr.Status.AppliedFields,
 		OwnerTags: transfer.OwnerTags("TransferUser", usr.Namespace, usr.Name, string(usr.UID)),
-	}}, nil
+	}, nil
 }
 
-// observe returns the user recorded in status. One deleted outside the operator is forgotten, to
-// be created again; one another live object manages is refused.
-func (r *userKind) observe(ctx context.Context, usr *v1alpha1.TransferUser, want userWant) (*transfer.User, bool, error) {
+// observe returns the user recorded in status. A user whose TransferServer was replaced by a new
+// server leaves the old one first, to be created on the new one. One deleted outside the
+// operator is forgotten, to be created again; one another live object manages is refused.
+func (r *userKind) observe(ctx context.Context, usr *v1alpha1.TransferUser, at placement, want userWant) (*transfer.User, bool, error) {
+	if old := usr.Status.ServerID; old != "" && old != at.serverID {
+		if err := r.leaveReplacedServer(ctx, usr, at.svc, old); err != nil {
+			return nil, false, err
+		}
+	}
 	if usr.Status.ServerID == "" {
 		return nil, false, nil
 	}
-	user, err := want.svc.DescribeUser(ctx, want.target.serverID, want.desired.UserName)
+	user, err := at.svc.DescribeUser(ctx, at.serverID, want.UserName)
 	switch {
 	case transfer.IsNotFound(err):
-		r.Notify.warning(ctx, usr, eventRecreating, "user %s was deleted outside the operator; creating it again", want.desired.UserName)
-		usr.Status = v1alpha1.TransferUserStatus{Conditions: usr.Status.Conditions, ObservedGeneration: usr.Status.ObservedGeneration}
+		r.Notify.warning(ctx, usr, eventRecreating, "user %s was deleted outside the operator; creating it again", want.UserName)
+		usr.Status = v1alpha1.TransferUserStatus{Placement: usr.Status.Placement, Conditions: usr.Status.Conditions, ObservedGeneration: usr.Status.ObservedGeneration}
 		return nil, false, nil
 	case err != nil:
 		return nil, false, err
 	}
 	if owner := otherOwner(ctx, r.Client, usr, user.Tags); owner != "" {
-		return nil, false, ownedByAnother(fmt.Sprintf("user %s on server %s", want.desired.UserName, want.target.serverID), owner)
+		return nil, false, ownedByAnother(fmt.Sprintf("user %s on server %s", want.UserName, at.serverID), owner)
 	}
 	return user, true, nil
 }
@@ -127,66 +126,66 @@ func (r *userKind) observe(ctx context.Context, usr *v1alpha1.TransferUser, want
 // name exists, it is taken over when it carries this object's UID tag (the response to an
 // earlier create was lost), or when spec.adopt is true and no other live object owns it, and
 // returned as described, to be compared with the spec.
-func (r *userKind) create(ctx context.Context, usr *v1alpha1.TransferUser, want userWant, _ *statusPatcher) (*transfer.User, bool, error) {
-	svc, desired, target := want.svc, want.desired, want.target
+func (r *userKind) create(ctx context.Context, usr *v1alpha1.TransferUser, at placement, desired userWant, _ *statusPatcher) (*transfer.User, bool, error) {
+	svc := at.svc
 	created, keys, err := svc.CreateUserWithKeys(ctx, desired)
 	switch {
 	case created:
-		r.record(usr, target, desired.UserName)
-		usr.Status.ARN = transfer.UserARN(target.serverARN, desired.UserName)
+		r.record(usr, at, desired.UserName)
+		usr.Status.ARN = transfer.UserARN(at.serverARN, desired.UserName)
 		if err != nil {
 			return nil, false, err
 		}
 		recordKeys(usr, keys)
-		r.Notify.normal(ctx, usr, eventCreated, "created user %s on server %s", desired.UserName, target.serverID)
+		r.Notify.normal(ctx, usr, eventCreated, "created user %s on server %s", desired.UserName, at.serverID)
 		return nil, false, nil
 	case transfer.IsAlreadyExists(err):
-		user, err := r.takeOver(ctx, usr, svc, desired, target)
+		user, err := r.takeOver(ctx, usr, at, desired)
 		return user, err == nil, err
 	case transfer.IsNotFound(err) && usr.Spec.ServerID != "":
-		return nil, false, stalledBy(err, v1alpha1.ReasonNotFound, "server %s named by spec.serverId does not exist in %s: %s", target.serverID, target.region, transfer.Describe(err))
+		return nil, false, stalledBy(err, v1alpha1.ReasonNotFound, "server %s named by spec.serverId does not exist in %s: %s", at.serverID, at.region, transfer.Describe(err))
 	}
 	return nil, false, err
 }
 
 // takeOver decides whether an existing user of the desired name may be managed by usr. Its
 // place is recorded either way, so that a refused object only reads it until something changes.
-func (r *userKind) takeOver(ctx context.Context, usr *v1alpha1.TransferUser, svc *transfer.Service, desired transfer.DesiredUser, target serverTarget) (*transfer.User, error) {
-	existing, err := svc.DescribeUser(ctx, target.serverID, desired.UserName)
+func (r *userKind) takeOver(ctx context.Context, usr *v1alpha1.TransferUser, at placement, desired transfer.DesiredUser) (*transfer.User, error) {
+	existing, err := at.svc.DescribeUser(ctx, at.serverID, desired.UserName)
 	if err != nil {
 		return nil, err
 	}
 	owner := otherOwner(ctx, r.Client, usr, existing.Tags)
 	switch {
 	case owner != "":
-		r.record(usr, target, desired.UserName)
-		return nil, ownedByAnother(fmt.Sprintf("user %s on server %s", desired.UserName, target.serverID), owner)
+		r.record(usr, at, desired.UserName)
+		return nil, ownedByAnother(fmt.Sprintf("user %s on server %s", desired.UserName, at.serverID), owner)
 	case existing.Tags[transfer.TagOwnerUID] == string(usr.UID):
 		// Ours: the response to an earlier CreateUser was lost.
 	case usr.Spec.Adopt:
-		if err := adoptionAllowed(target.account, fmt.Sprintf("user %s on server %s", desired.UserName, target.serverID)); err != nil {
+		if err := adoptionAllowed(at.account, fmt.Sprintf("user %s on server %s", desired.UserName, at.serverID)); err != nil {
 			return nil, err
 		}
-		r.Notify.normal(ctx, usr, eventAdopted, "adopted the existing user %s on server %s", desired.UserName, target.serverID)
+		r.Notify.normal(ctx, usr, eventAdopted, "adopted the existing user %s on server %s", desired.UserName, at.serverID)
 	default:
 		return nil, stalled(v1alpha1.ReasonAlreadyExists,
 			"a user named %s already exists on server %s and was not created by this TransferUser: set spec.adopt: true to manage it, or choose another spec.userName",
-			desired.UserName, target.serverID)
+			desired.UserName, at.serverID)
 	}
-	r.record(usr, target, desired.UserName)
+	r.record(usr, at, desired.UserName)
 	return existing, nil
 }
 
-// record notes in status where the user lives.
-func (r *userKind) record(usr *v1alpha1.TransferUser, target serverTarget, userName string) {
-	usr.Status.ServerID, usr.Status.UserName, usr.Status.Region = target.serverID, userName, target.region
-	usr.Status.Account, usr.Status.AccountID = target.account.name, accountIDOf(target.account, target.serverARN)
+// record notes in status the server the user lives on and its name; the pass records the
+// placement with them.
+func (r *userKind) record(usr *v1alpha1.TransferUser, at placement, userName string) {
+	usr.Status.ServerID, usr.Status.UserName = at.serverID, userName
 }
 
 // update sends what PlanUser found different (transfer.Service.ApplyUserPlan owns the order of
 // the calls) and records the user in status.
-func (r *userKind) update(ctx context.Context, usr *v1alpha1.TransferUser, want userWant, user *transfer.User) error {
-	plan := transfer.PlanUser(want.desired, user)
+func (r *userKind) update(ctx context.Context, usr *v1alpha1.TransferUser, at placement, want userWant, user *transfer.User) error {
+	plan := transfer.PlanUser(want, user)
 	if len(plan.Kept) > 0 {
 		// Reported once: the pass that succeeds records the spec's fields without them.
 		r.Notify.warning(ctx, usr, eventNotCleared, "%s removed from the spec: AWS cannot clear it, so the user keeps its value in AWS",
@@ -194,20 +193,18 @@ func (r *userKind) update(ctx context.Context, usr *v1alpha1.TransferUser, want 
 	}
 	reason := changeEvent(usr, usr.Status.ObservedGeneration)
 	if plan.InSync() {
-		r.sweep.watch(client.ObjectKeyFromObject(usr), want.svc, want.desired.ServerID, want.desired.UserName, user.Summary())
+		r.sweep.watch(client.ObjectKeyFromObject(usr), at.svc, want.ServerID, want.UserName, user.Summary())
 	} else {
-		r.sweep.forget(want.desired.ServerID, want.desired.UserName)
+		r.sweep.forget(want.ServerID, want.UserName)
 	}
-	keys, err := want.svc.ApplyUserPlan(ctx, user, plan)
+	keys, err := at.svc.ApplyUserPlan(ctx, user, plan)
 	if err != nil {
 		return err
 	}
 	if !plan.InSync() {
 		r.Notify.normal(ctx, usr, reason, "%s: %s", changeVerb(reason), fieldList(plan.Changed))
 	}
-	usr.Status.ServerID, usr.Status.UserName, usr.Status.ARN = want.desired.ServerID, want.desired.UserName, user.ARN
-	usr.Status.Region = want.svc.Region()
-	usr.Status.Account, usr.Status.AccountID = want.target.account.name, accountIDOf(want.target.account, user.ARN)
+	usr.Status.ServerID, usr.Status.UserName, usr.Status.ARN = want.ServerID, want.UserName, user.ARN
 	recordKeys(usr, keys)
 	return nil
 }
@@ -231,33 +228,20 @@ func (r *userKind) leaveReplacedServer(ctx context.Context, usr *v1alpha1.Transf
 	return nil
 }
 
-// delete deletes the user this object created or adopted, in the region it was recorded in,
-// with one call. A user whose creation was never recorded is looked at first, and deleted only
-// if it carries this object's UID tag. A user or server already gone counts as deleted.
-func (r *userKind) delete(ctx context.Context, usr *v1alpha1.TransferUser) error {
+// awaitDependents has nothing to wait for, as nothing uses a user. It stops the sweep watching
+// the user, whatever becomes of it, as its object is going.
+func (r *userKind) awaitDependents(_ context.Context, usr *v1alpha1.TransferUser) error {
 	r.sweep.forget(usr.Status.ServerID, usr.Status.UserName)
+	return nil
+}
+
+// delete deletes the user this object created or adopted, with one call. A user whose creation
+// was never recorded is looked at first, and deleted only if it carries this object's UID tag.
+// A user or server already gone counts as deleted.
+func (r *userKind) delete(ctx context.Context, usr *v1alpha1.TransferUser, at placement) error {
 	name := usr.AWSUserName()
-	if usr.Spec.DeletionPolicy == v1alpha1.DeletionPolicyRetain {
-		r.Notify.normal(ctx, usr, eventRetained, "left user %s in AWS, as deletionPolicy is Retain", name)
-		return nil
-	}
-	target, recorded, err := r.recordedTarget(ctx, usr)
-	if errors.Is(err, errNoServer) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	svc, err := r.AWS.For(target.account.account, target.region)
-	if errors.Is(err, transfer.ErrNoRegion) {
-		// Nothing was ever created: there is no region to have done it in.
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if !recorded {
-		user, err := svc.DescribeUser(ctx, target.serverID, name)
+	if !r.recorded(usr) {
+		user, err := at.svc.DescribeUser(ctx, at.serverID, name)
 		switch {
 		case transfer.IsNotFound(err):
 			return nil
@@ -268,39 +252,9 @@ func (r *userKind) delete(ctx context.Context, usr *v1alpha1.TransferUser) error
 			return nil
 		}
 	}
-	if err := svc.DeleteUser(ctx, target.serverID, name); err != nil {
+	if err := at.svc.DeleteUser(ctx, at.serverID, name); err != nil {
 		return err
 	}
-	r.Notify.normal(ctx, usr, eventDeleted, "deleted user %s from server %s", name, target.serverID)
+	r.Notify.normal(ctx, usr, eventDeleted, "deleted user %s from server %s", name, at.serverID)
 	return nil
-}
-
-// recordedTarget returns where the user was recorded to live, or, for a user whose creation was
-// never recorded (a CreateUser whose response was lost may still have made it), where it would
-// live: recorded says which. Only the certainty that there is no server to hold the user gives
-// errNoServer.
-func (r *userKind) recordedTarget(ctx context.Context, usr *v1alpha1.TransferUser) (target serverTarget, recorded bool, err error) {
-	if usr.Status.ServerID != "" {
-		region := cmp.Or(recordedRegion(usr.Status.Region, usr.Status.ARN), r.AWS.Resolve(usr.Spec.Region))
-		account, _, err := r.account(ctx, userPlace(usr).account)
-		if err != nil {
-			return serverTarget{}, true, err
-		}
-		return serverTarget{serverID: usr.Status.ServerID, region: region, account: account}, true, nil
-	}
-	target, err = r.resolveServer(ctx, userPlace(usr), false)
-	return target, false, err
-}
-
-// userPlace says where usr lives.
-func userPlace(usr *v1alpha1.TransferUser) serverPlace {
-	recorded := recordedRegion(usr.Status.Region, usr.Status.ARN)
-	return serverPlace{
-		namespace: usr.Namespace, ref: usr.Spec.ServerRef, serverID: usr.Spec.ServerID,
-		specRegion: usr.Spec.Region, recordedRegion: recorded,
-		account: accountPlace{
-			namespace: usr.Namespace, specAccount: usr.Spec.Account, recorded: recorded != "",
-			recordedName: usr.Status.Account, recordedID: recordedAccountID(usr.Status.AccountID, usr.Status.ARN),
-		},
-	}
 }

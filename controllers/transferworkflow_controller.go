@@ -3,7 +3,6 @@ package controllers
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -28,12 +27,8 @@ import (
 // dies half-way is resumed by the next.
 type workflowKind struct{ deps }
 
-// workflowWant is what a TransferWorkflow asks for, and the account and service of its region.
-type workflowWant struct {
-	svc     *transfer.Service
-	account accountChoice
-	desired transfer.DesiredWorkflow
-}
+// workflowWant is what a TransferWorkflow asks for.
+type workflowWant = transfer.DesiredWorkflow
 
 // newWorkflowReconciler returns the reconciler of TransferWorkflows.
 func newWorkflowReconciler(d deps) *reconciler[*v1alpha1.TransferWorkflow, workflowWant, *transfer.Workflow] {
@@ -69,10 +64,18 @@ func (r *workflowKind) deletingMessage(*v1alpha1.TransferWorkflow) string {
 	return "deleting the workflow"
 }
 
-// region returns where the workflow lives: the region recorded when it was created or adopted,
-// or, before that, spec.region or the operator's default region.
-func (r *workflowKind) region(wf *v1alpha1.TransferWorkflow) string {
-	return cmp.Or(recordedRegion(wf.Status.Region, wf.Status.ARN), r.AWS.Resolve(wf.Spec.Region))
+func (r *workflowKind) site(wf *v1alpha1.TransferWorkflow) *site {
+	return &site{placement: &wf.Status.Placement, what: "the workflow", specRegion: wf.Spec.Region, specAccount: wf.Spec.Account, arn: wf.Status.ARN}
+}
+
+func (r *workflowKind) recorded(wf *v1alpha1.TransferWorkflow) bool {
+	return wf.Status.WorkflowID != "" || wf.Status.CreatePending || len(wf.Status.RetiredWorkflowIDs) > 0
+}
+
+func (r *workflowKind) mayExist(wf *v1alpha1.TransferWorkflow) bool { return r.recorded(wf) }
+
+func (r *workflowKind) resource(wf *v1alpha1.TransferWorkflow) string {
+	return "workflow " + wf.Status.WorkflowID
 }
 
 // adopting reports whether the pass is to take over the workflow spec.workflowId names: nothing
@@ -82,84 +85,58 @@ func adopting(wf *v1alpha1.TransferWorkflow) bool {
 	return wf.Spec.WorkflowID != "" && s.WorkflowID == "" && !s.CreatePending && len(s.RetiredWorkflowIDs) == 0
 }
 
-// workflowAccountPlace says what decides a workflow's account.
-func workflowAccountPlace(wf *v1alpha1.TransferWorkflow) accountPlace {
-	return accountPlace{
-		namespace: wf.Namespace, specAccount: wf.Spec.Account,
-		recorded:     recordedRegion(wf.Status.Region, wf.Status.ARN) != "",
-		recordedName: wf.Status.Account, recordedID: recordedAccountID(wf.Status.AccountID, wf.Status.ARN),
-	}
-}
-
-func (r *workflowKind) desire(ctx context.Context, wf *v1alpha1.TransferWorkflow) (workflowWant, error) {
-	account, today, err := r.account(ctx, workflowAccountPlace(wf))
-	if err != nil {
-		return workflowWant{}, err
-	}
-	svc, err := r.service(account, r.region(wf), recordedRegion(wf.Status.Region, wf.Status.ARN) != "")
-	if err != nil {
-		return workflowWant{}, err
-	}
-	noteLocation(wf, "the workflow", recordedRegion(wf.Status.Region, wf.Status.ARN), r.AWS.Resolve(wf.Spec.Region))
-	noteAccount(wf, "the workflow", account, today)
-	return workflowWant{svc: svc, account: account, desired: transfer.DesiredWorkflow{
+// desire resolves the workflow the spec describes.
+func (r *workflowKind) desire(_ context.Context, wf *v1alpha1.TransferWorkflow, _ placement) (workflowWant, error) {
+	return transfer.DesiredWorkflow{
 		Spec:      &wf.Spec,
 		OwnerTags: transfer.OwnerTags("TransferWorkflow", wf.Namespace, wf.Name, string(wf.UID)),
-	}}, nil
+	}, nil
 }
 
 // observe returns the workflow in AWS: the one recorded in status, the one an earlier create
 // whose outcome is unknown made, or the one spec.workflowId adopts. A workflow whose steps or
 // description differ from the spec is retired, to be replaced (found false). One deleted outside
 // the operator is forgotten, to be created again.
-func (r *workflowKind) observe(ctx context.Context, wf *v1alpha1.TransferWorkflow, want workflowWant) (*transfer.Workflow, bool, error) {
-	svc := want.svc
-	id := wf.Status.WorkflowID
-	if id == "" && wf.Status.CreatePending {
-		found, err := svc.FindWorkflowByTag(ctx, transfer.TagOwnerUID, string(wf.UID), wf.Status.RetiredWorkflowIDs...)
-		if err != nil {
-			return nil, false, err
-		}
-		if found != "" {
-			r.Notify.normal(ctx, wf, eventAdopted, "found workflow %s, created by an earlier attempt whose response was lost", found)
-			id = found
-		}
-	}
+func (r *workflowKind) observe(ctx context.Context, wf *v1alpha1.TransferWorkflow, at placement, want workflowWant) (*transfer.Workflow, bool, error) {
 	adopt := adopting(wf)
-	if id == "" && adopt {
-		if err := adoptionAllowed(want.account, "workflow "+wf.Spec.WorkflowID); err != nil {
+	if adopt {
+		if err := adoptionAllowed(at.account, "workflow "+wf.Spec.WorkflowID); err != nil {
 			return nil, false, err
 		}
-		id = wf.Spec.WorkflowID
 	}
-	if id == "" {
-		return nil, false, nil
+	rec := transfer.Recorded{ID: wf.Status.WorkflowID, CreatePending: wf.Status.CreatePending, OwnerUID: string(wf.UID), Exclude: wf.Status.RetiredWorkflowIDs}
+	if adopt {
+		rec.ID = wf.Spec.WorkflowID
 	}
-	w, err := svc.DescribeWorkflow(ctx, id)
+	o, err := at.svc.ObserveWorkflow(ctx, rec)
 	switch {
-	case err == nil:
-	case !transfer.IsNotFound(err):
+	case err != nil:
 		return nil, false, err
-	case adopt:
-		return nil, false, stalled(v1alpha1.ReasonNotFound, "workflow %s named by spec.workflowId does not exist in %s", id, svc.Region())
-	default:
-		r.Notify.warning(ctx, wf, eventRecreating, "workflow %s was deleted outside the operator; creating a new one in %s", id, svc.Region())
+	case o.FoundByTag:
+		r.Notify.normal(ctx, wf, eventAdopted, "found workflow %s, created by an earlier attempt whose response was lost", o.ID)
+	case o.Gone && adopt:
+		return nil, false, stalled(v1alpha1.ReasonNotFound, "workflow %s named by spec.workflowId does not exist in %s", o.ID, at.region)
+	case o.Gone:
+		r.Notify.warning(ctx, wf, eventRecreating, "workflow %s was deleted outside the operator; creating a new one in %s", o.ID, at.region)
 		wf.Status.WorkflowID, wf.Status.ARN, wf.Status.CreatePending = "", "", false
 		return nil, false, nil
 	}
+	w := o.Resource
+	if w == nil {
+		return nil, false, nil
+	}
 	if owner := otherOwner(ctx, r.Client, wf, w.Tags); owner != "" {
-		return nil, false, ownedByAnother("workflow "+id, owner)
+		return nil, false, ownedByAnother("workflow "+o.ID, owner)
 	}
 	if adopt {
-		r.Notify.normal(ctx, wf, eventAdopted, "adopted workflow %s in %s", id, svc.Region())
+		r.Notify.normal(ctx, wf, eventAdopted, "adopted workflow %s in %s", o.ID, at.region)
 	}
-	wf.Status.WorkflowID, wf.Status.ARN, wf.Status.Region, wf.Status.CreatePending = id, w.ARN, svc.Region(), false
-	wf.Status.Account, wf.Status.AccountID = want.account.name, accountIDOf(want.account, w.ARN)
-	if plan := transfer.PlanWorkflow(want.desired, w); len(plan.Replace) > 0 {
+	wf.Status.WorkflowID, wf.Status.ARN, wf.Status.CreatePending = o.ID, w.ARN, false
+	if plan := transfer.PlanWorkflow(want, w); len(plan.Replace) > 0 {
 		r.Notify.normal(ctx, wf, eventReplacing, "%s of workflow %s differ from the spec and AWS cannot change them: replacing it with a new workflow",
-			fieldList(plan.Replace), id)
-		if !slices.Contains(wf.Status.RetiredWorkflowIDs, id) {
-			wf.Status.RetiredWorkflowIDs = append(wf.Status.RetiredWorkflowIDs, id)
+			fieldList(plan.Replace), o.ID)
+		if !slices.Contains(wf.Status.RetiredWorkflowIDs, o.ID) {
+			wf.Status.RetiredWorkflowIDs = append(wf.Status.RetiredWorkflowIDs, o.ID)
 		}
 		wf.Status.WorkflowID, wf.Status.ARN = "", ""
 		return nil, false, nil
@@ -167,18 +144,17 @@ func (r *workflowKind) observe(ctx context.Context, wf *v1alpha1.TransferWorkflo
 	return w, true, nil
 }
 
-// create creates the workflow, after writing the intent (createPending, the region, the account
-// and the workflows it retires) to status, so that a lost response or a crash leads the next pass to
+// create creates the workflow, after writing the intent (createPending and the workflows it
+// retires, with the placement the pass set) to status, so that a lost response or a crash leads the next pass to
 // look the workflow up by its ownership tag instead of creating a second one. The new workflow
 // is described and returned, so that the same pass records it and retires the old ones.
-func (r *workflowKind) create(ctx context.Context, wf *v1alpha1.TransferWorkflow, want workflowWant, status *statusPatcher) (*transfer.Workflow, bool, error) {
-	svc := want.svc
-	wf.Status.CreatePending, wf.Status.Region = true, svc.Region()
-	wf.Status.Account, wf.Status.AccountID = want.account.name, want.account.id
+func (r *workflowKind) create(ctx context.Context, wf *v1alpha1.TransferWorkflow, at placement, want workflowWant, status *statusPatcher) (*transfer.Workflow, bool, error) {
+	svc := at.svc
+	wf.Status.CreatePending = true
 	if err := status.patch(ctx, wf); err != nil {
 		return nil, false, err
 	}
-	id, err := svc.CreateWorkflow(ctx, want.desired)
+	id, err := svc.CreateWorkflow(ctx, want)
 	if err != nil {
 		if transfer.Classify(err).Terminal() {
 			// AWS refused the request: nothing was made, so there is nothing to look for.
@@ -200,18 +176,17 @@ func (r *workflowKind) create(ctx context.Context, wf *v1alpha1.TransferWorkflow
 
 // update corrects the tags of the workflow (the one thing AWS changes in place), records it and
 // retires the workflows it replaced.
-func (r *workflowKind) update(ctx context.Context, wf *v1alpha1.TransferWorkflow, want workflowWant, w *transfer.Workflow) error {
-	plan := transfer.PlanWorkflow(want.desired, w)
+func (r *workflowKind) update(ctx context.Context, wf *v1alpha1.TransferWorkflow, at placement, want workflowWant, w *transfer.Workflow) error {
+	plan := transfer.PlanWorkflow(want, w)
 	if len(plan.AddTags) > 0 || len(plan.RemoveTags) > 0 {
 		reason := changeEvent(wf, wf.Status.ObservedGeneration)
-		if err := want.svc.ApplyWorkflowPlan(ctx, w, plan); err != nil {
+		if err := at.svc.ApplyWorkflowPlan(ctx, w, plan); err != nil {
 			return err
 		}
 		r.Notify.normal(ctx, wf, reason, "%s: tags", changeVerb(reason))
 	}
-	wf.Status.WorkflowID, wf.Status.ARN, wf.Status.Region = w.ID, w.ARN, want.svc.Region()
-	wf.Status.Account, wf.Status.AccountID = want.account.name, accountIDOf(want.account, w.ARN)
-	return r.retire(ctx, wf, want.svc)
+	wf.Status.WorkflowID, wf.Status.ARN = w.ID, w.ARN
+	return r.retire(ctx, wf, at.svc)
 }
 
 // retire deletes the retired workflows that no server runs any more. While AWS still finds a
@@ -219,20 +194,14 @@ func (r *workflowKind) update(ctx context.Context, wf *v1alpha1.TransferWorkflow
 // by themselves; a server managed elsewhere must be moved by its owner), the object is
 // Reconciling with reason RetiringWorkflow and looks again after the poll interval.
 func (r *workflowKind) retire(ctx context.Context, wf *v1alpha1.TransferWorkflow, svc *transfer.Service) error {
-	var inUse []string
-	var refusal error
-	for _, old := range wf.Status.RetiredWorkflowIDs {
-		err := svc.DeleteWorkflow(ctx, old)
-		switch {
-		case transfer.IsWorkflowInUse(err):
-			inUse, refusal = append(inUse, old), err
-			continue
-		case err != nil:
-			return err
-		}
+	deleted, inUse, refusal, err := svc.RetireWorkflows(ctx, wf.Status.RetiredWorkflowIDs)
+	for _, old := range deleted {
 		r.Notify.normal(ctx, wf, eventDeleted, "deleted workflow %s, which workflow %s replaced", old, wf.Status.WorkflowID)
 	}
-	wf.Status.RetiredWorkflowIDs = inUse
+	wf.Status.RetiredWorkflowIDs = slices.DeleteFunc(wf.Status.RetiredWorkflowIDs, func(id string) bool { return slices.Contains(deleted, id) })
+	if err != nil {
+		return err
+	}
 	if len(inUse) > 0 {
 		return waiting(v1alpha1.ReasonRetiringWorkflow, r.Options.pollAfter(wf),
 			"workflow %s matches the spec; %s is deleted once no server runs it (AWS answered %s)", wf.Status.WorkflowID, fieldList(inUse), transfer.Describe(refusal))
@@ -240,10 +209,8 @@ func (r *workflowKind) retire(ctx context.Context, wf *v1alpha1.TransferWorkflow
 	return nil
 }
 
-// delete deletes the workflow this object created or adopted, and the ones it retired, once no
-// TransferServer in the namespace references it and AWS finds no server that runs it. A workflow
-// whose ownership tags name another live object is left alone.
-func (r *workflowKind) delete(ctx context.Context, wf *v1alpha1.TransferWorkflow) error {
+// awaitDependents waits until no TransferServer in the namespace references the workflow.
+func (r *workflowKind) awaitDependents(ctx context.Context, wf *v1alpha1.TransferWorkflow) error {
 	servers := &v1alpha1.TransferServerList{}
 	if err := r.Client.List(ctx, servers, client.InNamespace(wf.Namespace), client.MatchingFields{indexServerWorkflowRef: wf.Name}); err != nil {
 		return fmt.Errorf("listing the TransferServers that reference the workflow: %w", err)
@@ -252,57 +219,27 @@ func (r *workflowKind) delete(ctx context.Context, wf *v1alpha1.TransferWorkflow
 		return waiting(v1alpha1.ReasonWorkflowInUse, r.Options.Resync,
 			"deleting: waiting for %d TransferServer(s) that reference this workflow to stop referencing it or be deleted, such as %s", n, servers.Items[0].Name)
 	}
-	if wf.Spec.DeletionPolicy == v1alpha1.DeletionPolicyRetain {
-		r.Notify.normal(ctx, wf, eventRetained, "left workflow %s in AWS, as deletionPolicy is Retain", wf.Status.WorkflowID)
-		return nil
+	return nil
+}
+
+// delete deletes the workflow this object created or adopted (or a lost create made), and the
+// ones it retired, once AWS finds no server that runs them. A workflow whose ownership tags name
+// another live object is left alone.
+func (r *workflowKind) delete(ctx context.Context, wf *v1alpha1.TransferWorkflow, at placement) error {
+	d, err := at.svc.DeleteRecordedWorkflow(ctx,
+		transfer.Recorded{ID: wf.Status.WorkflowID, CreatePending: wf.Status.CreatePending, OwnerUID: string(wf.UID), Exclude: wf.Status.RetiredWorkflowIDs},
+		func(tags map[string]string) string { return otherOwner(ctx, r.Client, wf, tags) })
+	if d.OwnedBy != "" {
+		r.Notify.normal(ctx, wf, eventRetained, "left workflow %s in AWS: it is managed by %s", d.ID, d.OwnedBy)
 	}
-	if wf.Status.WorkflowID == "" && !wf.Status.CreatePending && len(wf.Status.RetiredWorkflowIDs) == 0 {
-		// Nothing was ever created or adopted: a spec.workflowId never taken over is not this
-		// object's to delete.
-		return nil
-	}
-	account, _, err := r.account(ctx, workflowAccountPlace(wf))
-	if err != nil {
-		return err
-	}
-	svc, err := r.AWS.For(account.account, r.region(wf))
-	if errors.Is(err, transfer.ErrNoRegion) {
-		// Nothing was ever created or adopted: there is no region to have done it in.
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	id := wf.Status.WorkflowID
-	if id == "" && wf.Status.CreatePending {
-		if id, err = svc.FindWorkflowByTag(ctx, transfer.TagOwnerUID, string(wf.UID), wf.Status.RetiredWorkflowIDs...); err != nil {
-			return err
-		}
-	}
-	ids := slices.Clone(wf.Status.RetiredWorkflowIDs)
-	if id != "" {
-		w, err := svc.DescribeWorkflow(ctx, id)
-		switch {
-		case transfer.IsNotFound(err):
-		case err != nil:
-			return err
-		default:
-			if owner := otherOwner(ctx, r.Client, wf, w.Tags); owner != "" {
-				r.Notify.normal(ctx, wf, eventRetained, "left workflow %s in AWS: it is managed by %s", id, owner)
-			} else {
-				ids = append(ids, id)
-			}
-		}
-	}
-	for _, id := range ids {
-		err := svc.DeleteWorkflow(ctx, id)
-		if transfer.IsWorkflowInUse(err) {
-			return waitingFor(err, v1alpha1.ReasonWorkflowInUse, r.Options.pollAfter(wf), "deleting: waiting until no server runs workflow %s (AWS answered %s)", id, transfer.Describe(err))
-		}
-		if err != nil {
-			return err
-		}
+	for _, id := range d.Deleted {
 		r.Notify.normal(ctx, wf, eventDeleted, "deleted workflow %s", id)
+	}
+	switch {
+	case err != nil:
+		return err
+	case d.InUse != "":
+		return waitingFor(d.InUseErr, v1alpha1.ReasonWorkflowInUse, r.Options.pollAfter(wf), "deleting: waiting until no server runs workflow %s (AWS answered %s)", d.InUse, transfer.Describe(d.InUseErr))
 	}
 	return nil
 }

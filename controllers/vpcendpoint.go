@@ -14,7 +14,8 @@ import (
 // and changed with ModifyVpcEndpoint. The pass waits while the endpoint is not available: EC2
 // changes it in the background, and AWS Transfer refuses updates to the server meanwhile
 // (Terraform's aws_transfer_server retries "VPC Endpoint state is not yet available").
-func (r *serverKind) convergeVpcEndpoint(ctx context.Context, srv *v1alpha1.TransferServer, svc *transfer.Service, server *transfer.Server) error {
+func (r *serverKind) convergeVpcEndpoint(ctx context.Context, srv *v1alpha1.TransferServer, want serverWant, server *transfer.Server) error {
+	svc := want.at.svc
 	id := server.VpcEndpointID()
 	if id == "" {
 		srv.Status.VpcEndpoint = nil

@@ -20,10 +20,10 @@ import (
 // The server runs the workflow each one records in status.workflowId, once it is usable, and
 // follows it when a changed spec replaces it.
 
-// resolveWorkflows returns the workflow ID of each TransferWorkflow the server in account references, by
+// resolveWorkflows returns the workflow ID of each TransferWorkflow the server placed at references, by
 // name. A missing or unusable one is waited for (WorkflowNotReady); one in another region or
 // account than the server cannot be run by it.
-func (r *serverKind) resolveWorkflows(ctx context.Context, srv *v1alpha1.TransferServer, account accountChoice) (map[string]string, error) {
+func (r *serverKind) resolveWorkflows(ctx context.Context, srv *v1alpha1.TransferServer, at placement) (map[string]string, error) {
 	names := transfer.WorkflowRefs(&srv.Spec)
 	if len(names) == 0 {
 		return nil, nil
@@ -42,12 +42,12 @@ func (r *serverKind) resolveWorkflows(ctx context.Context, srv *v1alpha1.Transfe
 			return nil, waiting(v1alpha1.ReasonWorkflowNotReady, r.Options.Resync, "waiting for TransferWorkflow %s to be Ready", name)
 		}
 		wfRegion := cmp.Or(recordedRegion(wf.Status.Region, wf.Status.ARN), r.AWS.Resolve(wf.Spec.Region))
-		if region := r.region(srv); wfRegion != region {
+		if region := at.region; wfRegion != region {
 			return nil, stalled(v1alpha1.ReasonInvalidSpec, "TransferWorkflow %s is in %s and the server in %s: a server runs only workflows of its own region", name, wfRegion, region)
 		}
-		if wf.Status.Account != account.name {
+		if wf.Status.Account != at.account.name {
 			return nil, stalled(v1alpha1.ReasonInvalidSpec, "TransferWorkflow %s is in %s and the server in %s: a server runs only workflows of its own account",
-				name, accountName(wf.Status.Account), accountName(account.name))
+				name, accountName(wf.Status.Account), accountName(at.account.name))
 		}
 		ids[name] = wf.Status.WorkflowID
 	}

@@ -110,3 +110,9 @@ func (a *AWSAccount) GetConditions() []metav1.Condition { return a.Status.Condit
 
 // SetConditions replaces the object's conditions.
 func (a *AWSAccount) SetConditions(c []metav1.Condition) { a.Status.Conditions = c }
+
+// SetObservedGeneration records the generation of the spec the conditions describe.
+func (a *AWSAccount) SetObservedGeneration(g int64) { a.Status.ObservedGeneration = g }
+
+// SetAppliedFields does nothing: an AWSAccount applies no fields to AWS.
+func (a *AWSAccount) SetAppliedFields([]string) {}

@@ -148,3 +148,23 @@ const (
 	// ReasonAWSError: a transient AWS or network error; the operator retries with backoff.
 	ReasonAWSError = "AWSError"
 )
+
+// Placement is where an object's AWS resource lives: the region and account recorded when the
+// operator creates or adopts it, or writes its intent to create it. Every later call, and
+// deletion, goes there, whatever the operator's default region or the mapping of namespaces to
+// accounts becomes. Every kind's status holds it inline.
+type Placement struct {
+	// Region the resource lives in. Every later call, and deletion, goes to this region.
+	// +optional
+	Region string `json:"region,omitempty"`
+
+	// Account is the AWSAccount the resource was created or adopted through; "" is the
+	// operator's own credentials. Every later call, and deletion, goes through it, whatever the
+	// mapping of namespaces to accounts becomes.
+	// +optional
+	Account string `json:"account,omitempty"`
+
+	// AccountID is the 12-digit AWS account the resource lives in, recorded with it.
+	// +optional
+	AccountID string `json:"accountId,omitempty"`
+}

@@ -117,20 +117,8 @@ type TransferAccessStatus struct {
 	// +optional
 	ExternalID string `json:"externalId,omitempty"`
 
-	// Region the access lives in: its server's, recorded when the operator creates or adopts it.
-	// Every later call, and deletion, goes to this region.
-	// +optional
-	Region string `json:"region,omitempty"`
-
-	// Account is the AWSAccount the access was created or adopted through; "" is the operator's
-	// own credentials. Every later call, and deletion, goes through it, whatever the mapping of
-	// namespaces to accounts becomes.
-	// +optional
-	Account string `json:"account,omitempty"`
-
-	// AccountID is the 12-digit AWS account the access lives in, recorded with it.
-	// +optional
-	AccountID string `json:"accountId,omitempty"`
+	// Placement is where the resource lives, recorded when the operator creates or adopts it.
+	Placement `json:",inline"`
 
 	// CreatePending is set, before CreateAccess is sent, to the server the access is being
 	// created on; an access of the group found there on the next pass is this object's, made by
@@ -202,3 +190,9 @@ func (a *TransferAccess) SetObservedGeneration(g int64) { a.Status.ObservedGener
 
 // SetAppliedFields records the clearable spec fields a successful pass applied.
 func (a *TransferAccess) SetAppliedFields(f []string) { a.Status.AppliedFields = f }
+
+// GetPlacement returns where the resource lives, as the status records it.
+func (a *TransferAccess) GetPlacement() *Placement { return &a.Status.Placement }
+
+// GetDeletionPolicy returns spec.deletionPolicy.
+func (a *TransferAccess) GetDeletionPolicy() DeletionPolicy { return a.Spec.DeletionPolicy }

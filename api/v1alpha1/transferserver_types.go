@@ -486,20 +486,8 @@ type TransferServerStatus struct {
 	// +optional
 	ARN string `json:"arn,omitempty"`
 
-	// Region the server lives in, recorded when the operator creates or adopts it. Every later
-	// call, and deletion, goes to this region, whatever the operator's default region becomes.
-	// +optional
-	Region string `json:"region,omitempty"`
-
-	// Account is the AWSAccount the server was created or adopted through; "" is the operator's
-	// own credentials. Every later call, and deletion, goes through it, whatever the mapping of
-	// namespaces to accounts becomes.
-	// +optional
-	Account string `json:"account,omitempty"`
-
-	// AccountID is the 12-digit AWS account the server lives in, recorded with it.
-	// +optional
-	AccountID string `json:"accountId,omitempty"`
+	// Placement is where the resource lives, recorded when the operator creates or adopts it.
+	Placement `json:",inline"`
 
 	// State as DescribeServer reports it: OFFLINE, ONLINE, STARTING, STOPPING, START_FAILED or
 	// STOP_FAILED.
@@ -653,3 +641,9 @@ func (s *TransferServer) SetObservedGeneration(g int64) { s.Status.ObservedGener
 
 // SetAppliedFields records the clearable spec fields a successful pass applied.
 func (s *TransferServer) SetAppliedFields(f []string) { s.Status.AppliedFields = f }
+
+// GetPlacement returns where the resource lives, as the status records it.
+func (s *TransferServer) GetPlacement() *Placement { return &s.Status.Placement }
+
+// GetDeletionPolicy returns spec.deletionPolicy.
+func (s *TransferServer) GetDeletionPolicy() DeletionPolicy { return s.Spec.DeletionPolicy }

@@ -196,20 +196,8 @@ type TransferUserStatus struct {
 	// +optional
 	ARN string `json:"arn,omitempty"`
 
-	// Region the user lives in: its server's, recorded when the operator creates or adopts the
-	// user. Every later call, and deletion, goes to this region.
-	// +optional
-	Region string `json:"region,omitempty"`
-
-	// Account is the AWSAccount the user was created or adopted through; "" is the operator's
-	// own credentials. Every later call, and deletion, goes through it, whatever the mapping of
-	// namespaces to accounts becomes.
-	// +optional
-	Account string `json:"account,omitempty"`
-
-	// AccountID is the 12-digit AWS account the user lives in, recorded with it.
-	// +optional
-	AccountID string `json:"accountId,omitempty"`
+	// Placement is where the resource lives, recorded when the operator creates or adopts it.
+	Placement `json:",inline"`
 
 	// SSHPublicKeys are the keys of the user in AWS, by ID and fingerprint.
 	// +listType=atomic
@@ -293,3 +281,9 @@ func (u *TransferUser) SetObservedGeneration(g int64) { u.Status.ObservedGenerat
 
 // SetAppliedFields records the clearable spec fields a successful pass applied.
 func (u *TransferUser) SetAppliedFields(f []string) { u.Status.AppliedFields = f }
+
+// GetPlacement returns where the resource lives, as the status records it.
+func (u *TransferUser) GetPlacement() *Placement { return &u.Status.Placement }
+
+// GetDeletionPolicy returns spec.deletionPolicy.
+func (u *TransferUser) GetDeletionPolicy() DeletionPolicy { return u.Spec.DeletionPolicy }

@@ -311,19 +311,8 @@ type TransferWorkflowStatus struct {
 	// +optional
 	ARN string `json:"arn,omitempty"`
 
-	// Region the workflow lives in, recorded when the operator creates or adopts it.
-	// +optional
-	Region string `json:"region,omitempty"`
-
-	// Account is the AWSAccount the workflow was created or adopted through; "" is the operator's
-	// own credentials. Every later call, and deletion, goes through it, whatever the mapping of
-	// namespaces to accounts becomes.
-	// +optional
-	Account string `json:"account,omitempty"`
-
-	// AccountID is the 12-digit AWS account the workflow lives in, recorded with it.
-	// +optional
-	AccountID string `json:"accountId,omitempty"`
+	// Placement is where the resource lives, recorded when the operator creates or adopts it.
+	Placement `json:",inline"`
 
 	// RetiredWorkflowIDs are workflows this object made or adopted that an earlier spec
 	// described. Each is deleted once no server in AWS uses it any more; until then the object
@@ -393,3 +382,9 @@ func (w *TransferWorkflow) SetObservedGeneration(g int64) { w.Status.ObservedGen
 // SetAppliedFields does nothing: a workflow has no field AWS clears when it leaves the spec (a
 // changed spec makes a new workflow).
 func (w *TransferWorkflow) SetAppliedFields([]string) {}
+
+// GetPlacement returns where the resource lives, as the status records it.
+func (w *TransferWorkflow) GetPlacement() *Placement { return &w.Status.Placement }
+
+// GetDeletionPolicy returns spec.deletionPolicy.
+func (w *TransferWorkflow) GetDeletionPolicy() DeletionPolicy { return w.Spec.DeletionPolicy }

@@ -206,7 +206,7 @@ func (c *Clients) limiter(key limiterKey) *rate.Limiter {
 // AssumeRole checks that the operator may act in account: it retrieves the role's credentials
 // (AssumeRole, or the cache while they are fresh) and asks STS who they are (GetCallerIdentity).
 // It returns the account the credentials act in. A refusal is a CredentialsError that
-// Classify finds RoleRefused.
+// Classify finds RoleRefused, with the operator's own identity when STS tells it.
 func (c *Clients) AssumeRole(ctx context.Context, account Account) (string, error) {
 	c.mu.Lock()
 	creds := markedCredentials{CredentialsProvider: c.roleCredentials(account), roleARN: account.RoleARN}
@@ -215,6 +215,11 @@ func (c *Clients) AssumeRole(ctx context.Context, account Account) (string, erro
 		o.Credentials = creds
 	})
 	if err != nil {
+		var creds *CredentialsError
+		if Classify(err) == RoleRefused && errors.As(err, &creds) {
+			// Who was refused is what the role's trust policy must name.
+			creds.Caller, _ = c.Identity(ctx)
+		}
 		return "", fmt.Errorf("assuming role %s: %w", account.RoleARN, err)
 	}
 	return aws.ToString(out.Account), nil

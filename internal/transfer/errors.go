@@ -21,6 +21,9 @@ const (
 	NotFound
 	// AlreadyExists means a resource of that name or key exists.
 	AlreadyExists
+	// InUse means AWS will not delete the resource while another one uses it (a workflow a
+	// server runs): wait for that one to let go.
+	InUse
 	// Invalid means AWS refused the request as it is (InvalidRequest, validation): the spec, or
 	// the resource in AWS, must change first.
 	Invalid
@@ -47,6 +50,8 @@ func (c ErrorClass) String() string {
 		return "NotFound"
 	case AlreadyExists:
 		return "AlreadyExists"
+	case InUse:
+		return "InUse"
 	case Invalid:
 		return "Invalid"
 	case Forbidden:
@@ -118,6 +123,18 @@ var classOfCode = map[string]ErrorClass{
 	"UnsupportedOperation":               Unsupported,
 }
 
+// operationCode is an error code as one operation answers it.
+type operationCode struct{ operation, code string }
+
+// classOfOperationCode holds the codes whose class depends on the operation, and takes
+// precedence over classOfCode. DeleteWorkflow answers a workflow a server still runs with
+// InvalidRequestException ("Workflow is still in use by server s-...", quoted in
+// hashicorp/terraform-provider-aws#31273): the workflow ID it is sent is one AWS gave (or one
+// CEL checked at admission), so that refusal is the one InvalidRequestException it meets.
+var classOfOperationCode = map[operationCode]ErrorClass{
+	{"DeleteWorkflow", CodeInvalidRequest}: InUse,
+}
+
 // CredentialsError is returned for a request the operator could not sign because it has no
 // credentials (the SDK's default chain found none, or the provider failed), or because it could
 // not assume the role RoleARN.
@@ -125,6 +142,9 @@ type CredentialsError struct {
 	Err error
 	// RoleARN is the AWSAccount role the credentials were to come from; "" for the operator's own.
 	RoleARN string
+	// Caller is the operator's own identity, when a refusal to assume RoleARN was explained with
+	// it (Clients.AssumeRole); "" when not known.
+	Caller string
 }
 
 func (e *CredentialsError) Error() string {
@@ -149,6 +169,12 @@ func Classify(err error) ErrorClass {
 	var apiErr smithy.APIError
 	if !errors.As(err, &apiErr) {
 		return Retryable
+	}
+	var opErr *smithy.OperationError
+	if errors.As(err, &opErr) {
+		if class, ok := classOfOperationCode[operationCode{opErr.OperationName, apiErr.ErrorCode()}]; ok {
+			return class
+		}
 	}
 	return classOfCode[apiErr.ErrorCode()]
 }
@@ -178,14 +204,15 @@ func classifyCredentials(creds *CredentialsError) ErrorClass {
 	return Unauthenticated
 }
 
-// RefusedRole returns, for a RoleRefused error, the role STS refused and its answer, such as
-// "AccessDenied: User: arn:... is not authorized to perform: sts:AssumeRole on resource: arn:...".
-func RefusedRole(err error) (roleARN, answer string) {
+// RefusedRole returns, for a RoleRefused error, the role STS refused, the operator's identity
+// when known, and STS's answer, such as "AccessDenied: User: arn:... is not authorized to
+// perform: sts:AssumeRole on resource: arn:...".
+func RefusedRole(err error) (roleARN, caller, answer string) {
 	var creds *CredentialsError
 	if Classify(err) != RoleRefused || !errors.As(err, &creds) {
-		return "", ""
+		return "", "", ""
 	}
-	return creds.RoleARN, describeCause(creds.Err)
+	return creds.RoleARN, creds.Caller, describeCause(creds.Err)
 }
 
 // IsExpiredToken reports whether AWS answered that the request's credentials expired.
@@ -202,6 +229,9 @@ func IsNotFound(err error) bool { return err != nil && Classify(err) == NotFound
 
 // IsAlreadyExists reports whether err says the resource exists already.
 func IsAlreadyExists(err error) bool { return err != nil && Classify(err) == AlreadyExists }
+
+// IsInUse reports whether err says the resource cannot be deleted while another uses it.
+func IsInUse(err error) bool { return err != nil && Classify(err) == InUse }
 
 // Code returns the AWS error code of err, or "" when err is not an AWS API error.
 func Code(err error) string {

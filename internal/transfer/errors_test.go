@@ -18,6 +18,11 @@ func apiError(code string) error {
 	return &smithy.GenericAPIError{Code: code, Message: "message of " + code, Fault: smithy.FaultClient}
 }
 
+// operationError wraps err as the SDK does for a call of operation.
+func operationError(operation string, err error) error {
+	return fmt.Errorf("deleting: %w", &smithy.OperationError{ServiceID: "Transfer", OperationName: operation, Err: err})
+}
+
 // TestClassify checks that AWS error codes map to the reconciler's three kinds of error, through
 // any wrapping, and that anything that is not an AWS API error is retried.
 func TestClassify(t *testing.T) {
@@ -31,6 +36,9 @@ func TestClassify(t *testing.T) {
 		{"resource exists", apiError(CodeResourceExists), AlreadyExists},
 		{"typed resource exists", &types.ResourceExistsException{Message: aws.String("exists")}, AlreadyExists},
 		{"invalid request", apiError(CodeInvalidRequest), Invalid},
+		{"workflow in use: DeleteWorkflow's invalid request", operationError("DeleteWorkflow", apiError(CodeInvalidRequest)), InUse},
+		{"another operation's invalid request", operationError("CreateWorkflow", apiError(CodeInvalidRequest)), Invalid},
+		{"DeleteWorkflow's other codes", operationError("DeleteWorkflow", apiError(CodeResourceNotFound)), NotFound},
 		{"typed invalid request", &types.InvalidRequestException{Message: aws.String("bad")}, Invalid},
 		{"access denied", apiError(CodeAccessDenied), Forbidden},
 		{"ec2 unauthorized", apiError("UnauthorizedOperation"), Forbidden},

@@ -2,17 +2,14 @@ package transfer
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"reflect"
 	"slices"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/transfer"
 	"github.com/aws/aws-sdk-go-v2/service/transfer/types"
-	"github.com/aws/smithy-go"
 
 	"github.com/transfer-operator/transfer-operator/api/v1alpha1"
 )
@@ -249,15 +246,6 @@ func locationFromSDK(l *types.InputFileLocation) *v1alpha1.InputFileLocation {
 		out.EfsFileLocation = &v1alpha1.EfsFileLocation{FileSystemID: aws.ToString(e.FileSystemId), Path: aws.ToString(e.Path)}
 	}
 	return out
-}
-
-// IsWorkflowInUse reports whether err is AWS refusing to delete a workflow that a server still
-// runs: "InvalidRequestException: Workflow is still in use by server s-81c8f4c167ca42109"
-// (hashicorp/terraform-provider-aws#31273). AWS gives the refusal no code of its own, so the message is what tells it apart.
-func IsWorkflowInUse(err error) bool {
-	var apiErr smithy.APIError
-	return errors.As(err, &apiErr) && apiErr.ErrorCode() == CodeInvalidRequest &&
-		strings.Contains(apiErr.ErrorMessage(), "still in use")
 }
 
 // DescribeWorkflow returns the workflow with the given ID. A missing workflow is an error for

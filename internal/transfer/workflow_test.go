@@ -1,12 +1,10 @@
 package transfer
 
 import (
-	"errors"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/transfer/types"
-	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/transfer-operator/transfer-operator/api/v1alpha1"
@@ -121,21 +119,5 @@ func TestCreateWorkflowInput(t *testing.T) {
 	}
 	if got := tagsToMap(in.Tags); got["team"] != "a" || got[TagOwnerUID] != "uid-1" || len(got) != 3 {
 		t.Errorf("tags = %v, want the spec's and the bookkeeping tags", got)
-	}
-}
-
-func TestIsWorkflowInUse(t *testing.T) {
-	for _, row := range []struct {
-		err  error
-		want bool
-	}{
-		{&smithy.GenericAPIError{Code: CodeInvalidRequest, Message: "Workflow is still in use by server s-81c8f4c167ca42109"}, true},
-		{&smithy.GenericAPIError{Code: CodeInvalidRequest, Message: "1 validation error detected"}, false},
-		{&smithy.GenericAPIError{Code: CodeResourceNotFound, Message: "still in use"}, false},
-		{errors.New("still in use"), false},
-	} {
-		if got := IsWorkflowInUse(row.err); got != row.want {
-			t.Errorf("IsWorkflowInUse(%v) = %v, want %v", row.err, got, row.want)
-		}
 	}
 }
