@@ -56,7 +56,7 @@ func TestOutcome(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			obj := &v1alpha1.TransferServer{ObjectMeta: metav1.ObjectMeta{Generation: 3}}
-			result, err := outcome(obj, tc.err, "ready", resync)
+			result, err := outcome(obj, meaning(tc.err), "ready", resync)
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("outcome() error = %v, want an error: %t", err, tc.wantErr)
 			}
@@ -104,7 +104,7 @@ func TestFinished(t *testing.T) {
 		awsErr(transfer.CodeThrottling):          false,
 		waiting(v1alpha1.ReasonStarting, time.Second, "x"): false,
 	} {
-		if got := finished(err); got != want {
+		if got := finished(meaning(err)); got != want {
 			t.Errorf("finished(%v) = %t, want %t", err, got, want)
 		}
 	}
@@ -204,7 +204,7 @@ func TestNoteProblemOnce(t *testing.T) {
 		waitingForMissing(nil, v1alpha1.ReasonServerNotReady, eventServerNotFound, time.Second, "no server"),
 	} {
 		noteProblem(ctx, n, obj, err)
-		if _, err := outcome(obj, err, "ready", time.Minute); err != nil {
+		if _, err := outcome(obj, meaning(err), "ready", time.Minute); err != nil {
 			t.Fatalf("pass %d: %v", i, err)
 		}
 	}

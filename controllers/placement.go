@@ -97,6 +97,9 @@ func (d deps) place(ctx context.Context, obj conditionsObject, s site) (placemen
 	noteLocation(obj, s.what, recorded, d.AWS.Resolve(s.specRegion))
 	noteAccount(obj, s.what, account, today)
 	if recorded == "" {
+		// A resource not placed yet goes only to a region its account serves, so that whoever
+		// edits a namespace cannot make the operator build clients, rate limiters and metric
+		// series for any region; one recorded stays managed where it lives.
 		if err := d.regionAllowed(account, region); err != nil {
 			return placement{}, err
 		}
