@@ -349,7 +349,7 @@ func (e *Emulator) modifyVpcEndpoint(regionName string, form url.Values) (any, e
 	}
 	slices.Sort(groups)
 	ep.rec.SecurityGroupIDs = groups
-	if s := r.servers[ep.rec.ServerID]; s != nil {
+	if s, ok := r.servers.lookup(ep.rec.ServerID); ok {
 		s.rec.EndpointDetails.SecurityGroupIDs = slices.Clone(groups)
 	}
 	e.beginEndpointChangeLocked(ep)

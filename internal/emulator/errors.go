@@ -108,14 +108,6 @@ func errAuth(code, msg string) *apiError {
 	return &apiError{Code: code, Status: http.StatusBadRequest, Message: msg}
 }
 
-func serverNotFound(id string) *apiError {
-	return errNotFound(resourceTypeServer, id, "Unknown server")
-}
-
-func userNotFound(name string) *apiError {
-	return errNotFound(resourceTypeUser, name, "Unknown user")
-}
-
 // ErrorKind names a failure FailNext can inject.
 type ErrorKind string
 

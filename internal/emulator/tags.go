@@ -29,7 +29,7 @@ func (e *Emulator) taggedLocked(regionName, arn string) (*[]Tag, error) {
 		}
 		return &s.rec.Tags, nil
 	case "workflow":
-		w, err := e.workflowLocked(regionName, rest)
+		w, err := e.workflowsIn(regionName).get(rest)
 		if err != nil {
 			return nil, err
 		}
@@ -39,7 +39,7 @@ func (e *Emulator) taggedLocked(regionName, arn string) (*[]Tag, error) {
 		if !ok {
 			return nil, notFound
 		}
-		_, u, err := e.userLocked(regionName, serverID, userName)
+		u, err := e.usersOf(regionName, serverID).get(userName)
 		if err != nil {
 			return nil, err
 		}

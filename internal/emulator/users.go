@@ -4,18 +4,15 @@ import (
 	"slices"
 )
 
-// userLocked returns a server and one of its users, or
-// ResourceNotFoundException for either; e.mu must be held.
-func (e *Emulator) userLocked(regionName, serverID, userName string) (*serverState, *UserRecord, error) {
-	s, err := e.serverLocked(regionName, serverID)
-	if err != nil {
-		return nil, nil, err
+// usersOf is the users of a server, or ResourceNotFoundException for the server.
+func (e *Emulator) usersOf(regionName, serverID string) scope[UserRecord] {
+	return func() (*records[UserRecord], error) {
+		s, err := e.serverLocked(regionName, serverID)
+		if err != nil {
+			return nil, err
+		}
+		return &s.users, nil
 	}
-	u := s.users[userName]
-	if u == nil {
-		return nil, nil, userNotFound(userName)
-	}
-	return s, u, nil
 }
 
 // applyHomeSettings applies the members of a CreateUser, UpdateUser,
@@ -95,22 +92,20 @@ func (e *Emulator) createUser(regionName string, in *createUserInput) (any, erro
 		return nil, errInvalidRequest("Users can only be created on a server whose IdentityProviderType is SERVICE_MANAGED; server %s uses %s",
 			s.rec.ServerID, s.rec.IdentityProviderType)
 	}
-	if s.users[u.UserName] != nil {
-		return nil, errExists(resourceTypeUser, u.UserName, "User already exists")
+	u.Arn = e.arn(regionName, "user/"+u.ServerID+"/"+u.UserName)
+	if err := s.users.create(u.UserName, &u); err != nil {
+		return nil, err
 	}
-	u.Arn = e.userArn(regionName, u.ServerID, u.UserName)
 	if keyBody != "" {
 		u.SSHPublicKeys = []SSHPublicKey{{SSHPublicKeyID: e.newKeyIDLocked(nil), SSHPublicKeyBody: keyBody, DateImported: e.clock.Now()}}
 	}
-	s.users[u.UserName] = &u
-	s.userOrder.Insert(u.UserName)
 	return userIDOutput{ServerID: u.ServerID, UserName: u.UserName}, nil
 }
 
 func (e *Emulator) describeUser(regionName string, in *userIDInput) (any, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	_, u, err := e.userLocked(regionName, in.ServerID, in.UserName)
+	u, err := e.usersOf(regionName, in.ServerID).get(in.UserName)
 	if err != nil {
 		return nil, err
 	}
@@ -136,7 +131,7 @@ func (e *Emulator) describeUser(regionName string, in *userIDInput) (any, error)
 func (e *Emulator) updateUser(regionName string, in *userSettingsInput) (any, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	s, u, err := e.userLocked(regionName, in.ServerID, in.UserName)
+	u, err := e.usersOf(regionName, in.ServerID).get(in.UserName)
 	if err != nil {
 		return nil, err
 	}
@@ -144,20 +139,12 @@ func (e *Emulator) updateUser(regionName string, in *userSettingsInput) (any, er
 	if err := applyHomeSettings(&next.HomeSettings, &in.homeSettingsInput, next.UserName); err != nil {
 		return nil, err
 	}
-	s.users[next.UserName] = &next
+	*u = next
 	return userIDOutput{ServerID: next.ServerID, UserName: next.UserName}, nil
 }
 
 func (e *Emulator) deleteUser(regionName string, in *userIDInput) (any, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	s, _, err := e.userLocked(regionName, in.ServerID, in.UserName)
-	if err != nil {
-		return nil, err
-	}
-	delete(s.users, in.UserName)
-	s.userOrder.Delete(in.UserName)
-	return nil, nil
+	return remove(e, e.usersOf(regionName, in.ServerID), in.UserName)
 }
 
 // listUsers pages through a server's users in name order. Users exist only
@@ -165,35 +152,30 @@ func (e *Emulator) deleteUser(regionName string, in *userIDInput) (any, error) {
 // ("Cannot list users on server with IdP type: API_GATEWAY", quoted in
 // terraform-provider-aws issue #19850).
 func (e *Emulator) listUsers(regionName string, in *listUsersInput) (any, error) {
-	const op = "ListUsers"
-	after, err := e.decodeToken(in.NextToken, op, in.ServerID)
-	if err != nil {
-		return nil, err
+	serviceManaged := func() (*records[UserRecord], error) {
+		s, err := e.serverLocked(regionName, in.ServerID)
+		if err != nil {
+			return nil, err
+		}
+		if s.rec.IdentityProviderType != idpServiceManaged {
+			return nil, errInvalidRequest("Cannot list users on server with IdP type: %s", s.rec.IdentityProviderType)
+		}
+		return &s.users, nil
 	}
-	size := pageSize(in.listInput)
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	s, err := e.serverLocked(regionName, in.ServerID)
-	if err != nil {
-		return nil, err
-	}
-	if s.rec.IdentityProviderType != idpServiceManaged {
-		return nil, errInvalidRequest("Cannot list users on server with IdP type: %s", s.rec.IdentityProviderType)
-	}
-	names, next := e.page(&s.userOrder, after, size, op, in.ServerID)
-	out := listUsersOutput{ServerID: in.ServerID, Users: make([]listedUser, 0, len(names)), NextToken: next}
-	for _, name := range names {
-		u := s.users[name]
-		out.Users = append(out.Users, listedUser{
+	users, next, err := list(e, in.listInput, "ListUsers", in.ServerID, serviceManaged, func(u *UserRecord) listedUser {
+		return listedUser{
 			Arn:               u.Arn,
 			HomeDirectory:     u.HomeDirectory,
 			HomeDirectoryType: u.HomeDirectoryType,
 			Role:              u.Role,
 			SSHPublicKeyCount: len(u.SSHPublicKeys),
 			UserName:          u.UserName,
-		})
+		}
+	})
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	return listUsersOutput{ServerID: in.ServerID, Users: users, NextToken: next}, nil
 }
 
 // importSSHPublicKey adds a key to a user. A key the user already has (same
@@ -207,7 +189,7 @@ func (e *Emulator) importSSHPublicKey(regionName string, in *importSSHPublicKeyI
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	_, u, err := e.userLocked(regionName, in.ServerID, in.UserName)
+	u, err := e.usersOf(regionName, in.ServerID).get(in.UserName)
 	if err != nil {
 		return nil, err
 	}
@@ -227,7 +209,7 @@ func (e *Emulator) importSSHPublicKey(regionName string, in *importSSHPublicKeyI
 func (e *Emulator) deleteSSHPublicKey(regionName string, in *deleteSSHPublicKeyInput) (any, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	_, u, err := e.userLocked(regionName, in.ServerID, in.UserName)
+	u, err := e.usersOf(regionName, in.ServerID).get(in.UserName)
 	if err != nil {
 		return nil, err
 	}
