@@ -53,32 +53,17 @@ func (e *Emulator) describeAccess(regionName string, in *accessIDInput) (any, er
 	if err != nil {
 		return nil, err
 	}
-	c := a.HomeSettings.clone()
-	return describeAccessOutput{ServerID: a.ServerID, Access: describedAccess{
-		ExternalID:            a.ExternalID,
-		HomeDirectory:         c.HomeDirectory,
-		HomeDirectoryMappings: c.HomeDirectoryMappings,
-		HomeDirectoryType:     c.HomeDirectoryType,
-		Policy:                c.Policy,
-		PosixProfile:          c.PosixProfile,
-		Role:                  c.Role,
-	}}, nil
+	return describeAccessOutput{ServerID: a.ServerID, Access: describedAccess{ExternalID: a.ExternalID, describedHome: a.described()}}, nil
 }
 
 func (e *Emulator) updateAccess(regionName string, in *accessSettingsInput) (any, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	a, err := e.accessesOf(regionName, in.ServerID).get(in.ExternalID)
+	err := update(e, e.accessesOf(regionName, in.ServerID), in.ExternalID, func(a *AccessRecord) error {
+		return applyHomeSettings(&a.HomeSettings, &in.homeSettingsInput, "")
+	})
 	if err != nil {
 		return nil, err
 	}
-	next := *a
-	next.HomeSettings = a.HomeSettings.clone()
-	if err := applyHomeSettings(&next.HomeSettings, &in.homeSettingsInput, ""); err != nil {
-		return nil, err
-	}
-	*a = next
-	return accessIDOutput{ServerID: next.ServerID, ExternalID: next.ExternalID}, nil
+	return accessIDOutput{ServerID: in.ServerID, ExternalID: in.ExternalID}, nil
 }
 
 func (e *Emulator) deleteAccess(regionName string, in *accessIDInput) (any, error) {
@@ -88,12 +73,7 @@ func (e *Emulator) deleteAccess(regionName string, in *accessIDInput) (any, erro
 // listAccesses pages through a server's accesses in ExternalId order.
 func (e *Emulator) listAccesses(regionName string, in *listAccessesInput) (any, error) {
 	accesses, next, err := list(e, in.listInput, "ListAccesses", in.ServerID, e.accessesOf(regionName, in.ServerID), func(a *AccessRecord) listedAccess {
-		return listedAccess{
-			ExternalID:        a.ExternalID,
-			HomeDirectory:     a.HomeDirectory,
-			HomeDirectoryType: a.HomeDirectoryType,
-			Role:              a.Role,
-		}
+		return listedAccess{ExternalID: a.ExternalID, listedHome: a.listed()}
 	})
 	if err != nil {
 		return nil, err

@@ -22,9 +22,7 @@ func (e *Emulator) Snapshot() Snapshot {
 				ss.Users = append(ss.Users, u.clone())
 			}
 			for _, a := range s.accesses.all() {
-				c := *a
-				c.HomeSettings = a.HomeSettings.clone()
-				ss.Accesses = append(ss.Accesses, c)
+				ss.Accesses = append(ss.Accesses, a.clone())
 			}
 			rs.Servers = append(rs.Servers, ss)
 		}
@@ -76,17 +74,12 @@ func (e *Emulator) DeleteServerOutOfBand(region, serverID string) error {
 // which is then stored without validation. ServerID, UserName and Arn cannot
 // be changed.
 func (e *Emulator) ModifyUser(region, serverID, userName string, fn func(*UserRecord)) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	u, err := e.usersOf(region, serverID).get(userName)
-	if err != nil {
-		return err
-	}
-	next := u.clone()
-	fn(&next)
-	next.ServerID, next.UserName, next.Arn = u.ServerID, u.UserName, u.Arn
-	*u = next
-	return nil
+	return update(e, e.usersOf(region, serverID), userName, func(u *UserRecord) error {
+		serverID, userName, arn := u.ServerID, u.UserName, u.Arn
+		fn(u)
+		u.ServerID, u.UserName, u.Arn = serverID, userName, arn
+		return nil
+	})
 }
 
 // DeleteUserOutOfBand deletes a user without an API call.

@@ -3,7 +3,7 @@ package emulator
 // A resource family (servers, users, accesses, workflows, executions) is its records and its
 // rules. What every family shares is here: its records in one scope, kept by key in key order;
 // the ResourceNotFoundException and ResourceExistsException AWS answers about them; IDs of the
-// Transfer Family shape; and deleting a record. Listing pages are in pagination.go, ARNs in
+// Transfer Family shape; and updating and deleting a record. Listing pages are in pagination.go, ARNs in
 // arns.go, tags in tags.go. Each account is an Emulator of its own (accounts.go), so a scope is
 // always one account's.
 
@@ -117,6 +117,31 @@ func (s *records[R]) newID(e *Emulator, prefix string) string {
 			return id
 		}
 	}
+}
+
+// clonable is a record that copies itself deeply, so that an update can be refused without a
+// trace.
+type clonable[R any] interface {
+	record
+	clone() R
+}
+
+// update applies change to a copy of the record of key in the scope and stores the copy, under
+// e.mu; when change fails (a rule refuses the update) the record stays as it was. It answers the
+// scope's error, the family's ResourceNotFoundException, or change's error.
+func update[R clonable[R]](e *Emulator, sc scope[R], key string, change func(*R) error) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	rec, err := sc.get(key)
+	if err != nil {
+		return err
+	}
+	next := (*rec).clone()
+	if err := change(&next); err != nil {
+		return err
+	}
+	*rec = next
+	return nil
 }
 
 // remove deletes the record of key from the scope under e.mu, answering the scope's error or

@@ -14,6 +14,8 @@ func (gadget) family() family {
 	return family{resourceType: "Gadget", unknown: "Unknown gadget", exists: "Gadget already exists"}
 }
 
+func (g gadget) clone() gadget { return g }
+
 // gadgets returns a store holding a gadget for each key.
 func gadgets(keys ...string) *records[gadget] {
 	var s records[gadget]
@@ -177,6 +179,37 @@ func TestList(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			_, _, err := page(t, tt.token, 2, tt.listing, tt.sc)
 			wantAPIError(t, err, tt.code, tt.resource, tt.message)
+		})
+	}
+}
+
+func TestUpdate(t *testing.T) {
+	refused := errInvalidRequest("refused")
+	tests := []struct {
+		name     string
+		key      string
+		change   func(g *gadget) error
+		wantErr  error
+		notFound bool
+		want     []string
+	}{
+		{"a change stored", "b", func(g *gadget) error { g.name = "B"; return nil }, nil, false, []string{"a", "B"}},
+		{"a refused change leaves no trace", "b", func(g *gadget) error { g.name = "B"; return refused }, refused, false, []string{"a", "b"}},
+		{"a missing key", "c", func(g *gadget) error { return nil }, nil, true, []string{"a", "b"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := gadgets("a", "b")
+			err := update(New(Options{}), func() (*records[gadget], error) { return s, nil }, tt.key, tt.change)
+			switch {
+			case tt.notFound:
+				wantAPIError(t, err, CodeResourceNotFound, "c", "Unknown gadget")
+			case err != tt.wantErr:
+				t.Errorf("error = %v, want %v", err, tt.wantErr)
+			}
+			if got := names(s.all()); !slices.Equal(got, tt.want) {
+				t.Errorf("records = %q, want %q", got, tt.want)
+			}
 		})
 	}
 }

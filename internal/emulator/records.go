@@ -230,6 +230,12 @@ func (AccessRecord) family() family {
 	return family{resourceType: resourceTypeAccess, unknown: "Unknown access", exists: "Access already exists"}
 }
 
+func (a AccessRecord) clone() AccessRecord {
+	c := a
+	c.HomeSettings = a.HomeSettings.clone()
+	return c
+}
+
 // Snapshot is a copy of every resource the emulator holds, by region.
 type Snapshot struct {
 	Regions map[string]RegionSnapshot

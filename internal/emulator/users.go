@@ -47,6 +47,24 @@ func applyHomeSettings(h *HomeSettings, in *homeSettingsInput, userName string) 
 	return checkPolicy(h.Policy)
 }
 
+// described renders home settings as DescribeUser and DescribeAccess answer them.
+func (h HomeSettings) described() describedHome {
+	c := h.clone()
+	return describedHome{
+		HomeDirectory:         c.HomeDirectory,
+		HomeDirectoryMappings: c.HomeDirectoryMappings,
+		HomeDirectoryType:     c.HomeDirectoryType,
+		Policy:                c.Policy,
+		PosixProfile:          c.PosixProfile,
+		Role:                  c.Role,
+	}
+}
+
+// listed renders home settings as ListUsers and ListAccesses answer them.
+func (h HomeSettings) listed() listedHome {
+	return listedHome{HomeDirectory: h.HomeDirectory, HomeDirectoryType: h.HomeDirectoryType, Role: h.Role}
+}
+
 // withDefaultMapType gives the mappings without a type the type AWS gives them
 // and reports (SDK HomeDirectoryMapEntry.Type: "By default, home directory
 // mappings have a Type of DIRECTORY"); it changes mappings in place.
@@ -115,32 +133,22 @@ func (e *Emulator) describeUser(regionName string, in *userIDInput) (any, error)
 		keys[i] = sshPublicKeyOutput{DateImported: epochSeconds(k.DateImported), SSHPublicKeyBody: k.SSHPublicKeyBody, SSHPublicKeyID: k.SSHPublicKeyID}
 	}
 	return describeUserOutput{ServerID: c.ServerID, User: describedUser{
-		Arn:                   c.Arn,
-		HomeDirectory:         c.HomeDirectory,
-		HomeDirectoryMappings: c.HomeDirectoryMappings,
-		HomeDirectoryType:     c.HomeDirectoryType,
-		Policy:                c.Policy,
-		PosixProfile:          c.PosixProfile,
-		Role:                  c.Role,
-		SSHPublicKeys:         keys,
-		Tags:                  c.Tags,
-		UserName:              c.UserName,
+		Arn:           c.Arn,
+		describedHome: c.described(),
+		SSHPublicKeys: keys,
+		Tags:          c.Tags,
+		UserName:      c.UserName,
 	}}, nil
 }
 
 func (e *Emulator) updateUser(regionName string, in *userSettingsInput) (any, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	u, err := e.usersOf(regionName, in.ServerID).get(in.UserName)
+	err := update(e, e.usersOf(regionName, in.ServerID), in.UserName, func(u *UserRecord) error {
+		return applyHomeSettings(&u.HomeSettings, &in.homeSettingsInput, u.UserName)
+	})
 	if err != nil {
 		return nil, err
 	}
-	next := u.clone()
-	if err := applyHomeSettings(&next.HomeSettings, &in.homeSettingsInput, next.UserName); err != nil {
-		return nil, err
-	}
-	*u = next
-	return userIDOutput{ServerID: next.ServerID, UserName: next.UserName}, nil
+	return userIDOutput{ServerID: in.ServerID, UserName: in.UserName}, nil
 }
 
 func (e *Emulator) deleteUser(regionName string, in *userIDInput) (any, error) {
@@ -163,14 +171,7 @@ func (e *Emulator) listUsers(regionName string, in *listUsersInput) (any, error)
 		return &s.users, nil
 	}
 	users, next, err := list(e, in.listInput, "ListUsers", in.ServerID, serviceManaged, func(u *UserRecord) listedUser {
-		return listedUser{
-			Arn:               u.Arn,
-			HomeDirectory:     u.HomeDirectory,
-			HomeDirectoryType: u.HomeDirectoryType,
-			Role:              u.Role,
-			SSHPublicKeyCount: len(u.SSHPublicKeys),
-			UserName:          u.UserName,
-		}
+		return listedUser{Arn: u.Arn, listedHome: u.listed(), SSHPublicKeyCount: len(u.SSHPublicKeys), UserName: u.UserName}
 	})
 	if err != nil {
 		return nil, err
