@@ -187,7 +187,7 @@ func handler[In any](f func(*Emulator, string, *In) (any, error)) func(*Emulator
 }
 
 // ServeHTTP answers one awsJson1_1 request (POST / with X-Amz-Target
-// "TransferService.<Operation>"), one EC2 query request (see ec2.go), one STS
+// "TransferService.<Operation>"), one EC2 query request (see ec2_query.go), one STS
 // query request (see sts.go), or an admin request under AdminPrefix. Transfer
 // and EC2 requests are served in the account of their signing credentials
 // (accounts.go).
