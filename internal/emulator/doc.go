@@ -11,7 +11,7 @@
 // lengths, list sizes, numeric ranges and patterns) and against the cross-field
 // rules stated in the API reference; each rule (rules.go, servers.go,
 // users.go) quotes its source. On the same listener it serves the EC2 subset of
-// VPC servers (ec2_*.go) and the STS subset that assumes roles (sts.go); each
+// VPC servers (ec2_*.go) and the STS subset that assumes roles (sts_*.go); each
 // request is served in the account of its signing credentials (accounts.go).
 //
 // Tests steer the emulator through the Go API (latency, rate limits, injected

@@ -28,7 +28,7 @@ const (
 	CodeIncompleteSignature   = "IncompleteSignatureException"
 	CodeMissingAuthentication = "MissingAuthenticationTokenException"
 	// CodeExpiredToken answers a request signed with temporary credentials
-	// that have expired (sts.go).
+	// that have expired (sts_roles.go).
 	CodeExpiredToken = "ExpiredTokenException"
 )
 
