@@ -3,9 +3,9 @@ package emulator
 // A resource family (servers, users, accesses, workflows, executions) is its records and its
 // rules. What every family shares is here: its records in one scope, kept by key in key order;
 // the ResourceNotFoundException and ResourceExistsException AWS answers about them; IDs of the
-// Transfer Family shape; and updating and deleting a record. Listing pages are in pagination.go, ARNs in
-// arns.go, tags in tags.go. Each account is an Emulator of its own (accounts.go), so a scope is
-// always one account's.
+// Transfer Family shape; updating and deleting a record. Listing pages are in pagination.go,
+// ARNs in arns.go, tags in tags.go. Each account is an Emulator of its own (accounts.go), so a
+// scope is always one account's.
 
 // family is how AWS names the records of one family in its errors.
 type family struct {
@@ -44,6 +44,7 @@ func (sc scope[R]) get(key string) (*R, error) {
 	return recs.get(key)
 }
 
+// familyOf is the family of the records of type R.
 func familyOf[R record]() family {
 	var r R
 	return r.family()
