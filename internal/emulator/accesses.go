@@ -10,18 +10,15 @@ package emulator
 // AWS_DIRECTORY_SERVICE servers only, the way it takes users on
 // SERVICE_MANAGED servers only.
 
-// accessLocked returns a server and one of its accesses, or
-// ResourceNotFoundException for either; e.mu must be held.
-func (e *Emulator) accessLocked(regionName, serverID, externalID string) (*serverState, *AccessRecord, error) {
-	s, err := e.serverLocked(regionName, serverID)
-	if err != nil {
-		return nil, nil, err
+// accessesOf is the accesses of a server, or ResourceNotFoundException for the server.
+func (e *Emulator) accessesOf(regionName, serverID string) scope[AccessRecord] {
+	return func() (*records[AccessRecord], error) {
+		s, err := e.serverLocked(regionName, serverID)
+		if err != nil {
+			return nil, err
+		}
+		return &s.accesses, nil
 	}
-	a := s.accesses[externalID]
-	if a == nil {
-		return nil, nil, errNotFound(resourceTypeAccess, externalID, "Unknown access")
-	}
-	return s, a, nil
 }
 
 // createAccess: a second access for the same ExternalId is
@@ -43,85 +40,43 @@ func (e *Emulator) createAccess(regionName string, in *accessSettingsInput) (any
 		return nil, errInvalidRequest("Accesses can only be created on a server whose IdentityProviderType is AWS_DIRECTORY_SERVICE; server %s uses %s",
 			s.rec.ServerID, s.rec.IdentityProviderType)
 	}
-	if s.accesses[a.ExternalID] != nil {
-		return nil, errExists(resourceTypeAccess, a.ExternalID, "Access already exists")
+	if err := s.accesses.create(a.ExternalID, &a); err != nil {
+		return nil, err
 	}
-	s.accesses[a.ExternalID] = &a
-	s.accessOrder.Insert(a.ExternalID)
 	return accessIDOutput{ServerID: a.ServerID, ExternalID: a.ExternalID}, nil
 }
 
 func (e *Emulator) describeAccess(regionName string, in *accessIDInput) (any, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	_, a, err := e.accessLocked(regionName, in.ServerID, in.ExternalID)
+	a, err := e.accessesOf(regionName, in.ServerID).get(in.ExternalID)
 	if err != nil {
 		return nil, err
 	}
-	c := a.HomeSettings.clone()
-	return describeAccessOutput{ServerID: a.ServerID, Access: describedAccess{
-		ExternalID:            a.ExternalID,
-		HomeDirectory:         c.HomeDirectory,
-		HomeDirectoryMappings: c.HomeDirectoryMappings,
-		HomeDirectoryType:     c.HomeDirectoryType,
-		Policy:                c.Policy,
-		PosixProfile:          c.PosixProfile,
-		Role:                  c.Role,
-	}}, nil
+	return describeAccessOutput{ServerID: a.ServerID, Access: describedAccess{ExternalID: a.ExternalID, describedHome: a.described()}}, nil
 }
 
 func (e *Emulator) updateAccess(regionName string, in *accessSettingsInput) (any, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	s, a, err := e.accessLocked(regionName, in.ServerID, in.ExternalID)
+	err := update(e, e.accessesOf(regionName, in.ServerID), in.ExternalID, func(a *AccessRecord) error {
+		return applyHomeSettings(&a.HomeSettings, &in.homeSettingsInput, "")
+	})
 	if err != nil {
 		return nil, err
 	}
-	next := *a
-	next.HomeSettings = a.HomeSettings.clone()
-	if err := applyHomeSettings(&next.HomeSettings, &in.homeSettingsInput, ""); err != nil {
-		return nil, err
-	}
-	s.accesses[next.ExternalID] = &next
-	return accessIDOutput{ServerID: next.ServerID, ExternalID: next.ExternalID}, nil
+	return accessIDOutput{ServerID: in.ServerID, ExternalID: in.ExternalID}, nil
 }
 
 func (e *Emulator) deleteAccess(regionName string, in *accessIDInput) (any, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	s, _, err := e.accessLocked(regionName, in.ServerID, in.ExternalID)
-	if err != nil {
-		return nil, err
-	}
-	delete(s.accesses, in.ExternalID)
-	s.accessOrder.Delete(in.ExternalID)
-	return nil, nil
+	return remove(e, e.accessesOf(regionName, in.ServerID), in.ExternalID)
 }
 
 // listAccesses pages through a server's accesses in ExternalId order.
 func (e *Emulator) listAccesses(regionName string, in *listAccessesInput) (any, error) {
-	const op = "ListAccesses"
-	after, err := e.decodeToken(in.NextToken, op, in.ServerID)
+	accesses, next, err := list(e, in.listInput, "ListAccesses", in.ServerID, e.accessesOf(regionName, in.ServerID), func(a *AccessRecord) listedAccess {
+		return listedAccess{ExternalID: a.ExternalID, listedHome: a.listed()}
+	})
 	if err != nil {
 		return nil, err
 	}
-	size := pageSize(in.listInput)
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	s, err := e.serverLocked(regionName, in.ServerID)
-	if err != nil {
-		return nil, err
-	}
-	ids, next := e.page(&s.accessOrder, after, size, op, in.ServerID)
-	out := listAccessesOutput{ServerID: in.ServerID, Accesses: make([]listedAccess, 0, len(ids)), NextToken: next}
-	for _, id := range ids {
-		a := s.accesses[id]
-		out.Accesses = append(out.Accesses, listedAccess{
-			ExternalID:        a.ExternalID,
-			HomeDirectory:     a.HomeDirectory,
-			HomeDirectoryType: a.HomeDirectoryType,
-			Role:              a.Role,
-		})
-	}
-	return out, nil
+	return listAccessesOutput{ServerID: in.ServerID, Accesses: accesses, NextToken: next}, nil
 }

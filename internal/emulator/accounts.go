@@ -13,7 +13,7 @@ import (
 // Accounts: every Transfer and EC2 request is served in the account of the credentials that
 // signed it. Base credentials (any access key the emulator did not issue) are the principal
 // arn:aws:iam::ACCOUNT:user/emulator of Options.AccountID; credentials AssumeRole or
-// AssumeRoleWithWebIdentity issued (sts.go) are the assumed role of the role's account. The
+// AssumeRoleWithWebIdentity issued (sts_roles.go) are the assumed role of the role's account. The
 // resources of Options.AccountID are the Emulator's own; those of every other account are held by
 // an Emulator of their own, made on the first request that reaches the account, which shares the
 // clock, transition delay, faults, call log, page-token key and data plane.

@@ -2,7 +2,6 @@ package emulator
 
 import (
 	"maps"
-	"math"
 	"slices"
 )
 
@@ -16,17 +15,14 @@ func (e *Emulator) Snapshot() Snapshot {
 	for _, name := range slices.Sorted(maps.Keys(e.regions)) {
 		r := e.regions[name]
 		var rs RegionSnapshot
-		for _, id := range r.order.After("", math.MaxInt) {
-			s := r.servers[id]
+		for _, s := range r.servers.all() {
 			e.settleLocked(s)
-			ss := ServerSnapshot{ServerRecord: s.rec.clone(), Users: make([]UserRecord, 0, len(s.users))}
-			for _, userName := range s.userOrder.After("", math.MaxInt) {
-				ss.Users = append(ss.Users, s.users[userName].clone())
+			ss := ServerSnapshot{ServerRecord: s.rec.clone(), Users: make([]UserRecord, 0, s.users.len())}
+			for _, u := range s.users.all() {
+				ss.Users = append(ss.Users, u.clone())
 			}
-			for _, id := range s.accessOrder.After("", math.MaxInt) {
-				a := *s.accesses[id]
-				a.HomeSettings = a.HomeSettings.clone()
-				ss.Accesses = append(ss.Accesses, a)
+			for _, a := range s.accesses.all() {
+				ss.Accesses = append(ss.Accesses, a.clone())
 			}
 			rs.Servers = append(rs.Servers, ss)
 		}
@@ -38,8 +34,8 @@ func (e *Emulator) Snapshot() Snapshot {
 		for _, id := range r.sortedInterfaceIDs() {
 			rs.NetworkInterfaces = append(rs.NetworkInterfaces, *r.interfaces[id])
 		}
-		for _, id := range r.workflowOrder.After("", math.MaxInt) {
-			rs.Workflows = append(rs.Workflows, r.workflows[id].clone())
+		for _, w := range r.workflows.all() {
+			rs.Workflows = append(rs.Workflows, w.clone())
 		}
 		snap.Regions[name] = rs
 	}
@@ -78,17 +74,12 @@ func (e *Emulator) DeleteServerOutOfBand(region, serverID string) error {
 // which is then stored without validation. ServerID, UserName and Arn cannot
 // be changed.
 func (e *Emulator) ModifyUser(region, serverID, userName string, fn func(*UserRecord)) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	s, u, err := e.userLocked(region, serverID, userName)
-	if err != nil {
-		return err
-	}
-	next := u.clone()
-	fn(&next)
-	next.ServerID, next.UserName, next.Arn = u.ServerID, u.UserName, u.Arn
-	s.users[userName] = &next
-	return nil
+	return update(e, e.usersOf(region, serverID), userName, func(u *UserRecord) error {
+		serverID, userName, arn := u.ServerID, u.UserName, u.Arn
+		fn(u)
+		u.ServerID, u.UserName, u.Arn = serverID, userName, arn
+		return nil
+	})
 }
 
 // DeleteUserOutOfBand deletes a user without an API call.

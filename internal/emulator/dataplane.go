@@ -388,8 +388,8 @@ func (d *dataPlane) authorize(key serverKey, userName string, pub ssh.PublicKey)
 	if s.rec.IdentityProviderType != idpServiceManaged {
 		return fmt.Errorf("identity provider %s is not emulated", s.rec.IdentityProviderType)
 	}
-	u := s.users[userName]
-	if u == nil {
+	u, ok := s.users.lookup(userName)
+	if !ok {
 		return fmt.Errorf("no user %s", userName)
 	}
 	offered := pub.Type() + " " + base64.StdEncoding.EncodeToString(pub.Marshal())
@@ -438,8 +438,8 @@ func (d *dataPlane) session(key serverKey, userName, sessionID string) (*sftpSes
 	if err != nil {
 		return nil, err
 	}
-	u := s.users[userName]
-	if u == nil {
+	u, ok := s.users.lookup(userName)
+	if !ok {
 		return nil, fmt.Errorf("user %s was deleted", userName)
 	}
 	session := &sftpSession{view: newHomeView(*u), store: d.s3, noOpSetStat: s.rec.ProtocolDetails.SetStatOption == "ENABLE_NO_OP"}

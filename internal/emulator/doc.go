@@ -10,8 +10,11 @@
 // validated against the embedded service model (required members, enums,
 // lengths, list sizes, numeric ranges and patterns) and against the cross-field
 // rules stated in the API reference; each rule (rules.go, servers.go,
-// users.go) quotes its source. On the same listener it serves the EC2 subset of
-// VPC servers (ec2.go) and the STS subset that assumes roles (sts.go); each
+// users.go) quotes its source. Each resource family is its records and rules in a
+// file of its own (servers.go, users.go, accesses.go, workflows.go); what they
+// share, storage, listing pages, errors, ARNs and tags, is in family.go,
+// pagination.go, arns.go and tags.go. On the same listener it serves the EC2 subset of
+// VPC servers (ec2_*.go) and the STS subset that assumes roles (sts_*.go); each
 // request is served in the account of its signing credentials (accounts.go).
 //
 // Tests steer the emulator through the Go API (latency, rate limits, injected

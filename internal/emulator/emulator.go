@@ -89,7 +89,7 @@ type Emulator struct {
 	// accounts holds the accounts other than accountID that requests have
 	// reached (accounts.go); nil in the Emulator of such an account.
 	accounts *accountSet
-	// sts holds the roles and the credentials AssumeRole issued (sts.go);
+	// sts holds the roles and the credentials AssumeRole issued (sts_roles.go);
 	// nil in the Emulator of an account other than accountID.
 	sts *stsState
 }
@@ -187,8 +187,8 @@ func handler[In any](f func(*Emulator, string, *In) (any, error)) func(*Emulator
 }
 
 // ServeHTTP answers one awsJson1_1 request (POST / with X-Amz-Target
-// "TransferService.<Operation>"), one EC2 query request (see ec2.go), one STS
-// query request (see sts.go), or an admin request under AdminPrefix. Transfer
+// "TransferService.<Operation>"), one EC2 query request (see ec2_query.go), one STS
+// query request (see sts_query.go), or an admin request under AdminPrefix. Transfer
 // and EC2 requests are served in the account of their signing credentials
 // (accounts.go).
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {

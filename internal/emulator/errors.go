@@ -28,7 +28,7 @@ const (
 	CodeIncompleteSignature   = "IncompleteSignatureException"
 	CodeMissingAuthentication = "MissingAuthenticationTokenException"
 	// CodeExpiredToken answers a request signed with temporary credentials
-	// that have expired (sts.go).
+	// that have expired (sts_roles.go).
 	CodeExpiredToken = "ExpiredTokenException"
 )
 
@@ -106,14 +106,6 @@ func queryErr(status int, code, msg string) *apiError {
 
 func errAuth(code, msg string) *apiError {
 	return &apiError{Code: code, Status: http.StatusBadRequest, Message: msg}
-}
-
-func serverNotFound(id string) *apiError {
-	return errNotFound(resourceTypeServer, id, "Unknown server")
-}
-
-func userNotFound(name string) *apiError {
-	return errNotFound(resourceTypeUser, name, "Unknown user")
 }
 
 // ErrorKind names a failure FailNext can inject.

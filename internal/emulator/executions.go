@@ -117,22 +117,27 @@ type stepWait struct {
 	status chan string
 }
 
-// executions is what a region knows of executions: every one by ID, and the IDs of those in
-// progress by workflow.
+// executions is what a region knows of executions: every one by ID, and those in progress by
+// workflow.
 type executions struct {
 	byID    map[string]*executionState
-	running map[string]*orderedSet
+	running map[string]*records[executionState]
 	seq     uint64
 }
 
-func (x *executions) runningOf(workflowID string) *orderedSet {
+// runningOf returns the executions of a workflow in progress.
+func (x *executions) runningOf(workflowID string) *records[executionState] {
 	if x.running == nil {
-		x.running = map[string]*orderedSet{}
+		x.running = map[string]*records[executionState]{}
 	}
 	if x.running[workflowID] == nil {
-		x.running[workflowID] = &orderedSet{}
+		x.running[workflowID] = &records[executionState]{}
 	}
 	return x.running[workflowID]
+}
+
+func (executionState) family() family {
+	return family{resourceType: resourceTypeExecution, unknown: "Unknown execution"}
 }
 
 func (x *executionState) finished() bool {
@@ -168,8 +173,8 @@ func (e *Emulator) startExecution(key serverKey, userName, sessionID string, fil
 		return nil, WorkflowRecord{}
 	}
 	r := e.regionLocked(key.region)
-	wf := r.workflows[details[0].WorkflowID]
-	if wf == nil {
+	wf, ok := r.workflows.lookup(details[0].WorkflowID)
+	if !ok {
 		return nil, WorkflowRecord{}
 	}
 	r.executions.seq++
@@ -193,7 +198,7 @@ func (e *Emulator) startExecution(key serverKey, userName, sessionID string, fil
 	if s.rec.LoggingRole != "" {
 		x.rec.LoggingConfiguration = &LoggingConfiguration{LoggingRole: s.rec.LoggingRole}
 	}
-	if u := s.users[userName]; u != nil && u.PosixProfile != nil && s.rec.Domain == domainEFS {
+	if u, ok := s.users.lookup(userName); ok && u.PosixProfile != nil && s.rec.Domain == domainEFS {
 		p := *u.PosixProfile
 		p.SecondaryGIDs = slices.Clone(p.SecondaryGIDs)
 		x.rec.PosixProfile = &p
@@ -202,7 +207,7 @@ func (e *Emulator) startExecution(key serverKey, userName, sessionID string, fil
 		r.executions.byID = map[string]*executionState{}
 	}
 	r.executions.byID[x.rec.ExecutionID] = x
-	r.executions.runningOf(wf.WorkflowID).Insert(x.rec.ExecutionID)
+	r.executions.runningOf(wf.WorkflowID).insert(x.rec.ExecutionID, x)
 	return x, wf.clone()
 }
 
@@ -224,7 +229,7 @@ func (e *Emulator) setExecutionStatus(x *executionState, status string) {
 	defer e.mu.Unlock()
 	x.rec.Status = status
 	if x.finished() {
-		e.regionLocked(x.region).executions.runningOf(x.rec.WorkflowID).Delete(x.rec.ExecutionID)
+		e.regionLocked(x.region).executions.runningOf(x.rec.WorkflowID).delete(x.rec.ExecutionID)
 	}
 }
 
@@ -288,28 +293,23 @@ type sendWorkflowStepStateInput struct {
 	Status      string
 }
 
-func executionNotFound(id string) *apiError {
-	return errNotFound(resourceTypeExecution, id, "Unknown execution")
-}
-
-// runningLocked returns an execution of workflowID in progress, or ResourceNotFoundException
-// for an unknown workflow, an unknown execution, one of another workflow and one that has
-// finished (SDK DescribeExecution); e.mu must be held.
-func (e *Emulator) runningLocked(regionName, workflowID, executionID string) (*executionState, error) {
-	if _, err := e.workflowLocked(regionName, workflowID); err != nil {
-		return nil, err
+// runningIn is the executions of a workflow in progress, or ResourceNotFoundException for an
+// unknown workflow. An unknown execution, one of another workflow and one that has finished are
+// not among them (SDK DescribeExecution).
+func (e *Emulator) runningIn(regionName, workflowID string) scope[executionState] {
+	return func() (*records[executionState], error) {
+		r := e.regionLocked(regionName)
+		if _, err := r.workflows.get(workflowID); err != nil {
+			return nil, err
+		}
+		return r.executions.runningOf(workflowID), nil
 	}
-	x := e.regionLocked(regionName).executions.byID[executionID]
-	if x == nil || x.rec.WorkflowID != workflowID || x.finished() {
-		return nil, executionNotFound(executionID)
-	}
-	return x, nil
 }
 
 func (e *Emulator) describeExecution(regionName string, in *executionIDInput) (any, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	x, err := e.runningLocked(regionName, in.WorkflowID, in.ExecutionID)
+	x, err := e.runningIn(regionName, in.WorkflowID).get(in.ExecutionID)
 	if err != nil {
 		return nil, err
 	}
@@ -317,28 +317,16 @@ func (e *Emulator) describeExecution(regionName string, in *executionIDInput) (a
 }
 
 func (e *Emulator) listExecutions(regionName string, in *listExecutionsInput) (any, error) {
-	const op = "ListExecutions"
-	scope := regionName + "/" + in.WorkflowID
-	after, err := e.decodeToken(in.NextToken, op, scope)
+	listing := regionName + "/" + in.WorkflowID
+	executions, next, err := list(e, in.listInput, "ListExecutions", listing, e.runningIn(regionName, in.WorkflowID), func(x *executionState) listedExecution {
+		return listedExecution{
+			ExecutionID: x.rec.ExecutionID, InitialFileLocation: x.rec.InitialFileLocation, ServiceMetadata: x.rec.ServiceMetadata, Status: x.rec.Status,
+		}
+	})
 	if err != nil {
 		return nil, err
 	}
-	size := pageSize(in.listInput)
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if _, err := e.workflowLocked(regionName, in.WorkflowID); err != nil {
-		return nil, err
-	}
-	r := e.regionLocked(regionName)
-	ids, next := e.page(r.executions.runningOf(in.WorkflowID), after, size, op, scope)
-	out := listExecutionsOutput{WorkflowID: in.WorkflowID, Executions: []listedExecution{}, NextToken: next}
-	for _, id := range ids {
-		x := r.executions.byID[id]
-		out.Executions = append(out.Executions, listedExecution{
-			ExecutionID: id, InitialFileLocation: x.rec.InitialFileLocation, ServiceMetadata: x.rec.ServiceMetadata, Status: x.rec.Status,
-		})
-	}
-	return out, nil
+	return listExecutionsOutput{WorkflowID: in.WorkflowID, Executions: executions, NextToken: next}, nil
 }
 
 // sendWorkflowStepState delivers the callback of the CUSTOM step an execution waits for (SDK
@@ -349,7 +337,7 @@ func (e *Emulator) listExecutions(regionName string, in *listExecutionsInput) (a
 func (e *Emulator) sendWorkflowStepState(regionName string, in *sendWorkflowStepStateInput) (any, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	x, err := e.runningLocked(regionName, in.WorkflowID, in.ExecutionID)
+	x, err := e.runningIn(regionName, in.WorkflowID).get(in.ExecutionID)
 	if err != nil {
 		return nil, err
 	}

@@ -1,7 +1,6 @@
 package emulator
 
 import (
-	"fmt"
 	"slices"
 	"strconv"
 
@@ -55,7 +54,7 @@ func (e *Emulator) newHostKeyLocked(regionName string, s *serverState, signer ss
 	s.hostKeySeq++
 	return HostKey{
 		HostKeyID:    id,
-		Arn:          fmt.Sprintf("arn:%s:transfer:%s:%s:host-key/%s/%s", partition(regionName), regionName, e.accountID, s.rec.ServerID, id),
+		Arn:          e.arn(regionName, "host-key/"+s.rec.ServerID+"/"+id),
 		Type:         signer.PublicKey().Type(),
 		Fingerprint:  ssh.FingerprintSHA256(signer.PublicKey()),
 		Description:  description,

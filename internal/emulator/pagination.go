@@ -65,13 +65,33 @@ func pageSize(in listInput) int {
 	return *in.MaxResults
 }
 
-// page returns the keys of set on the page that starts after the position after, and the
-// NextToken of the page that follows ("" on the last page), for listing scope of op.
-func (e *Emulator) page(set *orderedSet, after string, size int, op, scope string) (keys []string, next string) {
-	keys = set.After(after, size+1)
+// list answers one page of the listing of a family's records in a scope: those after the
+// position in NextToken, at most MaxResults of them (validated against the model before), each
+// as render makes it, and the NextToken of the page that follows ("" on the last). The token,
+// bound to op and listing (the region, server or workflow listed), is checked before anything
+// else, as AWS does; then the scope is found, and render runs, under e.mu, so that the scope's
+// error is the answer.
+func list[R record, Out any](e *Emulator, in listInput, op, listing string, sc scope[R], render func(*R) Out) ([]Out, string, error) {
+	after, err := e.decodeToken(in.NextToken, op, listing)
+	if err != nil {
+		return nil, "", err
+	}
+	size := pageSize(in)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	recs, err := sc()
+	if err != nil {
+		return nil, "", err
+	}
+	keys := recs.order.After(after, size+1)
+	next := ""
 	if len(keys) > size {
 		keys = keys[:size]
-		next = e.encodeToken(pageToken{Op: op, Scope: scope, After: keys[len(keys)-1]})
+		next = e.encodeToken(pageToken{Op: op, Scope: listing, After: keys[len(keys)-1]})
 	}
-	return keys, next
+	out := make([]Out, 0, len(keys))
+	for _, key := range keys {
+		out = append(out, render(recs.byKey[key]))
+	}
+	return out, next, nil
 }

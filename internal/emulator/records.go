@@ -206,6 +206,10 @@ type UserRecord struct {
 	Tags          []Tag          `json:",omitempty"`
 }
 
+func (UserRecord) family() family {
+	return family{resourceType: resourceTypeUser, unknown: "Unknown user", exists: "User already exists"}
+}
+
 func (u UserRecord) clone() UserRecord {
 	c := u
 	c.HomeSettings = u.HomeSettings.clone()
@@ -220,6 +224,16 @@ type AccessRecord struct {
 	ServerID   string `json:"ServerId"`
 	ExternalID string `json:"ExternalId"`
 	HomeSettings
+}
+
+func (AccessRecord) family() family {
+	return family{resourceType: resourceTypeAccess, unknown: "Unknown access", exists: "Access already exists"}
+}
+
+func (a AccessRecord) clone() AccessRecord {
+	c := a
+	c.HomeSettings = a.HomeSettings.clone()
+	return c
 }
 
 // Snapshot is a copy of every resource the emulator holds, by region.

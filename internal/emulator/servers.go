@@ -2,39 +2,34 @@ package emulator
 
 import (
 	"fmt"
-	"github.com/ProtonMail/go-crypto/openpgp"
 	"slices"
-	"strings"
 	"time"
 
+	"github.com/ProtonMail/go-crypto/openpgp"
 	"golang.org/x/crypto/ssh"
 )
 
 // region holds the resources of one AWS region; regions never share
 // resources.
 type region struct {
-	servers map[string]*serverState
-	order   orderedSet
+	servers records[serverState]
 	// endpoints and interfaces are the EC2 side: the VPC endpoints of VPC servers (and those
 	// VPC_ENDPOINT servers name) and their network interfaces, by ID.
-	endpoints     map[string]*vpcEndpointState
-	interfaces    map[string]*NetworkInterfaceRecord
-	workflows     map[string]*WorkflowRecord
-	workflowOrder orderedSet
+	endpoints  map[string]*vpcEndpointState
+	interfaces map[string]*NetworkInterfaceRecord
+	workflows  records[WorkflowRecord]
 	// executions are the runs of the workflows on uploads (executions.go).
 	executions executions
 	// pgpKeys are the keys of DECRYPT steps by the name of the secret AWS reads them from (pgp.go).
 	pgpKeys map[string]openpgp.EntityList
 }
 
-// serverState is a server and its users.
+// serverState is a server, its users and its accesses.
 type serverState struct {
-	rec       ServerRecord
-	users     map[string]*UserRecord
-	userOrder orderedSet
+	rec   ServerRecord
+	users records[UserRecord]
 	// accesses are the server's accesses by ExternalId.
-	accesses    map[string]*AccessRecord
-	accessOrder orderedSet
+	accesses records[AccessRecord]
 	// transitionAt is when a STARTING or STOPPING state completes.
 	transitionAt time.Time
 	// failTransition makes the next transition end in START_FAILED or
@@ -44,15 +39,16 @@ type serverState struct {
 	hostKeySeq uint64
 }
 
+func (serverState) family() family {
+	return family{resourceType: resourceTypeServer, unknown: "Unknown server"}
+}
+
 // regionLocked returns the resources of a region, creating them on first
 // use; e.mu must be held.
 func (e *Emulator) regionLocked(name string) *region {
 	r := e.regions[name]
 	if r == nil {
-		r = &region{
-			servers: map[string]*serverState{}, workflows: map[string]*WorkflowRecord{},
-			endpoints: map[string]*vpcEndpointState{}, interfaces: map[string]*NetworkInterfaceRecord{},
-		}
+		r = &region{endpoints: map[string]*vpcEndpointState{}, interfaces: map[string]*NetworkInterfaceRecord{}}
 		e.regions[name] = r
 	}
 	return r
@@ -61,9 +57,9 @@ func (e *Emulator) regionLocked(name string) *region {
 // serverLocked returns a server with its state brought up to date, or
 // ResourceNotFoundException; e.mu must be held.
 func (e *Emulator) serverLocked(regionName, id string) (*serverState, error) {
-	s := e.regionLocked(regionName).servers[id]
-	if s == nil {
-		return nil, serverNotFound(id)
+	s, err := e.regionLocked(regionName).servers.get(id)
+	if err != nil {
+		return nil, err
 	}
 	e.settleLocked(s)
 	return s, nil
@@ -96,26 +92,6 @@ func (e *Emulator) settleLocked(s *serverState) {
 func (e *Emulator) beginTransitionLocked(s *serverState, state string) {
 	s.rec.State = state
 	s.transitionAt = e.clock.Now().Add(e.delay)
-}
-
-func (e *Emulator) serverArn(regionName, id string) string {
-	return fmt.Sprintf("arn:%s:transfer:%s:%s:server/%s", partition(regionName), regionName, e.accountID, id)
-}
-
-func (e *Emulator) userArn(regionName, serverID, userName string) string {
-	return fmt.Sprintf("arn:%s:transfer:%s:%s:user/%s/%s", partition(regionName), regionName, e.accountID, serverID, userName)
-}
-
-// partition is the ARN partition of a region.
-func partition(regionName string) string {
-	switch {
-	case strings.HasPrefix(regionName, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(regionName, "us-gov-"):
-		return "aws-us-gov"
-	default:
-		return "aws"
-	}
 }
 
 // newServerRecord is a server as CreateServer makes it before applying the
@@ -264,22 +240,18 @@ func (e *Emulator) createServer(regionName string, in *createServerInput) (any, 
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	r := e.regionLocked(regionName)
-	id := "s-" + e.randomHex(17)
-	for r.servers[id] != nil {
-		id = "s-" + e.randomHex(17)
-	}
+	id := r.servers.newID(e, "s-")
 	rec.ServerID = id
-	rec.Arn = e.serverArn(regionName, id)
+	rec.Arn = e.arn(regionName, "server/"+id)
 	if hostKey == nil {
 		hostKey = generatedHostKey(readSecret(e.secrets, 32))
 	}
 	e.completeServerLocked(&rec)
 	e.syncEndpointLocked(regionName, nil, &rec)
-	s := &serverState{rec: rec, users: map[string]*UserRecord{}, accesses: map[string]*AccessRecord{}}
+	s := &serverState{rec: rec}
 	s.rec.HostKeys = []HostKey{e.newHostKeyLocked(regionName, s, hostKey, "", nil)}
 	e.beginTransitionLocked(s, StateStarting)
-	r.servers[id] = s
-	r.order.Insert(id)
+	r.servers.insert(id, s)
 	e.dp.serverCreated(e.accountID, regionName, id)
 	return serverIDOutput{ServerID: id}, nil
 }
@@ -424,7 +396,7 @@ func describeServerLocked(s *serverState) describedServer {
 		State:                              r.State,
 		StructuredLogDestinations:          r.StructuredLogDestinations,
 		Tags:                               r.Tags,
-		UserCount:                          len(s.users),
+		UserCount:                          s.users.len(),
 	}
 	if r.EndpointType == endpointVPC || r.EndpointType == endpointVPCEndpoint {
 		d := r.EndpointDetails
@@ -448,14 +420,11 @@ func describeServerLocked(s *serverState) describedServer {
 func (e *Emulator) deleteServer(regionName string, in *serverIDInput) (any, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	s, err := e.serverLocked(regionName, in.ServerID)
+	s, err := e.regionLocked(regionName).servers.delete(in.ServerID)
 	if err != nil {
 		return nil, err
 	}
 	e.syncEndpointLocked(regionName, &s.rec, nil)
-	r := e.regionLocked(regionName)
-	delete(r.servers, in.ServerID)
-	r.order.Delete(in.ServerID)
 	e.dp.serverDeleted(e.accountID, regionName, in.ServerID)
 	return nil, nil
 }
@@ -504,21 +473,9 @@ func (e *Emulator) stopServer(regionName string, in *serverIDInput) (any, error)
 }
 
 func (e *Emulator) listServers(regionName string, in *listInput) (any, error) {
-	const op = "ListServers"
-	after, err := e.decodeToken(in.NextToken, op, regionName)
-	if err != nil {
-		return nil, err
-	}
-	size := pageSize(*in)
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	r := e.regionLocked(regionName)
-	ids, next := e.page(&r.order, after, size, op, regionName)
-	out := listServersOutput{Servers: []listedServer{}, NextToken: next}
-	for _, id := range ids {
-		s := r.servers[id]
+	servers, next, err := list(e, *in, "ListServers", regionName, e.serversIn(regionName), func(s *serverState) listedServer {
 		e.settleLocked(s)
-		out.Servers = append(out.Servers, listedServer{
+		return listedServer{
 			Arn:                  s.rec.Arn,
 			Domain:               s.rec.Domain,
 			EndpointType:         s.rec.EndpointType,
@@ -526,10 +483,18 @@ func (e *Emulator) listServers(regionName string, in *listInput) (any, error) {
 			LoggingRole:          s.rec.LoggingRole,
 			ServerID:             s.rec.ServerID,
 			State:                s.rec.State,
-			UserCount:            len(s.users),
-		})
+			UserCount:            s.users.len(),
+		}
+	})
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	return listServersOutput{Servers: servers, NextToken: next}, nil
+}
+
+// serversIn is the servers of a region.
+func (e *Emulator) serversIn(regionName string) scope[serverState] {
+	return func() (*records[serverState], error) { return &e.regionLocked(regionName).servers, nil }
 }
 
 func setString(dst *string, src *string) {

@@ -6,11 +6,45 @@ import (
 	"strings"
 )
 
-// taggedLocked returns the tag list of the server, user or workflow an ARN names in
-// regionName. An ARN that is not a Transfer ARN is InvalidRequestException;
-// one of another region or account, of a resource kind the emulator does not
-// hold, or of a missing resource is ResourceNotFoundException. e.mu must be
-// held.
+// taggable are the families whose records carry tags, by the resource type their ARNs name
+// (arn:PARTITION:transfer:REGION:ACCOUNT:TYPE/ID...).
+var taggable = map[string]taggableFamily{
+	"server": {ids: 1, tags: func(e *Emulator, regionName string, ids []string) (*[]Tag, error) {
+		s, err := e.serverLocked(regionName, ids[0])
+		if err != nil {
+			return nil, err
+		}
+		return &s.rec.Tags, nil
+	}},
+	"user": {ids: 2, tags: func(e *Emulator, regionName string, ids []string) (*[]Tag, error) {
+		u, err := e.usersOf(regionName, ids[0]).get(ids[1])
+		if err != nil {
+			return nil, err
+		}
+		return &u.Tags, nil
+	}},
+	"workflow": {ids: 1, tags: func(e *Emulator, regionName string, ids []string) (*[]Tag, error) {
+		w, err := e.workflowsIn(regionName).get(ids[0])
+		if err != nil {
+			return nil, err
+		}
+		return &w.Tags, nil
+	}},
+}
+
+// taggableFamily is how TagResource, UntagResource and ListTagsForResource reach the tags of a
+// family's records: its ARNs name ids IDs after the resource type, separated by "/" (the last
+// takes the rest), and tags returns the tags of the record they name, or the family's
+// ResourceNotFoundException; e.mu must be held.
+type taggableFamily struct {
+	ids  int
+	tags func(e *Emulator, regionName string, ids []string) (*[]Tag, error)
+}
+
+// taggedLocked returns the tag list of the record an ARN names in regionName. An ARN that is
+// not a Transfer ARN is InvalidRequestException; one of another region or account, of a
+// resource type that is not taggable, or of a missing record is ResourceNotFoundException. e.mu
+// must be held.
 func (e *Emulator) taggedLocked(regionName, arn string) (*[]Tag, error) {
 	parts := strings.SplitN(arn, ":", 6)
 	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "transfer" {
@@ -20,33 +54,16 @@ func (e *Emulator) taggedLocked(regionName, arn string) (*[]Tag, error) {
 	if parts[1] != partition(regionName) || parts[3] != regionName || parts[4] != e.accountID {
 		return nil, notFound
 	}
-	kind, rest, _ := strings.Cut(parts[5], "/")
-	switch kind {
-	case "server":
-		s, err := e.serverLocked(regionName, rest)
-		if err != nil {
-			return nil, err
-		}
-		return &s.rec.Tags, nil
-	case "workflow":
-		w, err := e.workflowLocked(regionName, rest)
-		if err != nil {
-			return nil, err
-		}
-		return &w.Tags, nil
-	case "user":
-		serverID, userName, ok := strings.Cut(rest, "/")
-		if !ok {
-			return nil, notFound
-		}
-		_, u, err := e.userLocked(regionName, serverID, userName)
-		if err != nil {
-			return nil, err
-		}
-		return &u.Tags, nil
-	default:
+	resourceType, rest, _ := strings.Cut(parts[5], "/")
+	f, ok := taggable[resourceType]
+	if !ok {
 		return nil, notFound
 	}
+	ids := strings.SplitN(rest, "/", f.ids)
+	if len(ids) != f.ids {
+		return nil, notFound
+	}
+	return f.tags(e, regionName, ids)
 }
 
 // tagResource adds or updates tags (see mergeTags for the limits).

@@ -4,18 +4,15 @@ import (
 	"slices"
 )
 
-// userLocked returns a server and one of its users, or
-// ResourceNotFoundException for either; e.mu must be held.
-func (e *Emulator) userLocked(regionName, serverID, userName string) (*serverState, *UserRecord, error) {
-	s, err := e.serverLocked(regionName, serverID)
-	if err != nil {
-		return nil, nil, err
+// usersOf is the users of a server, or ResourceNotFoundException for the server.
+func (e *Emulator) usersOf(regionName, serverID string) scope[UserRecord] {
+	return func() (*records[UserRecord], error) {
+		s, err := e.serverLocked(regionName, serverID)
+		if err != nil {
+			return nil, err
+		}
+		return &s.users, nil
 	}
-	u := s.users[userName]
-	if u == nil {
-		return nil, nil, userNotFound(userName)
-	}
-	return s, u, nil
 }
 
 // applyHomeSettings applies the members of a CreateUser, UpdateUser,
@@ -48,6 +45,24 @@ func applyHomeSettings(h *HomeSettings, in *homeSettingsInput, userName string) 
 		return err
 	}
 	return checkPolicy(h.Policy)
+}
+
+// described renders home settings as DescribeUser and DescribeAccess answer them.
+func (h HomeSettings) described() describedHome {
+	c := h.clone()
+	return describedHome{
+		HomeDirectory:         c.HomeDirectory,
+		HomeDirectoryMappings: c.HomeDirectoryMappings,
+		HomeDirectoryType:     c.HomeDirectoryType,
+		Policy:                c.Policy,
+		PosixProfile:          c.PosixProfile,
+		Role:                  c.Role,
+	}
+}
+
+// listed renders home settings as ListUsers and ListAccesses answer them.
+func (h HomeSettings) listed() listedHome {
+	return listedHome{HomeDirectory: h.HomeDirectory, HomeDirectoryType: h.HomeDirectoryType, Role: h.Role}
 }
 
 // withDefaultMapType gives the mappings without a type the type AWS gives them
@@ -95,22 +110,20 @@ func (e *Emulator) createUser(regionName string, in *createUserInput) (any, erro
 		return nil, errInvalidRequest("Users can only be created on a server whose IdentityProviderType is SERVICE_MANAGED; server %s uses %s",
 			s.rec.ServerID, s.rec.IdentityProviderType)
 	}
-	if s.users[u.UserName] != nil {
-		return nil, errExists(resourceTypeUser, u.UserName, "User already exists")
+	u.Arn = e.arn(regionName, "user/"+u.ServerID+"/"+u.UserName)
+	if err := s.users.create(u.UserName, &u); err != nil {
+		return nil, err
 	}
-	u.Arn = e.userArn(regionName, u.ServerID, u.UserName)
 	if keyBody != "" {
 		u.SSHPublicKeys = []SSHPublicKey{{SSHPublicKeyID: e.newKeyIDLocked(nil), SSHPublicKeyBody: keyBody, DateImported: e.clock.Now()}}
 	}
-	s.users[u.UserName] = &u
-	s.userOrder.Insert(u.UserName)
 	return userIDOutput{ServerID: u.ServerID, UserName: u.UserName}, nil
 }
 
 func (e *Emulator) describeUser(regionName string, in *userIDInput) (any, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	_, u, err := e.userLocked(regionName, in.ServerID, in.UserName)
+	u, err := e.usersOf(regionName, in.ServerID).get(in.UserName)
 	if err != nil {
 		return nil, err
 	}
@@ -120,44 +133,26 @@ func (e *Emulator) describeUser(regionName string, in *userIDInput) (any, error)
 		keys[i] = sshPublicKeyOutput{DateImported: epochSeconds(k.DateImported), SSHPublicKeyBody: k.SSHPublicKeyBody, SSHPublicKeyID: k.SSHPublicKeyID}
 	}
 	return describeUserOutput{ServerID: c.ServerID, User: describedUser{
-		Arn:                   c.Arn,
-		HomeDirectory:         c.HomeDirectory,
-		HomeDirectoryMappings: c.HomeDirectoryMappings,
-		HomeDirectoryType:     c.HomeDirectoryType,
-		Policy:                c.Policy,
-		PosixProfile:          c.PosixProfile,
-		Role:                  c.Role,
-		SSHPublicKeys:         keys,
-		Tags:                  c.Tags,
-		UserName:              c.UserName,
+		Arn:           c.Arn,
+		describedHome: c.described(),
+		SSHPublicKeys: keys,
+		Tags:          c.Tags,
+		UserName:      c.UserName,
 	}}, nil
 }
 
 func (e *Emulator) updateUser(regionName string, in *userSettingsInput) (any, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	s, u, err := e.userLocked(regionName, in.ServerID, in.UserName)
+	err := update(e, e.usersOf(regionName, in.ServerID), in.UserName, func(u *UserRecord) error {
+		return applyHomeSettings(&u.HomeSettings, &in.homeSettingsInput, u.UserName)
+	})
 	if err != nil {
 		return nil, err
 	}
-	next := u.clone()
-	if err := applyHomeSettings(&next.HomeSettings, &in.homeSettingsInput, next.UserName); err != nil {
-		return nil, err
-	}
-	s.users[next.UserName] = &next
-	return userIDOutput{ServerID: next.ServerID, UserName: next.UserName}, nil
+	return userIDOutput{ServerID: in.ServerID, UserName: in.UserName}, nil
 }
 
 func (e *Emulator) deleteUser(regionName string, in *userIDInput) (any, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	s, _, err := e.userLocked(regionName, in.ServerID, in.UserName)
-	if err != nil {
-		return nil, err
-	}
-	delete(s.users, in.UserName)
-	s.userOrder.Delete(in.UserName)
-	return nil, nil
+	return remove(e, e.usersOf(regionName, in.ServerID), in.UserName)
 }
 
 // listUsers pages through a server's users in name order. Users exist only
@@ -165,35 +160,23 @@ func (e *Emulator) deleteUser(regionName string, in *userIDInput) (any, error) {
 // ("Cannot list users on server with IdP type: API_GATEWAY", quoted in
 // terraform-provider-aws issue #19850).
 func (e *Emulator) listUsers(regionName string, in *listUsersInput) (any, error) {
-	const op = "ListUsers"
-	after, err := e.decodeToken(in.NextToken, op, in.ServerID)
+	serviceManaged := func() (*records[UserRecord], error) {
+		s, err := e.serverLocked(regionName, in.ServerID)
+		if err != nil {
+			return nil, err
+		}
+		if s.rec.IdentityProviderType != idpServiceManaged {
+			return nil, errInvalidRequest("Cannot list users on server with IdP type: %s", s.rec.IdentityProviderType)
+		}
+		return &s.users, nil
+	}
+	users, next, err := list(e, in.listInput, "ListUsers", in.ServerID, serviceManaged, func(u *UserRecord) listedUser {
+		return listedUser{Arn: u.Arn, listedHome: u.listed(), SSHPublicKeyCount: len(u.SSHPublicKeys), UserName: u.UserName}
+	})
 	if err != nil {
 		return nil, err
 	}
-	size := pageSize(in.listInput)
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	s, err := e.serverLocked(regionName, in.ServerID)
-	if err != nil {
-		return nil, err
-	}
-	if s.rec.IdentityProviderType != idpServiceManaged {
-		return nil, errInvalidRequest("Cannot list users on server with IdP type: %s", s.rec.IdentityProviderType)
-	}
-	names, next := e.page(&s.userOrder, after, size, op, in.ServerID)
-	out := listUsersOutput{ServerID: in.ServerID, Users: make([]listedUser, 0, len(names)), NextToken: next}
-	for _, name := range names {
-		u := s.users[name]
-		out.Users = append(out.Users, listedUser{
-			Arn:               u.Arn,
-			HomeDirectory:     u.HomeDirectory,
-			HomeDirectoryType: u.HomeDirectoryType,
-			Role:              u.Role,
-			SSHPublicKeyCount: len(u.SSHPublicKeys),
-			UserName:          u.UserName,
-		})
-	}
-	return out, nil
+	return listUsersOutput{ServerID: in.ServerID, Users: users, NextToken: next}, nil
 }
 
 // importSSHPublicKey adds a key to a user. A key the user already has (same
@@ -207,7 +190,7 @@ func (e *Emulator) importSSHPublicKey(regionName string, in *importSSHPublicKeyI
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	_, u, err := e.userLocked(regionName, in.ServerID, in.UserName)
+	u, err := e.usersOf(regionName, in.ServerID).get(in.UserName)
 	if err != nil {
 		return nil, err
 	}
@@ -227,7 +210,7 @@ func (e *Emulator) importSSHPublicKey(regionName string, in *importSSHPublicKeyI
 func (e *Emulator) deleteSSHPublicKey(regionName string, in *deleteSSHPublicKeyInput) (any, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	_, u, err := e.userLocked(regionName, in.ServerID, in.UserName)
+	u, err := e.usersOf(regionName, in.ServerID).get(in.UserName)
 	if err != nil {
 		return nil, err
 	}

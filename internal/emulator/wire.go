@@ -274,17 +274,29 @@ type sshPublicKeyOutput struct {
 	SSHPublicKeyID   string `json:"SshPublicKeyId"`
 }
 
-type describedUser struct {
-	Arn                   string
+// describedHome is the members of DescribedUser and DescribedAccess that HomeSettings holds.
+type describedHome struct {
 	HomeDirectory         string                  `json:",omitempty"`
 	HomeDirectoryMappings []HomeDirectoryMapEntry `json:",omitempty"`
 	HomeDirectoryType     string
 	Policy                string        `json:",omitempty"`
 	PosixProfile          *PosixProfile `json:",omitempty"`
 	Role                  string
-	SSHPublicKeys         []sshPublicKeyOutput `json:"SshPublicKeys"`
-	Tags                  []Tag                `json:",omitempty"`
-	UserName              string
+}
+
+// listedHome is the members of ListedUser and ListedAccess that HomeSettings holds.
+type listedHome struct {
+	HomeDirectory     string `json:",omitempty"`
+	HomeDirectoryType string
+	Role              string
+}
+
+type describedUser struct {
+	Arn string
+	describedHome
+	SSHPublicKeys []sshPublicKeyOutput `json:"SshPublicKeys"`
+	Tags          []Tag                `json:",omitempty"`
+	UserName      string
 }
 
 type describeUserOutput struct {
@@ -293,10 +305,8 @@ type describeUserOutput struct {
 }
 
 type listedUser struct {
-	Arn               string
-	HomeDirectory     string `json:",omitempty"`
-	HomeDirectoryType string
-	Role              string
+	Arn string
+	listedHome
 	SSHPublicKeyCount int `json:"SshPublicKeyCount"`
 	UserName          string
 }
@@ -313,13 +323,8 @@ type accessIDOutput struct {
 }
 
 type describedAccess struct {
-	ExternalID            string                  `json:"ExternalId"`
-	HomeDirectory         string                  `json:",omitempty"`
-	HomeDirectoryMappings []HomeDirectoryMapEntry `json:",omitempty"`
-	HomeDirectoryType     string
-	Policy                string        `json:",omitempty"`
-	PosixProfile          *PosixProfile `json:",omitempty"`
-	Role                  string
+	ExternalID string `json:"ExternalId"`
+	describedHome
 }
 
 type describeAccessOutput struct {
@@ -328,10 +333,8 @@ type describeAccessOutput struct {
 }
 
 type listedAccess struct {
-	ExternalID        string `json:"ExternalId"`
-	HomeDirectory     string `json:",omitempty"`
-	HomeDirectoryType string
-	Role              string
+	ExternalID string `json:"ExternalId"`
+	listedHome
 }
 
 type listAccessesOutput struct {

@@ -108,6 +108,10 @@ type WorkflowRecord struct {
 	Tags             []Tag          `json:",omitempty"`
 }
 
+func (WorkflowRecord) family() family {
+	return family{resourceType: resourceTypeWorkflow, unknown: "Unknown workflow"}
+}
+
 func (w WorkflowRecord) clone() WorkflowRecord {
 	c := w
 	c.Steps = slices.Clone(w.Steps)
@@ -146,21 +150,9 @@ type listWorkflowsOutput struct {
 	NextToken string `json:",omitempty"`
 }
 
-func workflowNotFound(id string) *apiError {
-	return errNotFound(resourceTypeWorkflow, id, "Unknown workflow")
-}
-
-func (e *Emulator) workflowArn(regionName, id string) string {
-	return fmt.Sprintf("arn:%s:transfer:%s:%s:workflow/%s", partition(regionName), regionName, e.accountID, id)
-}
-
-// workflowLocked returns a workflow, or ResourceNotFoundException; e.mu must be held.
-func (e *Emulator) workflowLocked(regionName, id string) (*WorkflowRecord, error) {
-	w := e.regionLocked(regionName).workflows[id]
-	if w == nil {
-		return nil, workflowNotFound(id)
-	}
-	return w, nil
+// workflowsIn is the workflows of a region.
+func (e *Emulator) workflowsIn(regionName string) scope[WorkflowRecord] {
+	return func() (*records[WorkflowRecord], error) { return &e.regionLocked(regionName).workflows, nil }
 }
 
 // checkSteps applies the rules of workflow steps that the model's shapes cannot express:
@@ -220,21 +212,17 @@ func (e *Emulator) createWorkflow(regionName string, in *createWorkflowInput) (a
 
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	r := e.regionLocked(regionName)
-	id := "w-" + e.randomHex(17)
-	for r.workflows[id] != nil {
-		id = "w-" + e.randomHex(17)
-	}
-	rec.WorkflowID, rec.Arn = id, e.workflowArn(regionName, id)
-	r.workflows[id] = &rec
-	r.workflowOrder.Insert(id)
+	workflows := &e.regionLocked(regionName).workflows
+	id := workflows.newID(e, "w-")
+	rec.WorkflowID, rec.Arn = id, e.arn(regionName, "workflow/"+id)
+	workflows.insert(id, &rec)
 	return workflowIDOutput{WorkflowID: id}, nil
 }
 
 func (e *Emulator) describeWorkflow(regionName string, in *workflowIDInput) (any, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	w, err := e.workflowLocked(regionName, in.WorkflowID)
+	w, err := e.workflowsIn(regionName).get(in.WorkflowID)
 	if err != nil {
 		return nil, err
 	}
@@ -247,26 +235,25 @@ func (e *Emulator) describeWorkflow(regionName string, in *workflowIDInput) (any
 func (e *Emulator) deleteWorkflow(regionName string, in *workflowIDInput) (any, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if _, err := e.workflowLocked(regionName, in.WorkflowID); err != nil {
+	r := e.regionLocked(regionName)
+	if _, err := r.workflows.get(in.WorkflowID); err != nil {
 		return nil, err
 	}
-	r := e.regionLocked(regionName)
 	if serverID := r.serverRunning(in.WorkflowID); serverID != "" {
 		return nil, errInvalidRequest("Workflow is still in use by server %s", serverID)
 	}
-	delete(r.workflows, in.WorkflowID)
-	r.workflowOrder.Delete(in.WorkflowID)
-	return nil, nil
+	_, err := r.workflows.delete(in.WorkflowID)
+	return nil, err
 }
 
 // serverRunning returns the first server, in ID order, whose WorkflowDetails name the workflow,
 // or "".
 func (r *region) serverRunning(workflowID string) string {
-	for _, id := range r.order.After("", len(r.servers)) {
-		w := r.servers[id].rec.WorkflowDetails
+	for _, s := range r.servers.all() {
+		w := s.rec.WorkflowDetails
 		for _, d := range slices.Concat(w.OnUpload, w.OnPartialUpload) {
 			if d.WorkflowID == workflowID {
-				return id
+				return s.rec.ServerID
 			}
 		}
 	}
@@ -274,34 +261,18 @@ func (r *region) serverRunning(workflowID string) string {
 }
 
 func (e *Emulator) listWorkflows(regionName string, in *listInput) (any, error) {
-	const op = "ListWorkflows"
-	after, err := e.decodeToken(in.NextToken, op, regionName)
+	workflows, next, err := list(e, *in, "ListWorkflows", regionName, e.workflowsIn(regionName), func(w *WorkflowRecord) listedWorkflow {
+		return listedWorkflow{WorkflowID: w.WorkflowID, Description: w.Description, Arn: w.Arn}
+	})
 	if err != nil {
 		return nil, err
 	}
-	size := pageSize(*in)
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	r := e.regionLocked(regionName)
-	ids, next := e.page(&r.workflowOrder, after, size, op, regionName)
-	out := listWorkflowsOutput{Workflows: []listedWorkflow{}, NextToken: next}
-	for _, id := range ids {
-		w := r.workflows[id]
-		out.Workflows = append(out.Workflows, listedWorkflow{WorkflowID: w.WorkflowID, Description: w.Description, Arn: w.Arn})
-	}
-	return out, nil
+	return listWorkflowsOutput{Workflows: workflows, NextToken: next}, nil
 }
 
 // DeleteWorkflowOutOfBand deletes a workflow as another AWS user would, whether or not a server
 // runs it.
 func (e *Emulator) DeleteWorkflowOutOfBand(region, workflowID string) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if _, err := e.workflowLocked(region, workflowID); err != nil {
-		return err
-	}
-	r := e.regionLocked(region)
-	delete(r.workflows, workflowID)
-	r.workflowOrder.Delete(workflowID)
-	return nil
+	_, err := remove(e, e.workflowsIn(region), workflowID)
+	return err
 }
