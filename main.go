@@ -1,5 +1,7 @@
-// Command transfer-operator runs the manager that makes AWS Transfer Family servers and users
-// match the TransferServer and TransferUser objects of a cluster.
+// Command transfer-operator runs the manager that makes AWS Transfer Family match the objects of
+// a cluster: servers (TransferServer), their users (TransferUser) and directory groups'
+// accesses (TransferAccess), managed workflows (TransferWorkflow), and the AWS accounts they
+// live in (AWSAccount). controllers.kinds lists them.
 package main
 
 import (

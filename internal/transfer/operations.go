@@ -93,7 +93,7 @@ type Deletion struct {
 	InUseErr error
 }
 
-// DeleteServer deletes the server rec names (or a lost create made) unless another live object
+// DeleteRecordedServer deletes the server rec names (or a lost create made) unless another live object
 // manages it. A server that does not exist counts as deleted. DeleteServer returns at once;
 // AWS deletes the server in the background.
 func (s *Service) DeleteRecordedServer(ctx context.Context, rec Recorded, otherOwner OwnerCheck) (Deletion, error) {
@@ -129,7 +129,7 @@ func (s *Service) DeleteRecordedWorkflow(ctx context.Context, rec Recorded, othe
 }
 
 // RetireWorkflows deletes the given workflows, which an object replaced, skipping those a server
-// still runs (Deletion.InUse names the last of them).
+// still runs (returned in inUse, with the last refusal).
 func (s *Service) RetireWorkflows(ctx context.Context, ids []string) (deleted, inUse []string, refusal error, err error) {
 	for _, id := range ids {
 		err := s.DeleteWorkflow(ctx, id)
