@@ -86,6 +86,7 @@ func TestTemplatesRefuseContradictions(t *testing.T) {
 		{"existing service account without a name", []string{"--set", "serviceAccount.create=false"}, "serviceAccount.name is required"},
 		{"service monitor without metrics", []string{"--set", "metrics.enabled=false", "--set", "metrics.serviceMonitor.enabled=true"}, "needs metrics.enabled"},
 		{"prometheus rule without metrics", []string{"--set", "metrics.enabled=false", "--set", "metrics.prometheusRule.enabled=true"}, "needs metrics.enabled"},
+		{"grafana dashboard without metrics", []string{"--set", "metrics.enabled=false", "--set", "metrics.grafanaDashboard.enabled=true"}, "needs metrics.enabled"},
 		{"a change to an alert the chart does not have", []string{"--set", "metrics.prometheusRule.enabled=true",
 			"--set", "metrics.prometheusRule.alerts.TransferOperatorAWSThrotled.for=1h"}, "TransferOperatorAWSThrotled: the chart has no such alert"},
 		{"service monitor with nothing to verify the metrics certificate", []string{"--set", "metrics.serviceMonitor.enabled=true"}, "needs metrics.certSecret"},
@@ -469,7 +470,7 @@ func TestDefaultDeployment(t *testing.T) {
 	if c.Resources.Requests.Cpu().IsZero() || c.Resources.Limits.Memory().IsZero() {
 		t.Errorf("resources %+v lack a CPU request or a memory limit", c.Resources)
 	}
-	for _, kind := range []string{"ServiceMonitor", "PrometheusRule", "PodDisruptionBudget", "NetworkPolicy"} {
+	for _, kind := range []string{"ServiceMonitor", "PrometheusRule", "ConfigMap", "PodDisruptionBudget", "NetworkPolicy"} {
 		if len(find(objs, kind)) != 0 {
 			t.Errorf("the defaults render a %s; it must be optional and off", kind)
 		}
@@ -525,6 +526,7 @@ func TestEveryOptionalFeature(t *testing.T) {
 		"podLabels":           deploy.Spec.Template.Labels["example.com/tier"] == "control",
 		"ServiceMonitor":      len(find(objs, "ServiceMonitor")) == 1,
 		"PrometheusRule":      len(find(objs, "PrometheusRule")) == 1,
+		"Grafana dashboard":   len(find(objs, "ConfigMap")) == 1 && find(objs, "ConfigMap")[0].GetLabels()["grafana_dashboard"] == "1",
 		"PodDisruptionBudget": len(find(objs, "PodDisruptionBudget")) == 1,
 		"NetworkPolicy":       len(find(objs, "NetworkPolicy")) == 1,
 		"IRSA annotation": findOne(t, objs, "ServiceAccount").GetAnnotations()["eks.amazonaws.com/role-arn"] ==
