@@ -53,8 +53,9 @@ envtest: ## Build (once) the kube-apiserver, etcd, kube-controller-manager and k
 	@$(KUBEBUILDER_ASSETS_CMD) >/dev/null
 
 .PHONY: test-tools
-test-tools: ## Install the tools the tests drive besides Go (the AWS CLI, the OpenSSH sftp client).
+test-tools: ## Install the tools the tests drive besides Go (the AWS CLI, the OpenSSH sftp client, promtool).
 	hack/install-test-tools.sh
+	@hack/install-promtool.sh >/dev/null
 
 .PHONY: test
 test: test-tools ## Run every test, against a real API server (envtest) and the emulator; never from the test cache.

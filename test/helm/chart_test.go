@@ -58,6 +58,8 @@ func TestValuesSchemaRejectsWrongValues(t *testing.T) {
 		{"a misspelt nested key", []string{"--set", "metrics.serviceMonitor.enable=true"}, "enable"},
 		{"a metrics CA without its key", []string{"--set-json", `metrics.serviceMonitor.tlsConfig.ca={"secret":{"name":"metrics-ca"}}`}, "/metrics/serviceMonitor/tlsConfig/ca/secret"},
 		{"a metrics CA from two sources", []string{"--set-json", `metrics.serviceMonitor.tlsConfig.ca={"secret":{"name":"a","key":"ca.crt"},"configMap":{"name":"b","key":"ca.crt"}}`}, "/metrics/serviceMonitor/tlsConfig/ca"},
+		{"an alert's for not a duration", []string{"--set", "metrics.prometheusRule.alerts.TransferOperatorAWSThrottled.for=an hour"}, "/metrics/prometheusRule/alerts/TransferOperatorAWSThrottled/for"},
+		{"an alert change the chart does not know", []string{"--set", "metrics.prometheusRule.alerts.TransferOperatorAWSThrottled.threshold=1"}, "threshold"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -83,6 +85,10 @@ func TestTemplatesRefuseContradictions(t *testing.T) {
 		{"both disruption budget limits", []string{"--set", "podDisruptionBudget.enabled=true", "--set", "podDisruptionBudget.minAvailable=1"}, "not both"},
 		{"existing service account without a name", []string{"--set", "serviceAccount.create=false"}, "serviceAccount.name is required"},
 		{"service monitor without metrics", []string{"--set", "metrics.enabled=false", "--set", "metrics.serviceMonitor.enabled=true"}, "needs metrics.enabled"},
+		{"prometheus rule without metrics", []string{"--set", "metrics.enabled=false", "--set", "metrics.prometheusRule.enabled=true"}, "needs metrics.enabled"},
+		{"grafana dashboard without metrics", []string{"--set", "metrics.enabled=false", "--set", "metrics.grafanaDashboard.enabled=true"}, "needs metrics.enabled"},
+		{"a change to an alert the chart does not have", []string{"--set", "metrics.prometheusRule.enabled=true",
+			"--set", "metrics.prometheusRule.alerts.TransferOperatorAWSThrotled.for=1h"}, "TransferOperatorAWSThrotled: the chart has no such alert"},
 		{"service monitor with nothing to verify the metrics certificate", []string{"--set", "metrics.serviceMonitor.enabled=true"}, "needs metrics.certSecret"},
 		{"service monitor in another namespace than the certificate's CA", []string{"--set", "metrics.serviceMonitor.enabled=true",
 			"--set", "metrics.certSecret=cert", "--set", "metrics.serviceMonitor.namespace=monitoring"}, "Prometheus reads the CA from the ServiceMonitor's namespace monitoring"},
@@ -464,7 +470,7 @@ func TestDefaultDeployment(t *testing.T) {
 	if c.Resources.Requests.Cpu().IsZero() || c.Resources.Limits.Memory().IsZero() {
 		t.Errorf("resources %+v lack a CPU request or a memory limit", c.Resources)
 	}
-	for _, kind := range []string{"ServiceMonitor", "PodDisruptionBudget", "NetworkPolicy"} {
+	for _, kind := range []string{"ServiceMonitor", "PrometheusRule", "ConfigMap", "PodDisruptionBudget", "NetworkPolicy"} {
 		if len(find(objs, kind)) != 0 {
 			t.Errorf("the defaults render a %s; it must be optional and off", kind)
 		}
@@ -519,6 +525,8 @@ func TestEveryOptionalFeature(t *testing.T) {
 		"podAnnotations":      deploy.Spec.Template.Annotations["example.com/team"] == "platform",
 		"podLabels":           deploy.Spec.Template.Labels["example.com/tier"] == "control",
 		"ServiceMonitor":      len(find(objs, "ServiceMonitor")) == 1,
+		"PrometheusRule":      len(find(objs, "PrometheusRule")) == 1,
+		"Grafana dashboard":   len(find(objs, "ConfigMap")) == 1 && find(objs, "ConfigMap")[0].GetLabels()["grafana_dashboard"] == "1",
 		"PodDisruptionBudget": len(find(objs, "PodDisruptionBudget")) == 1,
 		"NetworkPolicy":       len(find(objs, "NetworkPolicy")) == 1,
 		"IRSA annotation": findOne(t, objs, "ServiceAccount").GetAnnotations()["eks.amazonaws.com/role-arn"] ==

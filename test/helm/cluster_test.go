@@ -16,16 +16,18 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
-var serviceMonitorCRD sync.Once
+var monitoringCRDs sync.Once
 
-// installServiceMonitorCRD installs the Prometheus Operator's ServiceMonitor CRD (a copy of the
-// real one, see testdata/) into the package's cluster, so that ServiceMonitors are validated
-// against their real schema.
-func installServiceMonitorCRD(t *testing.T) {
+// installMonitoringCRDs installs the Prometheus Operator's ServiceMonitor and PrometheusRule CRDs
+// (copies of the real ones, see testdata/) into the package's cluster, so that the chart's
+// ServiceMonitor and PrometheusRule are validated against their real schemas.
+func installMonitoringCRDs(t *testing.T) {
 	t.Helper()
-	serviceMonitorCRD.Do(func() {
-		mustKubectl(t, nil, "apply", "--server-side", "-f", filepath.Join(repoRoot, "test", "helm", "testdata", "monitoring.coreos.com_servicemonitors.yaml"))
-		mustKubectl(t, nil, "wait", "--for=condition=Established", "--timeout=60s", "crd/servicemonitors.monitoring.coreos.com")
+	monitoringCRDs.Do(func() {
+		for _, plural := range []string{"servicemonitors", "prometheusrules"} {
+			mustKubectl(t, nil, "apply", "--server-side", "-f", filepath.Join(repoRoot, "test", "helm", "testdata", "monitoring.coreos.com_"+plural+".yaml"))
+			mustKubectl(t, nil, "wait", "--for=condition=Established", "--timeout=60s", "crd/"+plural+".monitoring.coreos.com")
+		}
 	})
 }
 
@@ -47,7 +49,7 @@ func dryRunApply(t *testing.T, manifests string) result {
 }
 
 func TestRenderedManifestsPassServerValidation(t *testing.T) {
-	installServiceMonitorCRD(t)
+	installMonitoringCRDs(t)
 	ensureNamespaces(t, "transfer-operator-system", "team-a", "team-b")
 	for name, args := range map[string][]string{
 		"defaults": nil,

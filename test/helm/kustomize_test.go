@@ -175,7 +175,7 @@ func TestKustomizePrometheus(t *testing.T) {
 		t.Errorf("the ServiceMonitor's tlsConfig %v, want %v: verified against the metrics Service's name", got, wantTLS)
 	}
 
-	installServiceMonitorCRD(t)
+	installMonitoringCRDs(t)
 	ensureNamespaces(t, "transfer-operator-system")
 	if r := dryRunApply(t, manifests); r.err != nil {
 		t.Fatalf("the API server rejects config/prometheus: %s", r)
