@@ -146,8 +146,16 @@ func (r *reconciler[T, D, R]) Reconcile(ctx context.Context, req ctrl.Request) (
 	} else {
 		err = r.converge(ctx, obj, status)
 	}
-	result, err := r.end(ctx, obj, status, deleting, err)
-	return scheduleDrift(ctx, r.Drift, r.name, calls, drift, result), err
+	return r.end(ctx, obj, status, pass{deleting: deleting, drift: drift, calls: calls}, err)
+}
+
+// pass is what end needs to know of the pass it ends.
+type pass struct {
+	// deleting says that the pass was one of deletion.
+	deleting bool
+	// drift says that the pass was a drift pass (settled); calls counts its AWS requests.
+	drift bool
+	calls *transfer.CallCount
 }
 
 // converge makes AWS match obj: it resolves where obj's resource lives and what obj asks for,
@@ -243,13 +251,14 @@ func (r *reconciler[T, D, R]) remove(ctx context.Context, obj T) error {
 // end ends the pass, in one place: it turns the pass's error into its meaning (once), records a
 // Warning Event when the object becomes Stalled or starts waiting for a missing object, marks the
 // generation observed when its work is finished and the clearable spec fields applied when it
-// succeeded, sets the conditions and result (outcome, or deletionOutcome), and writes the status
-// once. It returns every error it met: the pass's and a failed status write's.
-func (r *reconciler[T, D, R]) end(ctx context.Context, obj T, status *statusPatcher, deleting bool, err error) (ctrl.Result, error) {
+// succeeded, sets the conditions and result (outcome, or deletionOutcome; a drift pass next is
+// placed within the drift budget by scheduleDrift), and writes the status once. It returns every
+// error it met: the pass's and a failed status write's.
+func (r *reconciler[T, D, R]) end(ctx context.Context, obj T, status *statusPatcher, p pass, err error) (ctrl.Result, error) {
 	err = meaning(err)
 	noteProblem(ctx, r.Notify, obj, err)
 	var result ctrl.Result
-	if deleting {
+	if p.deleting {
 		result, err = deletionOutcome(obj, err, r.Options.Resync)
 	} else {
 		if finished(err) {
@@ -261,6 +270,7 @@ func (r *reconciler[T, D, R]) end(ctx context.Context, obj T, status *statusPatc
 		}
 		result, err = outcome(obj, err, r.kind.readyMessage(obj), r.kind.comparePeriod(obj))
 	}
+	result = scheduleDrift(ctx, r.Drift, r.name, p.calls, p.drift, result)
 	if perr := status.patch(ctx, obj); perr != nil {
 		log.FromContext(ctx).Error(perr, "writing the status failed; the pass will be retried")
 		return ctrl.Result{}, errors.Join(err, perr)
