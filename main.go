@@ -50,36 +50,37 @@ const leaderElectionID = "transfer-operator.transfer.operators.dev"
 
 // flags are the manager's command-line settings.
 type flags struct {
-	kubeconfig        string
-	metricsAddr       string
-	metricsSecure     bool
-	metricsCertDir    string
-	probeAddr         string
-	pprofAddr         string
-	leaderElect       bool
-	leaderElectionNS  string
-	leaseDuration     time.Duration
-	renewDeadline     time.Duration
-	retryPeriod       time.Duration
-	serverConcurrency int
-	userConcurrency   int
-	resync            time.Duration
-	watchNamespaces   string
-	awsRegion         string
-	regions           string
-	allowAdoption     bool
-	awsEndpointURL    string
-	awsEC2EndpointURL string
-	awsSTSEndpointURL string
-	awsRateLimit      float64
-	awsRateBurst      int
-	driftShare        float64
-	fullCompare       time.Duration
-	kubeQPS           float64
-	kubeBurst         int
-	shutdownTimeout   time.Duration
-	dev               bool
-	printVersion      bool
+	kubeconfig                   string
+	metricsAddr                  string
+	metricsSecure                bool
+	metricsCertDir               string
+	probeAddr                    string
+	pprofAddr                    string
+	leaderElect                  bool
+	leaderElectionNS             string
+	leaseDuration                time.Duration
+	renewDeadline                time.Duration
+	retryPeriod                  time.Duration
+	serverConcurrency            int
+	userConcurrency              int
+	resync                       time.Duration
+	watchNamespaces              string
+	awsRegion                    string
+	regions                      string
+	allowAdoption                bool
+	awsEndpointURL               string
+	awsEC2EndpointURL            string
+	awsSTSEndpointURL            string
+	awsSecretsManagerEndpointURL string
+	awsRateLimit                 float64
+	awsRateBurst                 int
+	driftShare                   float64
+	fullCompare                  time.Duration
+	kubeQPS                      float64
+	kubeBurst                    int
+	shutdownTimeout              time.Duration
+	dev                          bool
+	printVersion                 bool
 }
 
 func parseFlags(args []string) (flags, zap.Options, error) {
@@ -106,6 +107,7 @@ func parseFlags(args []string) (flags, zap.Options, error) {
 	fs.BoolVar(&f.allowAdoption, "allow-adoption", false, "Let objects in the operator's own account take over AWS resources they did not create (spec.serverId, spec.workflowId, spec.adopt); otherwise they are Stalled (AdoptionNotAllowed). AWSAccounts grant it with spec.allowAdoption.")
 	fs.StringVar(&f.awsEndpointURL, "aws-endpoint-url", "", "Transfer API endpoint override, for an emulator. The SDK's AWS_ENDPOINT_URL_TRANSFER is honoured too.")
 	fs.StringVar(&f.awsEC2EndpointURL, "aws-ec2-endpoint-url", "", "EC2 API endpoint override (the VPC endpoints of VPC servers), for an emulator. The SDK's AWS_ENDPOINT_URL_EC2 is honoured too.")
+	fs.StringVar(&f.awsSecretsManagerEndpointURL, "aws-secretsmanager-endpoint-url", "", "Secrets Manager endpoint override (the secrets of TransferConnectors' credentials), for an emulator. The SDK's AWS_ENDPOINT_URL_SECRETS_MANAGER is honoured too.")
 	fs.StringVar(&f.awsSTSEndpointURL, "aws-sts-endpoint-url", "", "STS endpoint override (assuming the roles of AWSAccounts, and the operator's own web identity), for an emulator. The SDK's AWS_ENDPOINT_URL_STS is honoured too.")
 	fs.Float64Var(&f.awsRateLimit, "aws-rate-limit", 10, "Client-side limit of AWS requests per second and region, retries included; 0 disables it.")
 	fs.IntVar(&f.awsRateBurst, "aws-rate-burst", 20, "AWS requests allowed at once above --aws-rate-limit.")
@@ -189,12 +191,13 @@ func run(ctx context.Context, f flags) error {
 		return fmt.Errorf("loading the AWS configuration: %w", err)
 	}
 	clients := transfer.NewClients(awsConfig, transfer.ClientOptions{
-		DefaultRegion:  f.awsRegion,
-		EndpointURL:    f.awsEndpointURL,
-		EC2EndpointURL: f.awsEC2EndpointURL,
-		STSEndpointURL: f.awsSTSEndpointURL,
-		RateLimit:      f.awsRateLimit,
-		Burst:          f.awsRateBurst,
+		DefaultRegion:             f.awsRegion,
+		EndpointURL:               f.awsEndpointURL,
+		EC2EndpointURL:            f.awsEC2EndpointURL,
+		STSEndpointURL:            f.awsSTSEndpointURL,
+		SecretsManagerEndpointURL: f.awsSecretsManagerEndpointURL,
+		RateLimit:                 f.awsRateLimit,
+		Burst:                     f.awsRateBurst,
 	})
 	if clients.DefaultRegion() == "" {
 		log.Info("no default AWS region: objects without spec.region will be Stalled; set --aws-region or AWS_REGION")

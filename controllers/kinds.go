@@ -67,6 +67,12 @@ var kinds = []kindEntry{
 		start:   func(d deps, _ *shared) interface{ setup(ctrl.Manager) error } { return newWorkflowReconciler(d) },
 	},
 	{
+		name: "TransferConnector", placed: true, options: serverOptions,
+		newObj: func() client.Object { return &v1alpha1.TransferConnector{} }, newList: newConnectorList,
+		start:   func(d deps, _ *shared) interface{ setup(ctrl.Manager) error } { return newConnectorReconciler(d) },
+		indexes: connectorIndexes,
+	},
+	{
 		name: "AWSAccount", options: serverOptions,
 		newObj:  func() client.Object { return &v1alpha1.AWSAccount{} },
 		newList: func() client.ObjectList { return &v1alpha1.AWSAccountList{} },

@@ -67,6 +67,10 @@ const (
 	// resource was recorded. The operator keeps
 	// managing the resource where it was recorded; the condition says what changed.
 	ConditionLocationChanged = "LocationChanged"
+	// ConditionConnected is the outcome of a TransferConnector's last TestConnection: True when
+	// the connector reached its partner and logged in. It is not part of Ready: the partner's
+	// side can change without the connector being wrong.
+	ConditionConnected = "Connected"
 )
 
 // Condition reasons. Each is CamelCase and stable: alerts and runbooks may match on them.
@@ -147,6 +151,15 @@ const (
 	ReasonServerFailed = "ServerFailed"
 	// ReasonAWSError: a transient AWS or network error; the operator retries with backoff.
 	ReasonAWSError = "AWSError"
+	// ReasonConnectorErrored: AWS reports the connector ERRORED, with its error message.
+	ReasonConnectorErrored = "ConnectorErrored"
+	// ReasonConnectionSucceeded: TestConnection reached the partner and logged in (Connected).
+	ReasonConnectionSucceeded = "ConnectionSucceeded"
+	// ReasonConnectionFailed: TestConnection did not reach the partner or log in (Connected).
+	ReasonConnectionFailed = "ConnectionFailed"
+	// ReasonHostKeyNotTrusted: the partner presented a host key spec.sftpConfig.trustedHostKeys
+	// does not list (Connected).
+	ReasonHostKeyNotTrusted = "HostKeyNotTrusted"
 )
 
 // Placement is where an object's AWS resource lives: the region and account recorded when the

@@ -29,6 +29,7 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&TransferUser{}, &TransferUserList{},
 		&TransferAccess{}, &TransferAccessList{},
 		&TransferWorkflow{}, &TransferWorkflowList{},
+		&TransferConnector{}, &TransferConnectorList{},
 		&AWSAccount{}, &AWSAccountList{},
 	)
 	metav1.AddToGroupVersion(scheme, GroupVersion)

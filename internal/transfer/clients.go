@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/aws-sdk-go-v2/service/transfer"
 	"github.com/aws/smithy-go/middleware"
@@ -31,6 +32,9 @@ type ClientOptions struct {
 	// EC2EndpointURL overrides the EC2 endpoint (an emulator that serves EC2 as well); empty
 	// keeps the SDK's resolution, which also honours AWS_ENDPOINT_URL_EC2.
 	EC2EndpointURL string
+	// SecretsManagerEndpointURL overrides the Secrets Manager endpoint (an emulator that serves
+	// it as well); empty keeps the SDK's resolution.
+	SecretsManagerEndpointURL string
 	// STSEndpointURL overrides the STS endpoint the operator assumes AWSAccount roles through;
 	// empty keeps the SDK's resolution, which also honours AWS_ENDPOINT_URL_STS.
 	STSEndpointURL string
@@ -154,7 +158,14 @@ func (c *Clients) For(account Account, region string) (*Service, error) {
 		}
 		common(&o.APIOptions)
 	})
-	s := NewService(client, region).UseEC2(newEC2Calls(ec2Client)).inAccount(account)
+	secretsClient := secretsmanager.NewFromConfig(cfg, func(o *secretsmanager.Options) {
+		o.Region = region
+		if c.opts.SecretsManagerEndpointURL != "" {
+			o.BaseEndpoint = aws.String(c.opts.SecretsManagerEndpointURL)
+		}
+		common(&o.APIOptions)
+	})
+	s := NewService(client, region).UseEC2(newEC2Calls(ec2Client)).UseSecrets(secretsClient).inAccount(account)
 	c.services[key] = s
 	return s, nil
 }

@@ -105,6 +105,16 @@ var classOfCode = map[string]ErrorClass{
 	"MissingAuthenticationToken":          Unauthenticated,
 	"UnknownOperationException":           Unsupported,
 
+	// Secrets Manager's codes for the secrets of connectors' credentials (Secrets Manager API
+	// reference, "Errors" of CreateSecret, PutSecretValue, DescribeSecret and DeleteSecret);
+	// ResourceNotFoundException, ResourceExistsException and InvalidRequestException are those
+	// above.
+	"InvalidParameterException":   Invalid,
+	"PreconditionNotMetException": Invalid,
+	"DecryptionFailure":           Invalid,
+	"EncryptionFailure":           Invalid,
+	"LimitExceededException":      Invalid,
+
 	// EC2's codes for the VPC endpoint calls (EC2 API reference, "Error codes for the Amazon EC2
 	// API"). RequestLimitExceeded, IncorrectState (an endpoint that is still changing) and the
 	// 5xx codes pass by themselves.

@@ -15,14 +15,15 @@ import (
 	"testing"
 
 	awsec2 "github.com/aws/aws-sdk-go-v2/service/ec2"
+	awssecretsmanager "github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	awstransfer "github.com/aws/aws-sdk-go-v2/service/transfer"
 )
 
 // policyPath is the minimal IAM policy the documentation gives (docs/iam.md).
 const policyPath = "../../docs/iam-policy.json"
 
-// TestIAMPolicyMatchesCalls checks that docs/iam-policy.json allows exactly the Transfer and EC2
-// operations the operator calls, nothing more and nothing less, and besides them only
+// TestIAMPolicyMatchesCalls checks that docs/iam-policy.json allows exactly the Transfer, EC2 and
+// Secrets Manager operations the operator calls, nothing more and nothing less, and besides them only
 // iam:PassRole, restricted to passing roles to Transfer Family. The operations are found in the
 // package's source: methods called on values of the API and EC2API interfaces, and the
 // operations of the SDK paginators built from them.
@@ -35,7 +36,7 @@ func TestIAMPolicyMatchesCalls(t *testing.T) {
 	var want []string
 	for _, op := range calls {
 		if !sdkOps[op] {
-			t.Errorf("%s is not an operation of the Transfer or EC2 SDK client", op)
+			t.Errorf("%s is not an operation of the Transfer, EC2 or Secrets Manager SDK client", op)
 		}
 		want = append(want, op)
 	}
@@ -119,7 +120,7 @@ var paginatorOrWaiter = regexp.MustCompile(`^New(\w+)(Paginator|Waiter)$`)
 
 // interfaceService maps the package's interfaces over SDK clients to the service prefix of their
 // IAM actions.
-var interfaceService = map[string]string{"API": "transfer", "EC2API": "ec2"}
+var interfaceService = map[string]string{"API": "transfer", "EC2API": "ec2", "SecretsAPI": "secretsmanager"}
 
 // scanSource finds the names declared with type API or EC2API (struct fields, parameters,
 // variables) and returns the methods called on them and the operations of the paginators built
@@ -217,10 +218,11 @@ func isNil(e ast.Expr) bool {
 	return ok && id.Name == "nil"
 }
 
-// sdkOperations returns the operations of the Transfer and EC2 SDK clients as IAM actions.
+// sdkOperations returns the operations of the Transfer, EC2 and Secrets Manager SDK clients as
+// IAM actions.
 func sdkOperations() map[string]bool {
 	ops := map[string]bool{}
-	for service, client := range map[string]any{"transfer": &awstransfer.Client{}, "ec2": &awsec2.Client{}} {
+	for service, client := range map[string]any{"transfer": &awstransfer.Client{}, "ec2": &awsec2.Client{}, "secretsmanager": &awssecretsmanager.Client{}} {
 		typ := reflect.TypeOf(client)
 		for i := range typ.NumMethod() {
 			ops[service+":"+typ.Method(i).Name] = true

@@ -14,6 +14,7 @@ import (
 type Service struct {
 	api     API
 	ec2api  EC2API
+	secrets SecretsAPI
 	region  string
 	account Account
 }
@@ -26,12 +27,24 @@ func NewService(api API, region string) *Service {
 // UseEC2 returns a copy of the Service that reaches the VPC endpoints of its servers through
 // ec2API, in the same region. A Service without it fails every VPC endpoint call.
 func (s *Service) UseEC2(ec2API EC2API) *Service {
-	return &Service{api: s.api, ec2api: ec2API, region: s.region, account: s.account}
+	c := *s
+	c.ec2api = ec2API
+	return &c
+}
+
+// UseSecrets returns a copy of the Service that keeps connectors' credentials in Secrets
+// Manager through secrets, in the same region. A Service without it fails every secret call.
+func (s *Service) UseSecrets(secrets SecretsAPI) *Service {
+	c := *s
+	c.secrets = secrets
+	return &c
 }
 
 // inAccount returns a copy of the Service that says it acts in account.
 func (s *Service) inAccount(account Account) *Service {
-	return &Service{api: s.api, ec2api: s.ec2api, region: s.region, account: account}
+	c := *s
+	c.account = account
+	return &c
 }
 
 // AccountID is the 12-digit account of the role the Service acts through, or "" when it uses
