@@ -27,17 +27,13 @@ func NewService(api API, region string) *Service {
 // UseEC2 returns a copy of the Service that reaches the VPC endpoints of its servers through
 // ec2API, in the same region. A Service without it fails every VPC endpoint call.
 func (s *Service) UseEC2(ec2API EC2API) *Service {
-	c := *s
-	c.ec2api = ec2API
-	return &c
+	return &Service{api: s.api, ec2api: ec2API, secrets: s.secrets, region: s.region, account: s.account}
 }
 
 // UseSecrets returns a copy of the Service that keeps connectors' credentials in Secrets
 // Manager through secrets, in the same region. A Service without it fails every secret call.
 func (s *Service) UseSecrets(secrets SecretsAPI) *Service {
-	c := *s
-	c.secrets = secrets
-	return &c
+	return &Service{api: s.api, ec2api: s.ec2api, secrets: secrets, region: s.region, account: s.account}
 }
 
 // inAccount returns a copy of the Service that says it acts in account.
