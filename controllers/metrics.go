@@ -19,7 +19,7 @@ import (
 
 // objectsDesc describes transfer_operator_objects (docs/metrics.md).
 var objectsDesc = prometheus.NewDesc("transfer_operator_objects",
-	"TransferServer, TransferUser, TransferAccess and TransferWorkflow objects the operator watches, by kind and by the status of their Ready condition (True, False, or Unknown when it has none yet).",
+	"Objects of every kind that manages an AWS resource (TransferServer, TransferUser, TransferAccess, TransferWorkflow, TransferConnector) the operator watches, by kind and by the status of their Ready condition (True, False, or Unknown when it has none yet).",
 	[]string{"kind", "ready"}, nil)
 
 // readyStates are the values of the ready label, all reported, zeros included.

@@ -109,7 +109,7 @@ func runSuite(m *testing.M) (int, error) {
 		},
 	}
 	awsAPI = awstransfer.NewFromConfig(awsConfig, func(o *awstransfer.Options) { o.BaseEndpoint = aws.String(emu.URL()) })
-	clients := transfer.NewClients(awsConfig, transfer.ClientOptions{EndpointURL: emu.URL(), EC2EndpointURL: emu.URL(), STSEndpointURL: emu.URL()})
+	clients := transfer.NewClients(awsConfig, transfer.ClientOptions{EndpointURL: emu.URL(), EC2EndpointURL: emu.URL(), STSEndpointURL: emu.URL(), SecretsManagerEndpointURL: emu.URL()})
 	opts := controllers.Options{Resync: resync, PollInterval: 50 * time.Millisecond, MaxPollInterval: 500 * time.Millisecond, MaxConcurrentReconciles: 4}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -61,7 +61,7 @@ type OperatorConfig struct {
 	// Kubeconfig reaches the control plane.
 	Kubeconfig string
 	// EndpointURL is the Transfer endpoint, such as an emulator's URL; the operator reaches EC2
-	// there too, as the emulator serves both.
+	// and Secrets Manager there too, as the emulator serves them all.
 	EndpointURL string
 	// Region is the default AWS region.
 	Region string
@@ -90,6 +90,7 @@ func StartOperator(cfg OperatorConfig) (*Operator, error) {
 		"--kubeconfig=" + cfg.Kubeconfig,
 		"--aws-endpoint-url=" + cfg.EndpointURL,
 		"--aws-ec2-endpoint-url=" + cfg.EndpointURL,
+		"--aws-secretsmanager-endpoint-url=" + cfg.EndpointURL,
 		"--aws-region=" + cfg.Region,
 		"--metrics-bind-address=0",
 		"--health-probe-bind-address=0",
