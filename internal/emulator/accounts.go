@@ -68,6 +68,8 @@ func (e *Emulator) account(id string) *Emulator {
 			faults:      e.faults,
 			calls:       e.calls,
 			dp:          e.dp,
+			s3:          e.s3,
+			s3API:       e.s3API,
 			seed:        e.seed,
 			secretSeed:  e.secretSeed,
 		}

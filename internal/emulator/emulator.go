@@ -51,8 +51,9 @@ type Options struct {
 	// Zero seeds IDs and faults from the time and draws secrets from
 	// crypto/rand, so that they cannot be derived from the IDs.
 	Seed int64
-	// DataPlane, when set, makes Listen and Start serve SFTP and S3 too
-	// (dataplane.go); New ignores it.
+	// DataPlane, when set, makes Listen and Start serve SFTP, and S3 on a
+	// port of its own too (dataplane.go); New ignores it. S3 is served on
+	// the main listener either way.
 	DataPlane *DataPlaneOptions
 }
 
@@ -79,6 +80,11 @@ type Emulator struct {
 	// dp is the data plane of a listening emulator with
 	// Options.DataPlane; nil otherwise. Set before the first request.
 	dp *dataPlane
+	// s3 is the S3 store every account shares: the data plane's S3 domain,
+	// served over the S3 API by s3API on the main listener and on the data
+	// plane's S3 port.
+	s3    *s3Storage
+	s3API *s3Limits
 
 	// seed is the seed of the random sources, from which each account's
 	// is derived.
@@ -113,7 +119,9 @@ func New(opts Options) *Emulator {
 		seed:        seed,
 		secretSeed:  opts.Seed,
 		accounts:    &accountSet{byID: map[string]*Emulator{}},
+		s3:          newS3Storage(),
 	}
+	e.s3API = newS3Limits(e.s3.s3Handler(), DefaultMaxObjectSize)
 	if e.accountID == "" {
 		e.accountID = DefaultAccountID
 	}
@@ -188,9 +196,9 @@ func handler[In any](f func(*Emulator, string, *In) (any, error)) func(*Emulator
 
 // ServeHTTP answers one awsJson1_1 request (POST / with X-Amz-Target
 // "TransferService.<Operation>"), one EC2 query request (see ec2_query.go), one STS
-// query request (see sts_query.go), or an admin request under AdminPrefix. Transfer
-// and EC2 requests are served in the account of their signing credentials
-// (accounts.go).
+// query request (see sts_query.go), one S3 REST request (signed for s3, see s3.go), or
+// an admin request under AdminPrefix. Transfer and EC2 requests are served in the
+// account of their signing credentials (accounts.go); S3 is one store for all.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case strings.HasPrefix(r.URL.Path, AdminPrefix):
@@ -199,6 +207,8 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.serveSTS(w, r)
 	case isEC2Request(r):
 		e.serveEC2(w, r)
+	case isS3Request(r):
+		e.serveS3(w, r)
 	default:
 		e.serveTransfer(w, r)
 	}

@@ -374,3 +374,48 @@ func notFoundAsErrNotExist(err error) error {
 	}
 	return err
 }
+
+// s3SigningName is the service an S3 request's credential scope names.
+const s3SigningName = "s3"
+
+// isS3Request reports whether r is addressed to S3 on the main listener: signed for the s3
+// service in its Authorization header or, presigned, in its X-Amz-Credential.
+func isS3Request(r *http.Request) bool {
+	if a, ok := parseSigV4(r.Header.Get("Authorization")); ok {
+		return a.service == s3SigningName
+	}
+	return strings.HasSuffix(r.URL.Query().Get("X-Amz-Credential"), "/"+s3SigningName+"/aws4_request")
+}
+
+// serveS3 answers an S3 REST request (path-style) on the main listener from the same storage
+// and handler as the data plane's S3 port, once its credentials are accepted as for the other
+// services (with Options.StrictSigV4, a presigned URL is refused: only the Authorization header
+// is verified).
+func (e *Emulator) serveS3(w http.ResponseWriter, r *http.Request) {
+	if _, aerr := e.authenticate(r, nil, s3SigningName); aerr != nil {
+		status, code := s3AuthError(aerr)
+		s3XMLError(w, status, code, aerr.Message)
+		return
+	}
+	e.s3API.ServeHTTP(w, r)
+}
+
+// s3AuthError is S3's form of a refused request's credentials (S3 API reference, "List of error
+// codes"): AccessDenied without a signature, InvalidAccessKeyId for an unknown key,
+// ExpiredToken, RequestTimeTooSkewed, AuthorizationHeaderMalformed and SignatureDoesNotMatch.
+func s3AuthError(aerr *apiError) (int, string) {
+	switch {
+	case aerr.Code == CodeMissingAuthentication:
+		return http.StatusForbidden, "AccessDenied"
+	case aerr.Code == CodeUnrecognizedClient:
+		return http.StatusForbidden, "InvalidAccessKeyId"
+	case aerr.Code == CodeExpiredToken:
+		return http.StatusBadRequest, "ExpiredToken"
+	case aerr.Code == CodeIncompleteSignature:
+		return http.StatusBadRequest, "AuthorizationHeaderMalformed"
+	case strings.HasPrefix(aerr.Message, "Signature expired"):
+		return http.StatusForbidden, "RequestTimeTooSkewed"
+	default:
+		return http.StatusForbidden, "SignatureDoesNotMatch"
+	}
+}
