@@ -37,6 +37,9 @@ func (e *Emulator) Snapshot() Snapshot {
 		for _, w := range r.workflows.all() {
 			rs.Workflows = append(rs.Workflows, w.clone())
 		}
+		for _, s := range e.liveSecretsLocked(name).all() {
+			rs.Secrets = append(rs.Secrets, s.clone())
+		}
 		snap.Regions[name] = rs
 	}
 	return snap

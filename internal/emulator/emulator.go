@@ -196,9 +196,10 @@ func handler[In any](f func(*Emulator, string, *In) (any, error)) func(*Emulator
 
 // ServeHTTP answers one awsJson1_1 request (POST / with X-Amz-Target
 // "TransferService.<Operation>"), one EC2 query request (see ec2_query.go), one STS
-// query request (see sts_query.go), one S3 REST request (signed for s3, see s3.go), or
-// an admin request under AdminPrefix. Transfer and EC2 requests are served in the
-// account of their signing credentials (accounts.go); S3 is one store for all.
+// query request (see sts_query.go), one S3 REST request (signed for s3, see s3.go), one
+// Secrets Manager request (see secretsmanager_protocol.go), or an admin request under
+// AdminPrefix. Transfer, EC2 and Secrets Manager requests are
+// served in the account of their signing credentials (accounts.go); S3 is one store for all.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case strings.HasPrefix(r.URL.Path, AdminPrefix):
@@ -209,6 +210,8 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.serveEC2(w, r)
 	case isS3Request(r):
 		e.serveS3(w, r)
+	case isSecretsManagerRequest(r):
+		e.serveSecretsManager(w, r)
 	default:
 		e.serveTransfer(w, r)
 	}

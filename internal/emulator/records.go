@@ -242,10 +242,12 @@ type Snapshot struct {
 }
 
 // RegionSnapshot is the servers of one region, ordered by ServerID, its workflows, ordered by
-// WorkflowID, and the VPC endpoints and network interfaces of the EC2 side, ordered by ID.
+// WorkflowID, the VPC endpoints and network interfaces of the EC2 side, ordered by ID, and its
+// Secrets Manager secrets, ordered by name, without their values.
 type RegionSnapshot struct {
 	Servers           []ServerSnapshot
 	Workflows         []WorkflowRecord         `json:",omitempty"`
+	Secrets           []SecretRecord           `json:",omitempty"`
 	VpcEndpoints      []VpcEndpointRecord      `json:",omitempty"`
 	NetworkInterfaces []NetworkInterfaceRecord `json:",omitempty"`
 }

@@ -20,6 +20,8 @@ type region struct {
 	workflows  records[WorkflowRecord]
 	// executions are the runs of the workflows on uploads (executions.go).
 	executions executions
+	// secrets are the region's Secrets Manager secrets by name (secretsmanager.go).
+	secrets records[SecretRecord]
 	// pgpKeys are the keys of DECRYPT steps by the name of the secret AWS reads them from (pgp.go).
 	pgpKeys map[string]openpgp.EntityList
 }
