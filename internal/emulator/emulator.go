@@ -178,6 +178,11 @@ var operations = map[string]operation{
 	"ListExecutions":        {false, handler((*Emulator).listExecutions)},
 	"DescribeExecution":     {false, handler((*Emulator).describeExecution)},
 	"SendWorkflowStepState": {true, handler((*Emulator).sendWorkflowStepState)},
+	"CreateConnector":       {true, handler((*Emulator).createConnector)},
+	"DescribeConnector":     {false, handler((*Emulator).describeConnector)},
+	"UpdateConnector":       {true, handler((*Emulator).updateConnector)},
+	"DeleteConnector":       {true, handler((*Emulator).deleteConnector)},
+	"ListConnectors":        {false, handler((*Emulator).listConnectors)},
 }
 
 // handler adapts a typed operation to the operation table: the body is

@@ -20,6 +20,8 @@ type region struct {
 	workflows  records[WorkflowRecord]
 	// executions are the runs of the workflows on uploads (executions.go).
 	executions executions
+	// connectors are the region's SFTP and AS2 connectors (connectors.go).
+	connectors records[ConnectorRecord]
 	// secrets are the region's Secrets Manager secrets by name (secretsmanager.go).
 	secrets records[SecretRecord]
 	// pgpKeys are the keys of DECRYPT steps by the name of the secret AWS reads them from (pgp.go).
