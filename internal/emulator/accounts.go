@@ -70,6 +70,7 @@ func (e *Emulator) account(id string) *Emulator {
 			dp:          e.dp,
 			s3:          e.s3,
 			s3API:       e.s3API,
+			runs:        e.runs,
 			seed:        e.seed,
 			secretSeed:  e.secretSeed,
 		}

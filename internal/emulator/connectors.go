@@ -471,9 +471,21 @@ func (e *Emulator) updateConnector(regionName string, in *updateConnectorInput) 
 	return connectorIDOutput{ConnectorID: in.ConnectorID}, nil
 }
 
-// deleteConnector deletes a connector. SDK DeleteConnector states no precondition.
+// deleteConnector deletes a connector and the results of its file transfers. SDK
+// DeleteConnector states no precondition.
 func (e *Emulator) deleteConnector(regionName string, in *connectorIDInput) (any, error) {
-	return remove(e, e.connectorsIn(regionName), in.ConnectorID)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	r := e.regionLocked(regionName)
+	if _, err := r.connectors.delete(in.ConnectorID); err != nil {
+		return nil, err
+	}
+	for _, t := range r.fileTransfers.all() {
+		if t.connectorID == in.ConnectorID {
+			_, _ = r.fileTransfers.delete(transferKey(t.connectorID, t.transferID))
+		}
+	}
+	return nil, nil
 }
 
 func (e *Emulator) listConnectors(regionName string, in *listInput) (any, error) {

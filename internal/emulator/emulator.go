@@ -85,6 +85,9 @@ type Emulator struct {
 	// plane's S3 port.
 	s3    *s3Storage
 	s3API *s3Limits
+	// runs are the connectors' file transfers and listings in progress
+	// (connector_dataplane.go), which Close ends.
+	runs *backgroundRuns
 
 	// seed is the seed of the random sources, from which each account's
 	// is derived.
@@ -120,6 +123,7 @@ func New(opts Options) *Emulator {
 		secretSeed:  opts.Seed,
 		accounts:    &accountSet{byID: map[string]*Emulator{}},
 		s3:          newS3Storage(),
+		runs:        newBackgroundRuns(),
 	}
 	e.s3API = newS3Limits(e.s3.s3Handler(), DefaultMaxObjectSize)
 	if e.accountID == "" {
@@ -144,45 +148,49 @@ type operation struct {
 
 // operations are the implemented operations by name.
 var operations = map[string]operation{
-	"CreateServer":          {true, handler((*Emulator).createServer)},
-	"DescribeServer":        {false, handler((*Emulator).describeServer)},
-	"UpdateServer":          {true, handler((*Emulator).updateServer)},
-	"DeleteServer":          {true, handler((*Emulator).deleteServer)},
-	"StartServer":           {true, handler((*Emulator).startServer)},
-	"StopServer":            {true, handler((*Emulator).stopServer)},
-	"ListServers":           {false, handler((*Emulator).listServers)},
-	"CreateUser":            {true, handler((*Emulator).createUser)},
-	"DescribeUser":          {false, handler((*Emulator).describeUser)},
-	"UpdateUser":            {true, handler((*Emulator).updateUser)},
-	"DeleteUser":            {true, handler((*Emulator).deleteUser)},
-	"ListUsers":             {false, handler((*Emulator).listUsers)},
-	"CreateAccess":          {true, handler((*Emulator).createAccess)},
-	"DescribeAccess":        {false, handler((*Emulator).describeAccess)},
-	"UpdateAccess":          {true, handler((*Emulator).updateAccess)},
-	"DeleteAccess":          {true, handler((*Emulator).deleteAccess)},
-	"ListAccesses":          {false, handler((*Emulator).listAccesses)},
-	"ImportSshPublicKey":    {true, handler((*Emulator).importSSHPublicKey)},
-	"DeleteSshPublicKey":    {true, handler((*Emulator).deleteSSHPublicKey)},
-	"ImportHostKey":         {true, handler((*Emulator).importHostKey)},
-	"DescribeHostKey":       {false, handler((*Emulator).describeHostKey)},
-	"UpdateHostKey":         {true, handler((*Emulator).updateHostKey)},
-	"DeleteHostKey":         {true, handler((*Emulator).deleteHostKey)},
-	"ListHostKeys":          {false, handler((*Emulator).listHostKeys)},
-	"TagResource":           {true, handler((*Emulator).tagResource)},
-	"UntagResource":         {true, handler((*Emulator).untagResource)},
-	"ListTagsForResource":   {false, handler((*Emulator).listTagsForResource)},
-	"CreateWorkflow":        {true, handler((*Emulator).createWorkflow)},
-	"DescribeWorkflow":      {false, handler((*Emulator).describeWorkflow)},
-	"DeleteWorkflow":        {true, handler((*Emulator).deleteWorkflow)},
-	"ListWorkflows":         {false, handler((*Emulator).listWorkflows)},
-	"ListExecutions":        {false, handler((*Emulator).listExecutions)},
-	"DescribeExecution":     {false, handler((*Emulator).describeExecution)},
-	"SendWorkflowStepState": {true, handler((*Emulator).sendWorkflowStepState)},
-	"CreateConnector":       {true, handler((*Emulator).createConnector)},
-	"DescribeConnector":     {false, handler((*Emulator).describeConnector)},
-	"UpdateConnector":       {true, handler((*Emulator).updateConnector)},
-	"DeleteConnector":       {true, handler((*Emulator).deleteConnector)},
-	"ListConnectors":        {false, handler((*Emulator).listConnectors)},
+	"CreateServer":            {true, handler((*Emulator).createServer)},
+	"DescribeServer":          {false, handler((*Emulator).describeServer)},
+	"UpdateServer":            {true, handler((*Emulator).updateServer)},
+	"DeleteServer":            {true, handler((*Emulator).deleteServer)},
+	"StartServer":             {true, handler((*Emulator).startServer)},
+	"StopServer":              {true, handler((*Emulator).stopServer)},
+	"ListServers":             {false, handler((*Emulator).listServers)},
+	"CreateUser":              {true, handler((*Emulator).createUser)},
+	"DescribeUser":            {false, handler((*Emulator).describeUser)},
+	"UpdateUser":              {true, handler((*Emulator).updateUser)},
+	"DeleteUser":              {true, handler((*Emulator).deleteUser)},
+	"ListUsers":               {false, handler((*Emulator).listUsers)},
+	"CreateAccess":            {true, handler((*Emulator).createAccess)},
+	"DescribeAccess":          {false, handler((*Emulator).describeAccess)},
+	"UpdateAccess":            {true, handler((*Emulator).updateAccess)},
+	"DeleteAccess":            {true, handler((*Emulator).deleteAccess)},
+	"ListAccesses":            {false, handler((*Emulator).listAccesses)},
+	"ImportSshPublicKey":      {true, handler((*Emulator).importSSHPublicKey)},
+	"DeleteSshPublicKey":      {true, handler((*Emulator).deleteSSHPublicKey)},
+	"ImportHostKey":           {true, handler((*Emulator).importHostKey)},
+	"DescribeHostKey":         {false, handler((*Emulator).describeHostKey)},
+	"UpdateHostKey":           {true, handler((*Emulator).updateHostKey)},
+	"DeleteHostKey":           {true, handler((*Emulator).deleteHostKey)},
+	"ListHostKeys":            {false, handler((*Emulator).listHostKeys)},
+	"TagResource":             {true, handler((*Emulator).tagResource)},
+	"UntagResource":           {true, handler((*Emulator).untagResource)},
+	"ListTagsForResource":     {false, handler((*Emulator).listTagsForResource)},
+	"CreateWorkflow":          {true, handler((*Emulator).createWorkflow)},
+	"DescribeWorkflow":        {false, handler((*Emulator).describeWorkflow)},
+	"DeleteWorkflow":          {true, handler((*Emulator).deleteWorkflow)},
+	"ListWorkflows":           {false, handler((*Emulator).listWorkflows)},
+	"ListExecutions":          {false, handler((*Emulator).listExecutions)},
+	"DescribeExecution":       {false, handler((*Emulator).describeExecution)},
+	"SendWorkflowStepState":   {true, handler((*Emulator).sendWorkflowStepState)},
+	"CreateConnector":         {true, handler((*Emulator).createConnector)},
+	"DescribeConnector":       {false, handler((*Emulator).describeConnector)},
+	"UpdateConnector":         {true, handler((*Emulator).updateConnector)},
+	"DeleteConnector":         {true, handler((*Emulator).deleteConnector)},
+	"ListConnectors":          {false, handler((*Emulator).listConnectors)},
+	"TestConnection":          {false, handler((*Emulator).testConnection)},
+	"StartFileTransfer":       {true, handler((*Emulator).startFileTransfer)},
+	"ListFileTransferResults": {false, handler((*Emulator).listFileTransferResults)},
+	"StartDirectoryListing":   {true, handler((*Emulator).startDirectoryListing)},
 }
 
 // handler adapts a typed operation to the operation table: the body is

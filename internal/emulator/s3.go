@@ -270,12 +270,10 @@ func (s *s3Storage) list(bucket, key string) ([]os.FileInfo, error) {
 }
 
 func (s *s3Storage) open(bucket, key string) (io.ReaderAt, error) {
-	obj, err := s.backend.GetObject(bucket, key, nil)
-	if err != nil {
-		return nil, notFoundAsErrNotExist(err)
+	data, err := s.get(bucket, key)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, err
 	}
-	defer obj.Contents.Close()
-	data, err := io.ReadAll(obj.Contents)
 	if err != nil {
 		return nil, fmt.Errorf("reading s3://%s/%s: %w", bucket, key, err)
 	}
@@ -290,14 +288,27 @@ func (s *s3Storage) create(bucket, key string, _ *PosixProfile) (io.WriterAt, er
 	if err := checkS3Key(key); err != nil {
 		return nil, err
 	}
-	return &bufferFile{commit: func(data []byte) error {
-		if err := s.createBucket(bucket); err != nil {
-			return err
-		}
-		_, err := s.backend.PutObject(bucket, key, nil, bytes.NewReader(data), int64(len(data)), nil)
-		s.dropTags(bucket, key)
+	return &bufferFile{commit: func(data []byte) error { return s.put(bucket, key, data) }}, nil
+}
+
+// put stores an object, creating its bucket; the object has no tags.
+func (s *s3Storage) put(bucket, key string, data []byte) error {
+	if err := s.createBucket(bucket); err != nil {
 		return err
-	}}, nil
+	}
+	_, err := s.backend.PutObject(bucket, key, nil, bytes.NewReader(data), int64(len(data)), nil)
+	s.dropTags(bucket, key)
+	return err
+}
+
+// get returns an object's content, or fs.ErrNotExist.
+func (s *s3Storage) get(bucket, key string) ([]byte, error) {
+	obj, err := s.backend.GetObject(bucket, key, nil)
+	if err != nil {
+		return nil, notFoundAsErrNotExist(err)
+	}
+	defer obj.Contents.Close()
+	return io.ReadAll(obj.Contents)
 }
 
 func (s *s3Storage) mkdir(bucket, key string, _ *PosixProfile) error {
