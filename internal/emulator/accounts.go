@@ -71,6 +71,7 @@ func (e *Emulator) account(id string) *Emulator {
 			s3:          e.s3,
 			s3API:       e.s3API,
 			runs:        e.runs,
+			owner:       e,
 			seed:        e.seed,
 			secretSeed:  e.secretSeed,
 		}

@@ -155,7 +155,7 @@ type connectorCredentials struct {
 // TestConnection's does. Neither the values nor the secret's text are ever in an error.
 func (e *Emulator) secretCredentials(secretID string) (connectorCredentials, error) {
 	_, regionName, account, _ := parseSecretARN(secretID)
-	a := e.existingAccount(account)
+	a := e.owner.existingAccount(account)
 	if a == nil {
 		return connectorCredentials{}, fmt.Errorf("%s: secret %s not found", msgSecretsManager, secretID)
 	}

@@ -433,3 +433,20 @@ func TestConnectorTransferBounds(t *testing.T) {
 	_, err = c.ListFileTransferResults(ctxT(t), &transfer.ListFileTransferResultsInput{ConnectorId: aws.String(id), TransferId: out.TransferId})
 	wantAPIError(t, err, "ResourceNotFoundException", "Unknown transfer")
 }
+
+// TestConnectionOfAnotherAccount: a connector of an assumed role's account reads a secret of the
+// account its ARN names.
+func TestConnectionOfAnotherAccount(t *testing.T) {
+	srv := startEmulator(t, emulator.Options{})
+	defineRole(t, srv, emulator.Role{ARN: otherRole})
+	other := clientWith(srv.URL(), assumedCache(srv.URL(), baseCredentials(), otherRole))
+	hostSigner, _ := newECDSAKey(t)
+	p := startPartner(t, "s3cret", nil, hostSigner)
+	secret := connectorSecret(t, secretsClient{t, srv.URL()}, "shared", map[string]string{"Username": "alice", "Password": "s3cret"})
+	id := createConnector(t, other, sftpConnector(p.url(), &types.SftpConnectorConfig{UserSecretId: aws.String(secret), TrustedHostKeys: []string{p.trusted()}}))
+	out, err := other.TestConnection(ctxT(t), &transfer.TestConnectionInput{ConnectorId: aws.String(id)})
+	mustNoErr(t, err, "TestConnection")
+	if aws.ToString(out.Status) != "OK" {
+		t.Errorf("TestConnection with a secret of another account: %s %s", aws.ToString(out.Status), aws.ToString(out.StatusMessage))
+	}
+}

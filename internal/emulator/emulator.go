@@ -98,6 +98,9 @@ type Emulator struct {
 	// accounts holds the accounts other than accountID that requests have
 	// reached (accounts.go); nil in the Emulator of such an account.
 	accounts *accountSet
+	// owner is the Emulator of Options.AccountID, which holds the other
+	// accounts: itself there, and the same in the Emulator of every account.
+	owner *Emulator
 	// sts holds the roles and the credentials AssumeRole issued (sts_roles.go);
 	// nil in the Emulator of an account other than accountID.
 	sts *stsState
@@ -129,6 +132,7 @@ func New(opts Options) *Emulator {
 	if e.accountID == "" {
 		e.accountID = DefaultAccountID
 	}
+	e.owner = e
 	if e.clock == nil {
 		e.clock = clock.RealClock{}
 	}
