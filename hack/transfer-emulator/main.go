@@ -44,13 +44,13 @@ func run(ctx context.Context, args []string, logOut io.Writer) error {
 	fs.SetOutput(logOut)
 	listen := fs.String("listen", "127.0.0.1:4566", "TCP address to serve on (port 0 picks a free port)")
 	account := fs.String("account", emulator.DefaultAccountID, "12-digit AWS account ID used in ARNs")
-	delay := fs.Duration("transition-delay", 2*time.Second, "how long servers stay STARTING or STOPPING (0: transitions complete at once)")
+	delay := fs.Duration("transition-delay", 2*time.Second, "how long servers stay STARTING or STOPPING and connectors PENDING (0: transitions complete at once)")
 	latency := fs.Duration("latency", 0, "delay added to every API call")
 	accessKey := fs.String("sigv4-access-key", "", "with --sigv4-secret-key, verify SigV4 signatures and accept only this access key")
 	secretKey := fs.String("sigv4-secret-key", "", "secret key of --sigv4-access-key")
 	seed := fs.Int64("seed", 0, "seed for generated IDs, random faults and generated secrets, for reproducible tests (0: IDs and faults from the time, secrets from crypto/rand)")
-	dataPlane := fs.Bool("data-plane", false, "serve SFTP for every ONLINE SFTP server (each on its own 127.0.0.1 port) and the S3 API of its storage")
-	s3Listen := fs.String("s3-listen", "127.0.0.1:0", "with --data-plane: TCP address of the S3 API")
+	dataPlane := fs.Bool("data-plane", false, "serve SFTP for every ONLINE SFTP server (each on its own 127.0.0.1 port) and the S3 API of its storage on a port of its own too (S3 is always served on --listen) and log connectors' transfers")
+	s3Listen := fs.String("s3-listen", "127.0.0.1:0", "with --data-plane: TCP address of the S3 API's own port")
 	customStep := fs.String("custom-step-endpoint", "", "with --data-plane: URL that workflows' CUSTOM steps POST their event to, in place of invoking a Lambda function; the step waits for SendWorkflowStepState")
 	efsRoot := fs.String("efs-root", "", "with --data-plane: directory holding one subdirectory per EFS file system ID (default: a temporary directory, removed at exit)")
 	var maxObjectSize *resource.Quantity
@@ -112,7 +112,7 @@ func run(ctx context.Context, args []string, logOut io.Writer) error {
 		}
 		logger.Printf("role %s (trusted accounts %v, external ID %t, web identity %t)", role.ARN, role.TrustedAccounts, role.ExternalID != "", role.WebIdentity)
 	}
-	logger.Printf("listening on %s (account %s, transition delay %s, latency %s, strict SigV4 %t); admin API at %s%s",
+	logger.Printf("listening on %s for Transfer, EC2, STS, S3 and Secrets Manager (account %s, transition delay %s, latency %s, strict SigV4 %t); admin API at %s%s",
 		srv.URL(), *account, *delay, *latency, opts.StrictSigV4 != nil, srv.URL(), emulator.AdminPrefix)
 
 	<-ctx.Done()

@@ -290,9 +290,10 @@ func checkAdmin(t *testing.T, url string) {
 }
 
 // checkAWSCLI runs the AWS CLI (any version with "aws transfer") against the
-// emulator: the caller's identity and an assumed role of a --role flag, then
-// servers and users are created, described, listed and deleted, every request
-// signed by the CLI and verified by the emulator.
+// emulator: the caller's identity and an assumed role of a --role flag, an S3
+// object and a Secrets Manager secret on the same endpoint, then servers and
+// users are created, described, listed and deleted, every request signed by the
+// CLI and verified by the emulator.
 func checkAWSCLI(t *testing.T, url string) {
 	awsPath, err := exec.LookPath("aws")
 	if err != nil {
@@ -354,6 +355,27 @@ func checkAWSCLI(t *testing.T, url string) {
 	assumed, err := cli("sts", "assume-role", "--role-arn", assumedRole, "--role-session-name", "cli", "--external-id", "xid")
 	if user, _ := assumed["AssumedRoleUser"].(map[string]any); err != nil || user["Arn"] != "arn:aws:sts::"+roleAccount+":assumed-role/transfer/cli" {
 		t.Errorf("aws sts assume-role: %v, %v", assumed, err)
+	}
+
+	// S3 and Secrets Manager answer on the same endpoint, signed and verified as the others.
+	body := filepath.Join(home, "object.txt")
+	if err := os.WriteFile(body, []byte("from the CLI"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cli("s3api", "put-object", "--bucket", "cli-bucket", "--key", "dir/object.txt", "--body", body); err != nil {
+		t.Errorf("aws s3api put-object on the main listener: %v", err)
+	}
+	objects, err := cli("s3api", "list-objects-v2", "--bucket", "cli-bucket")
+	if contents, _ := objects["Contents"].([]any); err != nil || len(contents) != 1 {
+		t.Errorf("aws s3api list-objects-v2 on the main listener: %v, %v", objects, err)
+	}
+	secret, err := cli("secretsmanager", "create-secret", "--name", "cli/partner", "--secret-string", `{"Username":"alice","Password":"pw"}`)
+	if err != nil {
+		t.Fatalf("aws secretsmanager create-secret: %v", err)
+	}
+	arn, _ := secret["ARN"].(string)
+	if value, err := cli("secretsmanager", "get-secret-value", "--secret-id", arn); err != nil || value["SecretString"] != `{"Username":"alice","Password":"pw"}` {
+		t.Errorf("aws secretsmanager get-secret-value: %v, %v", value, err)
 	}
 
 	created := must("create-server", "--protocols", "SFTP", "--tags", "Key=env,Value=cli")

@@ -68,6 +68,10 @@ func (e *Emulator) account(id string) *Emulator {
 			faults:      e.faults,
 			calls:       e.calls,
 			dp:          e.dp,
+			s3:          e.s3,
+			s3API:       e.s3API,
+			runs:        e.runs,
+			owner:       e,
 			seed:        e.seed,
 			secretSeed:  e.secretSeed,
 		}

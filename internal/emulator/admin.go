@@ -245,6 +245,14 @@ func adminMux(e *Emulator) *http.ServeMux {
 	mux.HandleFunc("POST "+server+"/fail-next-transition", func(w http.ResponseWriter, r *http.Request) {
 		adminResult(w, e.FailNextTransition(r.PathValue("region"), r.PathValue("serverId")))
 	})
+	mux.HandleFunc("POST "+p+"/regions/{region}/connectors/{connectorId}/fail-next-transition", func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			ErrorMessage string `json:"errorMessage"`
+		}
+		if decodeAdmin(w, r, &req) {
+			adminResult(w, e.FailNextConnectorTransition(r.PathValue("region"), r.PathValue("connectorId"), req.ErrorMessage))
+		}
+	})
 	const user = server + "/users/{userName}"
 	mux.HandleFunc("PATCH "+user, func(w http.ResponseWriter, r *http.Request) {
 		patch, ok := readPatch[UserRecord](w, r)

@@ -40,13 +40,13 @@ func (c CallCounts) Of(op string) int {
 // Outcome returns the number of calls of op that ended with outcome.
 func (c CallCounts) Outcome(op, outcome string) int { return c[op][outcome] }
 
-// Writes returns the number of calls, whatever their outcome, of operations
-// that change resources (create, update, delete, start, stop, key import and
-// deletion, tagging).
+// Writes returns the number of calls, whatever their outcome, of Transfer and
+// Secrets Manager operations that change resources (create, update, delete,
+// start, stop, key import and deletion, tagging, secret values).
 func (c CallCounts) Writes() int {
 	n := 0
 	for op := range c {
-		if operations[op].write {
+		if operations[op].write || secretsManagerOperations[op].write {
 			n += c.Of(op)
 		}
 	}

@@ -37,6 +37,13 @@ func (e *Emulator) Snapshot() Snapshot {
 		for _, w := range r.workflows.all() {
 			rs.Workflows = append(rs.Workflows, w.clone())
 		}
+		for _, c := range r.connectors.all() {
+			e.settleConnector(c)
+			rs.Connectors = append(rs.Connectors, c.clone())
+		}
+		for _, s := range e.liveSecretsLocked(name).all() {
+			rs.Secrets = append(rs.Secrets, s.clone())
+		}
 		snap.Regions[name] = rs
 	}
 	return snap

@@ -119,7 +119,7 @@ func startDataPlane(e *Emulator, opts DataPlaneOptions) (*dataPlane, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &dataPlane{e: e, logf: opts.Logf, maxObjectSize: maxSize, s3: newS3Storage(), endpoints: map[serverKey]*sftpEndpoint{}, customEndpoint: opts.CustomStepEndpoint}
+	d := &dataPlane{e: e, logf: opts.Logf, maxObjectSize: maxSize, s3: e.s3, endpoints: map[serverKey]*sftpEndpoint{}, customEndpoint: opts.CustomStepEndpoint}
 	if d.logf == nil {
 		d.logf = func(string, ...any) {}
 	}
@@ -154,7 +154,10 @@ func startDataPlane(e *Emulator, opts DataPlaneOptions) (*dataPlane, error) {
 	}
 	d.s3Ln = ln
 	d.stop, d.cancel = context.WithCancel(context.Background())
-	d.s3Server = &http.Server{Handler: newS3Limits(d.s3.s3Handler(), maxSize), ReadHeaderTimeout: 10 * time.Second}
+	// One handler for both listeners, so that a multipart upload's parts count wherever they
+	// arrive; the bound is set before either serves a request.
+	e.s3API.maxObject = maxSize
+	d.s3Server = &http.Server{Handler: e.s3API, ReadHeaderTimeout: 10 * time.Second}
 	d.wg.Go(func() { _ = d.s3Server.Serve(ln) })
 	d.logf("S3 API on %s, EFS file systems under %s", d.s3URL(), root)
 	return d, nil

@@ -51,8 +51,9 @@ type Options struct {
 	// Zero seeds IDs and faults from the time and draws secrets from
 	// crypto/rand, so that they cannot be derived from the IDs.
 	Seed int64
-	// DataPlane, when set, makes Listen and Start serve SFTP and S3 too
-	// (dataplane.go); New ignores it.
+	// DataPlane, when set, makes Listen and Start serve SFTP, and S3 on a
+	// port of its own too (dataplane.go); New ignores it. S3 is served on
+	// the main listener either way.
 	DataPlane *DataPlaneOptions
 }
 
@@ -79,6 +80,14 @@ type Emulator struct {
 	// dp is the data plane of a listening emulator with
 	// Options.DataPlane; nil otherwise. Set before the first request.
 	dp *dataPlane
+	// s3 is the S3 store every account shares: the data plane's S3 domain,
+	// served over the S3 API by s3API on the main listener and on the data
+	// plane's S3 port.
+	s3    *s3Storage
+	s3API *s3Limits
+	// runs are the connectors' file transfers and listings in progress
+	// (connector_dataplane.go), which Close ends.
+	runs *backgroundRuns
 
 	// seed is the seed of the random sources, from which each account's
 	// is derived.
@@ -89,6 +98,9 @@ type Emulator struct {
 	// accounts holds the accounts other than accountID that requests have
 	// reached (accounts.go); nil in the Emulator of such an account.
 	accounts *accountSet
+	// owner is the Emulator of Options.AccountID, which holds the other
+	// accounts: itself there, and the same in the Emulator of every account.
+	owner *Emulator
 	// sts holds the roles and the credentials AssumeRole issued (sts_roles.go);
 	// nil in the Emulator of an account other than accountID.
 	sts *stsState
@@ -113,10 +125,14 @@ func New(opts Options) *Emulator {
 		seed:        seed,
 		secretSeed:  opts.Seed,
 		accounts:    &accountSet{byID: map[string]*Emulator{}},
+		s3:          newS3Storage(),
+		runs:        newBackgroundRuns(),
 	}
+	e.s3API = newS3Limits(e.s3.s3Handler(), DefaultMaxObjectSize)
 	if e.accountID == "" {
 		e.accountID = DefaultAccountID
 	}
+	e.owner = e
 	if e.clock == nil {
 		e.clock = clock.RealClock{}
 	}
@@ -136,40 +152,49 @@ type operation struct {
 
 // operations are the implemented operations by name.
 var operations = map[string]operation{
-	"CreateServer":          {true, handler((*Emulator).createServer)},
-	"DescribeServer":        {false, handler((*Emulator).describeServer)},
-	"UpdateServer":          {true, handler((*Emulator).updateServer)},
-	"DeleteServer":          {true, handler((*Emulator).deleteServer)},
-	"StartServer":           {true, handler((*Emulator).startServer)},
-	"StopServer":            {true, handler((*Emulator).stopServer)},
-	"ListServers":           {false, handler((*Emulator).listServers)},
-	"CreateUser":            {true, handler((*Emulator).createUser)},
-	"DescribeUser":          {false, handler((*Emulator).describeUser)},
-	"UpdateUser":            {true, handler((*Emulator).updateUser)},
-	"DeleteUser":            {true, handler((*Emulator).deleteUser)},
-	"ListUsers":             {false, handler((*Emulator).listUsers)},
-	"CreateAccess":          {true, handler((*Emulator).createAccess)},
-	"DescribeAccess":        {false, handler((*Emulator).describeAccess)},
-	"UpdateAccess":          {true, handler((*Emulator).updateAccess)},
-	"DeleteAccess":          {true, handler((*Emulator).deleteAccess)},
-	"ListAccesses":          {false, handler((*Emulator).listAccesses)},
-	"ImportSshPublicKey":    {true, handler((*Emulator).importSSHPublicKey)},
-	"DeleteSshPublicKey":    {true, handler((*Emulator).deleteSSHPublicKey)},
-	"ImportHostKey":         {true, handler((*Emulator).importHostKey)},
-	"DescribeHostKey":       {false, handler((*Emulator).describeHostKey)},
-	"UpdateHostKey":         {true, handler((*Emulator).updateHostKey)},
-	"DeleteHostKey":         {true, handler((*Emulator).deleteHostKey)},
-	"ListHostKeys":          {false, handler((*Emulator).listHostKeys)},
-	"TagResource":           {true, handler((*Emulator).tagResource)},
-	"UntagResource":         {true, handler((*Emulator).untagResource)},
-	"ListTagsForResource":   {false, handler((*Emulator).listTagsForResource)},
-	"CreateWorkflow":        {true, handler((*Emulator).createWorkflow)},
-	"DescribeWorkflow":      {false, handler((*Emulator).describeWorkflow)},
-	"DeleteWorkflow":        {true, handler((*Emulator).deleteWorkflow)},
-	"ListWorkflows":         {false, handler((*Emulator).listWorkflows)},
-	"ListExecutions":        {false, handler((*Emulator).listExecutions)},
-	"DescribeExecution":     {false, handler((*Emulator).describeExecution)},
-	"SendWorkflowStepState": {true, handler((*Emulator).sendWorkflowStepState)},
+	"CreateServer":            {true, handler((*Emulator).createServer)},
+	"DescribeServer":          {false, handler((*Emulator).describeServer)},
+	"UpdateServer":            {true, handler((*Emulator).updateServer)},
+	"DeleteServer":            {true, handler((*Emulator).deleteServer)},
+	"StartServer":             {true, handler((*Emulator).startServer)},
+	"StopServer":              {true, handler((*Emulator).stopServer)},
+	"ListServers":             {false, handler((*Emulator).listServers)},
+	"CreateUser":              {true, handler((*Emulator).createUser)},
+	"DescribeUser":            {false, handler((*Emulator).describeUser)},
+	"UpdateUser":              {true, handler((*Emulator).updateUser)},
+	"DeleteUser":              {true, handler((*Emulator).deleteUser)},
+	"ListUsers":               {false, handler((*Emulator).listUsers)},
+	"CreateAccess":            {true, handler((*Emulator).createAccess)},
+	"DescribeAccess":          {false, handler((*Emulator).describeAccess)},
+	"UpdateAccess":            {true, handler((*Emulator).updateAccess)},
+	"DeleteAccess":            {true, handler((*Emulator).deleteAccess)},
+	"ListAccesses":            {false, handler((*Emulator).listAccesses)},
+	"ImportSshPublicKey":      {true, handler((*Emulator).importSSHPublicKey)},
+	"DeleteSshPublicKey":      {true, handler((*Emulator).deleteSSHPublicKey)},
+	"ImportHostKey":           {true, handler((*Emulator).importHostKey)},
+	"DescribeHostKey":         {false, handler((*Emulator).describeHostKey)},
+	"UpdateHostKey":           {true, handler((*Emulator).updateHostKey)},
+	"DeleteHostKey":           {true, handler((*Emulator).deleteHostKey)},
+	"ListHostKeys":            {false, handler((*Emulator).listHostKeys)},
+	"TagResource":             {true, handler((*Emulator).tagResource)},
+	"UntagResource":           {true, handler((*Emulator).untagResource)},
+	"ListTagsForResource":     {false, handler((*Emulator).listTagsForResource)},
+	"CreateWorkflow":          {true, handler((*Emulator).createWorkflow)},
+	"DescribeWorkflow":        {false, handler((*Emulator).describeWorkflow)},
+	"DeleteWorkflow":          {true, handler((*Emulator).deleteWorkflow)},
+	"ListWorkflows":           {false, handler((*Emulator).listWorkflows)},
+	"ListExecutions":          {false, handler((*Emulator).listExecutions)},
+	"DescribeExecution":       {false, handler((*Emulator).describeExecution)},
+	"SendWorkflowStepState":   {true, handler((*Emulator).sendWorkflowStepState)},
+	"CreateConnector":         {true, handler((*Emulator).createConnector)},
+	"DescribeConnector":       {false, handler((*Emulator).describeConnector)},
+	"UpdateConnector":         {true, handler((*Emulator).updateConnector)},
+	"DeleteConnector":         {true, handler((*Emulator).deleteConnector)},
+	"ListConnectors":          {false, handler((*Emulator).listConnectors)},
+	"TestConnection":          {false, handler((*Emulator).testConnection)},
+	"StartFileTransfer":       {true, handler((*Emulator).startFileTransfer)},
+	"ListFileTransferResults": {false, handler((*Emulator).listFileTransferResults)},
+	"StartDirectoryListing":   {true, handler((*Emulator).startDirectoryListing)},
 }
 
 // handler adapts a typed operation to the operation table: the body is
@@ -188,9 +213,10 @@ func handler[In any](f func(*Emulator, string, *In) (any, error)) func(*Emulator
 
 // ServeHTTP answers one awsJson1_1 request (POST / with X-Amz-Target
 // "TransferService.<Operation>"), one EC2 query request (see ec2_query.go), one STS
-// query request (see sts_query.go), or an admin request under AdminPrefix. Transfer
-// and EC2 requests are served in the account of their signing credentials
-// (accounts.go).
+// query request (see sts_query.go), one S3 REST request (signed for s3, see s3.go), one
+// Secrets Manager request (see secretsmanager_protocol.go), or an admin request under
+// AdminPrefix. Transfer, EC2 and Secrets Manager requests are
+// served in the account of their signing credentials (accounts.go); S3 is one store for all.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case strings.HasPrefix(r.URL.Path, AdminPrefix):
@@ -199,6 +225,10 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.serveSTS(w, r)
 	case isEC2Request(r):
 		e.serveEC2(w, r)
+	case isS3Request(r):
+		e.serveS3(w, r)
+	case isSecretsManagerRequest(r):
+		e.serveSecretsManager(w, r)
 	default:
 		e.serveTransfer(w, r)
 	}

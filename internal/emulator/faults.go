@@ -206,7 +206,8 @@ func checkFaultOperation(op string) error {
 	_, transferOp := operations[op]
 	_, ec2Op := ec2Operations[op]
 	_, stsOp := stsOperations[op]
-	if !transferOp && !ec2Op && !stsOp && op != AnyOperation {
+	_, secretsOp := secretsManagerOperations[op]
+	if !transferOp && !ec2Op && !stsOp && !secretsOp && op != AnyOperation {
 		return fmt.Errorf("unknown operation %q", op)
 	}
 	return nil

@@ -20,7 +20,7 @@ func TestUnknownOperations(t *testing.T) {
 	srv := startEmulator(t, emulator.Options{})
 	rows := []struct{ name, op, fragment string }{
 		{"not in the model", "LaunchRocket", "unknown operation LaunchRocket"},
-		{"in the model but not emulated", "CreateConnector", "not implemented"},
+		{"in the model but not emulated", "CreateProfile", "not implemented"},
 		{"no target", "", "X-Amz-Target"},
 	}
 	for _, row := range rows {

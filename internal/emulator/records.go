@@ -242,10 +242,14 @@ type Snapshot struct {
 }
 
 // RegionSnapshot is the servers of one region, ordered by ServerID, its workflows, ordered by
-// WorkflowID, and the VPC endpoints and network interfaces of the EC2 side, ordered by ID.
+// WorkflowID, its connectors, ordered by ConnectorID, the VPC endpoints and network interfaces of
+// the EC2 side, ordered by ID, and its Secrets Manager secrets, ordered by name, without their
+// values.
 type RegionSnapshot struct {
 	Servers           []ServerSnapshot
 	Workflows         []WorkflowRecord         `json:",omitempty"`
+	Connectors        []ConnectorRecord        `json:",omitempty"`
+	Secrets           []SecretRecord           `json:",omitempty"`
 	VpcEndpoints      []VpcEndpointRecord      `json:",omitempty"`
 	NetworkInterfaces []NetworkInterfaceRecord `json:",omitempty"`
 }
@@ -288,6 +292,16 @@ func (s Snapshot) Workflow(region, workflowID string) (WorkflowRecord, bool) {
 		}
 	}
 	return WorkflowRecord{}, false
+}
+
+// Connector returns the snapshot of a connector, or false when region has no such connector.
+func (s Snapshot) Connector(region, connectorID string) (ConnectorRecord, bool) {
+	for _, c := range s.Regions[region].Connectors {
+		if c.ConnectorID == connectorID {
+			return c, true
+		}
+	}
+	return ConnectorRecord{}, false
 }
 
 // User returns the snapshot of a user, or false when there is no such user.

@@ -270,12 +270,10 @@ func (s *s3Storage) list(bucket, key string) ([]os.FileInfo, error) {
 }
 
 func (s *s3Storage) open(bucket, key string) (io.ReaderAt, error) {
-	obj, err := s.backend.GetObject(bucket, key, nil)
-	if err != nil {
-		return nil, notFoundAsErrNotExist(err)
+	data, err := s.get(bucket, key)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, err
 	}
-	defer obj.Contents.Close()
-	data, err := io.ReadAll(obj.Contents)
 	if err != nil {
 		return nil, fmt.Errorf("reading s3://%s/%s: %w", bucket, key, err)
 	}
@@ -290,14 +288,27 @@ func (s *s3Storage) create(bucket, key string, _ *PosixProfile) (io.WriterAt, er
 	if err := checkS3Key(key); err != nil {
 		return nil, err
 	}
-	return &bufferFile{commit: func(data []byte) error {
-		if err := s.createBucket(bucket); err != nil {
-			return err
-		}
-		_, err := s.backend.PutObject(bucket, key, nil, bytes.NewReader(data), int64(len(data)), nil)
-		s.dropTags(bucket, key)
+	return &bufferFile{commit: func(data []byte) error { return s.put(bucket, key, data) }}, nil
+}
+
+// put stores an object, creating its bucket; the object has no tags.
+func (s *s3Storage) put(bucket, key string, data []byte) error {
+	if err := s.createBucket(bucket); err != nil {
 		return err
-	}}, nil
+	}
+	_, err := s.backend.PutObject(bucket, key, nil, bytes.NewReader(data), int64(len(data)), nil)
+	s.dropTags(bucket, key)
+	return err
+}
+
+// get returns an object's content, or fs.ErrNotExist.
+func (s *s3Storage) get(bucket, key string) ([]byte, error) {
+	obj, err := s.backend.GetObject(bucket, key, nil)
+	if err != nil {
+		return nil, notFoundAsErrNotExist(err)
+	}
+	defer obj.Contents.Close()
+	return io.ReadAll(obj.Contents)
 }
 
 func (s *s3Storage) mkdir(bucket, key string, _ *PosixProfile) error {
@@ -373,4 +384,49 @@ func notFoundAsErrNotExist(err error) error {
 		return fs.ErrNotExist
 	}
 	return err
+}
+
+// s3SigningName is the service an S3 request's credential scope names.
+const s3SigningName = "s3"
+
+// isS3Request reports whether r is addressed to S3 on the main listener: signed for the s3
+// service in its Authorization header or, presigned, in its X-Amz-Credential.
+func isS3Request(r *http.Request) bool {
+	if a, ok := parseSigV4(r.Header.Get("Authorization")); ok {
+		return a.service == s3SigningName
+	}
+	return strings.HasSuffix(r.URL.Query().Get("X-Amz-Credential"), "/"+s3SigningName+"/aws4_request")
+}
+
+// serveS3 answers an S3 REST request (path-style) on the main listener from the same storage
+// and handler as the data plane's S3 port, once its credentials are accepted as for the other
+// services (with Options.StrictSigV4, a presigned URL is refused: only the Authorization header
+// is verified).
+func (e *Emulator) serveS3(w http.ResponseWriter, r *http.Request) {
+	if _, aerr := e.authenticate(r, nil, s3SigningName); aerr != nil {
+		status, code := s3AuthError(aerr)
+		s3XMLError(w, status, code, aerr.Message)
+		return
+	}
+	e.s3API.ServeHTTP(w, r)
+}
+
+// s3AuthError is S3's form of a refused request's credentials (S3 API reference, "List of error
+// codes"): AccessDenied without a signature, InvalidAccessKeyId for an unknown key,
+// ExpiredToken, RequestTimeTooSkewed, AuthorizationHeaderMalformed and SignatureDoesNotMatch.
+func s3AuthError(aerr *apiError) (int, string) {
+	switch {
+	case aerr.Code == CodeMissingAuthentication:
+		return http.StatusForbidden, "AccessDenied"
+	case aerr.Code == CodeUnrecognizedClient:
+		return http.StatusForbidden, "InvalidAccessKeyId"
+	case aerr.Code == CodeExpiredToken:
+		return http.StatusBadRequest, "ExpiredToken"
+	case aerr.Code == CodeIncompleteSignature:
+		return http.StatusBadRequest, "AuthorizationHeaderMalformed"
+	case strings.HasPrefix(aerr.Message, "Signature expired"):
+		return http.StatusForbidden, "RequestTimeTooSkewed"
+	default:
+		return http.StatusForbidden, "SignatureDoesNotMatch"
+	}
 }

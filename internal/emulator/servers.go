@@ -20,6 +20,13 @@ type region struct {
 	workflows  records[WorkflowRecord]
 	// executions are the runs of the workflows on uploads (executions.go).
 	executions executions
+	// connectors are the region's SFTP and AS2 connectors (connectors.go).
+	connectors records[ConnectorRecord]
+	// fileTransfers are the StartFileTransfer runs of its connectors, by connector and transfer
+	// ID (connector_dataplane.go).
+	fileTransfers records[fileTransfer]
+	// secrets are the region's Secrets Manager secrets by name (secretsmanager.go).
+	secrets records[SecretRecord]
 	// pgpKeys are the keys of DECRYPT steps by the name of the secret AWS reads them from (pgp.go).
 	pgpKeys map[string]openpgp.EntityList
 }

@@ -117,7 +117,8 @@ func verifySigV4(r *http.Request, body []byte, creds Credentials, service string
 
 // resignSigV4 signs a clone of r with the SDK's signer as the client claims
 // to have signed it: with the secret of a's access key, at X-Amz-Date t, for
-// the region and service of a's credential scope, over the SHA-256 of body and
+// the region and service of a's credential scope, over the SHA-256 of body
+// (for S3, the X-Amz-Content-Sha256 the client sent, its body unread) and
 // exactly the headers a lists, and returns the Authorization the signer made.
 // The signer always signs Host, and Content-Length when the clone has a length,
 // so the clone keeps the length only when the client signed it. A list the
@@ -140,8 +141,16 @@ func resignSigV4(r *http.Request, body []byte, a sigV4Auth, t time.Time, secret 
 		}
 	}
 	sum := sha256.Sum256(body)
+	payloadHash := hex.EncodeToString(sum[:])
+	var signerOpts []func(*v4.SignerOptions)
+	if a.service == s3SigningName {
+		// S3 signs the X-Amz-Content-Sha256 it sends (a hash, UNSIGNED-PAYLOAD or a streaming
+		// marker) and escapes the path once (aws-sdk-go-v2 service/s3: DisableURIPathEscaping).
+		payloadHash = r.Header.Get("X-Amz-Content-Sha256")
+		signerOpts = append(signerOpts, func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })
+	}
 	creds := aws.Credentials{AccessKeyID: a.accessKeyID, SecretAccessKey: secret}
-	if err := v4.NewSigner().SignHTTP(r.Context(), creds, c, hex.EncodeToString(sum[:]), a.service, a.region, t); err != nil {
+	if err := v4.NewSigner(signerOpts...).SignHTTP(r.Context(), creds, c, payloadHash, a.service, a.region, t); err != nil {
 		return sigV4Auth{}, fmt.Errorf("re-sign request: %w", err)
 	}
 	got, ok := parseSigV4(c.Header.Get("Authorization"))

@@ -81,7 +81,7 @@ func TestStrictSigV4RawRequests(t *testing.T) {
 	if _, code, _ := do(t, retargeted); code != "InvalidSignatureException" {
 		t.Errorf("request with a signed header changed after signing: %s", code)
 	}
-	if _, code, msg := do(t, signed(t, "s3", `{}`)); code != "InvalidSignatureException" || !strings.Contains(msg, "'transfer'") {
+	if _, code, msg := do(t, signed(t, "lambda", `{}`)); code != "InvalidSignatureException" || !strings.Contains(msg, "'transfer'") {
 		t.Errorf("request signed for another service: %s %s", code, msg)
 	}
 	unsigned, err := http.NewRequestWithContext(ctxT(t), http.MethodPost, srv.URL()+"/", strings.NewReader(`{}`))

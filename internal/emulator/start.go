@@ -77,7 +77,8 @@ func (s *Server) SFTPAddressIn(account, region, serverID string) (string, bool) 
 }
 
 // Shutdown stops accepting connections and waits, until ctx ends, for
-// requests in progress to finish; the data plane is closed at once.
+// requests in progress to finish; the connectors' file transfers and
+// listings in progress are cancelled and the data plane is closed at once.
 func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.http.Shutdown(ctx)
 	<-s.done
@@ -94,7 +95,9 @@ func (s *Server) Close() error {
 	return errors.Join(err, s.closeDataPlane())
 }
 
+// closeDataPlane ends the connectors' transfers and listings, then closes the data plane.
 func (s *Server) closeDataPlane() error {
+	s.runs.stop()
 	if s.dp == nil {
 		return nil
 	}

@@ -23,6 +23,13 @@ var taggable = map[string]taggableFamily{
 		}
 		return &u.Tags, nil
 	}},
+	"connector": {ids: 1, tags: func(e *Emulator, regionName string, ids []string) (*[]Tag, error) {
+		c, err := e.connectorsIn(regionName).get(ids[0])
+		if err != nil {
+			return nil, err
+		}
+		return &c.Tags, nil
+	}},
 	"workflow": {ids: 1, tags: func(e *Emulator, regionName string, ids []string) (*[]Tag, error) {
 		w, err := e.workflowsIn(regionName).get(ids[0])
 		if err != nil {
