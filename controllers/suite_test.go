@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	awstransfer "github.com/aws/aws-sdk-go-v2/service/transfer"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
@@ -57,6 +58,8 @@ var (
 	k8s    client.Client
 	emu    *emulator.Server
 	awsAPI *awstransfer.Client
+	// secretsAPI reads the emulator's Secrets Manager secrets, as a connector does.
+	secretsAPI *secretsmanager.Client
 	logs   = &testenv.SyncBuffer{}
 	faults = &statusFaults{}
 	// operatorCache is the cache the operator's controllers read.
@@ -109,6 +112,7 @@ func runSuite(m *testing.M) (int, error) {
 		},
 	}
 	awsAPI = awstransfer.NewFromConfig(awsConfig, func(o *awstransfer.Options) { o.BaseEndpoint = aws.String(emu.URL()) })
+	secretsAPI = secretsmanager.NewFromConfig(awsConfig, func(o *secretsmanager.Options) { o.BaseEndpoint = aws.String(emu.URL()) })
 	clients := transfer.NewClients(awsConfig, transfer.ClientOptions{EndpointURL: emu.URL(), EC2EndpointURL: emu.URL(), STSEndpointURL: emu.URL(), SecretsManagerEndpointURL: emu.URL()})
 	opts := controllers.Options{Resync: resync, PollInterval: 50 * time.Millisecond, MaxPollInterval: 500 * time.Millisecond, MaxConcurrentReconciles: 4}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -265,7 +269,7 @@ func newNamespace(t *testing.T) string {
 func deleteAllIn(t *testing.T, ns string) {
 	t.Helper()
 	ctx := context.Background()
-	for _, obj := range []client.Object{&v1alpha1.TransferUser{}, &v1alpha1.TransferAccess{}, &v1alpha1.TransferServer{}, &v1alpha1.TransferWorkflow{}} {
+	for _, obj := range []client.Object{&v1alpha1.TransferUser{}, &v1alpha1.TransferAccess{}, &v1alpha1.TransferServer{}, &v1alpha1.TransferWorkflow{}, &v1alpha1.TransferConnector{}} {
 		if err := k8s.DeleteAllOf(ctx, obj, client.InNamespace(ns)); err != nil {
 			t.Errorf("cleaning up %s: %v", ns, err)
 		}
@@ -274,6 +278,9 @@ func deleteAllIn(t *testing.T, ns string) {
 	g.Eventually(func(g Gomega) {
 		users, accesses := &v1alpha1.TransferUserList{}, &v1alpha1.TransferAccessList{}
 		servers, workflows := &v1alpha1.TransferServerList{}, &v1alpha1.TransferWorkflowList{}
+		connectors := &v1alpha1.TransferConnectorList{}
+		g.Expect(k8s.List(ctx, connectors, client.InNamespace(ns))).To(Succeed())
+		g.Expect(connectors.Items).To(BeEmpty())
 		g.Expect(k8s.List(ctx, users, client.InNamespace(ns))).To(Succeed())
 		g.Expect(k8s.List(ctx, accesses, client.InNamespace(ns))).To(Succeed())
 		g.Expect(k8s.List(ctx, servers, client.InNamespace(ns))).To(Succeed())

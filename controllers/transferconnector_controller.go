@@ -315,12 +315,15 @@ func (r *connectorKind) testConnection(ctx context.Context, con *v1alpha1.Transf
 		Status: "ERROR", Message: t.Message, HostKey: t.HostKey,
 		Time: metav1.NewTime(r.Options.Clock.Now()), Generation: con.Generation, CredentialsVersion: con.Status.CredentialsVersion,
 	}
-	status, reason, message := metav1.ConditionTrue, v1alpha1.ReasonConnectionSucceeded, "the connector reached "+con.Spec.URL+" and logged in: "+t.Message
+	status, reason, message := metav1.ConditionTrue, v1alpha1.ReasonConnectionSucceeded, "the connector reached "+cmp.Or(con.Spec.URL, "the partner")+" and logged in: "+t.Message
 	trusted := con.Spec.SFTPConfig.TrustedHostKeys
-	switch {
-	case t.OK:
+	if t.OK {
 		con.Status.Connection.Status = "OK"
+	}
+	switch {
 	case t.HostKey != "" && !slices.Contains(trusted, t.HostKey):
+		// Without a trusted key AWS may log in (TestConnection reports the key to be added), but
+		// no file moves until the key is trusted.
 		status, reason = metav1.ConditionFalse, v1alpha1.ReasonHostKeyNotTrusted
 		message = fmt.Sprintf("the partner presented host key %q, which spec.sftpConfig.trustedHostKeys does not list", t.HostKey)
 		if len(trusted) > 0 {
@@ -329,7 +332,7 @@ func (r *connectorKind) testConnection(ctx context.Context, con *v1alpha1.Transf
 			message += ": confirm it is the partner's (ssh-keyscan, or ask them) and add it to trust it"
 		}
 		message += "; AWS answered: " + t.Message
-	default:
+	case !t.OK:
 		status, reason, message = metav1.ConditionFalse, v1alpha1.ReasonConnectionFailed, "the connector could not connect and log in: "+t.Message
 	}
 	if !conditionSays(con, v1alpha1.ConditionConnected, message) {

@@ -2,12 +2,14 @@ package transfer
 
 import (
 	"context"
+	"errors"
 	"net/http/httptest"
 	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/transfer"
 	"github.com/aws/aws-sdk-go-v2/service/transfer/types"
 	"github.com/aws/smithy-go/middleware"
@@ -37,14 +39,13 @@ func newRecordedService(t *testing.T) *recordedService {
 		rs.mu.Unlock()
 		return next.HandleInitialize(ctx, in)
 	})
-	client := transfer.New(transfer.Options{
-		Region: testRegion, BaseEndpoint: aws.String(srv.URL),
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
-		APIOptions: []func(*middleware.Stack) error{func(s *middleware.Stack) error {
-			return s.Initialize.Add(record, middleware.Before)
-		}},
-	})
-	rs.Service = NewService(client, testRegion)
+	apiOptions := []func(*middleware.Stack) error{func(s *middleware.Stack) error {
+		return s.Initialize.Add(record, middleware.Before)
+	}}
+	creds := credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", "")
+	client := transfer.New(transfer.Options{Region: testRegion, BaseEndpoint: aws.String(srv.URL), Credentials: creds, APIOptions: apiOptions})
+	secrets := secretsmanager.New(secretsmanager.Options{Region: testRegion, BaseEndpoint: aws.String(srv.URL), Credentials: creds, APIOptions: apiOptions})
+	rs.Service = NewService(client, testRegion).UseSecrets(secrets)
 	return rs
 }
 
@@ -171,5 +172,57 @@ func TestDeleteRecordedWorkflowWaitsWhileInUse(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"DescribeWorkflow", "DeleteWorkflow", "DeleteWorkflow"}, rs.sent()); diff != "" {
 		t.Errorf("calls (-want +got):\n%s", diff)
+	}
+}
+
+// TestOwnedSecretCallSequences checks the Secrets Manager calls of a connector's credentials: a
+// create, a create whose response was lost (found by name and owner tag, then written), a write
+// to the recorded secret, one of another owner refused, and the deletion.
+func TestOwnedSecretCallSequences(t *testing.T) {
+	ctx := context.Background()
+	rs := newRecordedService(t)
+	owner := OwnerTags("TransferConnector", "ns", "acme", "uid-1")
+	creds := ConnectorCredentials{Username: "acme", PrivateKey: "KEY"}
+
+	arn, err := rs.PutOwnedSecret(ctx, "", "transfer-operator/ns/acme/uid-1", creds, owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"CreateSecret"}, rs.sent()); diff != "" {
+		t.Errorf("create: calls (-want +got):\n%s", diff)
+	}
+
+	// The first answer was lost: the same name is created again and found to be ours.
+	again, err := rs.PutOwnedSecret(ctx, "", "transfer-operator/ns/acme/uid-1", creds, owner)
+	if err != nil || again != arn {
+		t.Fatalf("PutOwnedSecret() after a lost create = %q, %v; want %q", again, err, arn)
+	}
+	if diff := cmp.Diff([]string{"CreateSecret", "DescribeSecret", "PutSecretValue"}, rs.sent()); diff != "" {
+		t.Errorf("lost create: calls (-want +got):\n%s", diff)
+	}
+
+	if _, err := rs.PutOwnedSecret(ctx, arn, "transfer-operator/ns/acme/uid-1", creds, owner); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"PutSecretValue"}, rs.sent()); diff != "" {
+		t.Errorf("recorded: calls (-want +got):\n%s", diff)
+	}
+
+	other := OwnerTags("TransferConnector", "ns", "acme", "uid-2")
+	if _, err := rs.PutOwnedSecret(ctx, "", "transfer-operator/ns/acme/uid-1", creds, other); !errors.Is(err, ErrSecretOwnedByAnother) {
+		t.Errorf("PutOwnedSecret() for another owner = %v, want ErrSecretOwnedByAnother", err)
+	}
+	if err := rs.DeleteOwnedSecret(ctx, "transfer-operator/ns/acme/uid-1", "uid-2"); !errors.Is(err, ErrSecretOwnedByAnother) {
+		t.Errorf("DeleteOwnedSecret() for another owner = %v, want ErrSecretOwnedByAnother", err)
+	}
+	rs.sent()
+	if err := rs.DeleteOwnedSecret(ctx, "transfer-operator/ns/acme/uid-1", "uid-1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := rs.DeleteOwnedSecret(ctx, "transfer-operator/ns/acme/uid-1", "uid-1"); err != nil {
+		t.Errorf("deleting a deleted secret: %v, want nil", err)
+	}
+	if diff := cmp.Diff([]string{"DescribeSecret", "DeleteSecret", "DescribeSecret"}, rs.sent()); diff != "" {
+		t.Errorf("delete: calls (-want +got):\n%s", diff)
 	}
 }
