@@ -60,8 +60,8 @@ var (
 	awsAPI *awstransfer.Client
 	// secretsAPI reads the emulator's Secrets Manager secrets, as a connector does.
 	secretsAPI *secretsmanager.Client
-	logs   = &testenv.SyncBuffer{}
-	faults = &statusFaults{}
+	logs       = &testenv.SyncBuffer{}
+	faults     = &statusFaults{}
 	// operatorCache is the cache the operator's controllers read.
 	operatorCache client.Reader
 )
