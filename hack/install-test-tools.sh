@@ -2,12 +2,15 @@
 # Installs the tools the tests drive besides Go: the AWS CLI (Debian's awscli package), which
 # the emulator's tests use to prove it speaks to the CLI as AWS does, and the OpenSSH sftp
 # client (Debian's openssh-client package), which the e2e tests log in to the emulator's SFTP
-# endpoints with. Installs only what is missing.
+# endpoints with, and the OpenSSH server (Debian's openssh-server package), which
+# internal/testpartner runs unprivileged on 127.0.0.1 as the partner SFTP connectors reach.
+# Installs only what is missing.
 set -euo pipefail
 
 packages=()
 command -v aws >/dev/null || packages+=(awscli)
 command -v sftp >/dev/null || packages+=(openssh-client)
+[[ -x /usr/sbin/sshd ]] || packages+=(openssh-server)
 if [[ ${#packages[@]} -eq 0 ]]; then
   exit 0
 fi
