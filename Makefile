@@ -53,7 +53,7 @@ envtest: ## Build (once) the kube-apiserver, etcd, kube-controller-manager and k
 	@$(KUBEBUILDER_ASSETS_CMD) >/dev/null
 
 .PHONY: test-tools
-test-tools: ## Install the tools the tests drive besides Go (the AWS CLI, the OpenSSH sftp client, promtool).
+test-tools: ## Install the tools the tests drive besides Go (the AWS CLI, the OpenSSH sftp client and sshd, promtool).
 	hack/install-test-tools.sh
 	@hack/install-promtool.sh >/dev/null
 

@@ -4,6 +4,7 @@
 package testpartner
 
 import (
+	"cmp"
 	"fmt"
 	"net"
 	"os"
@@ -37,6 +38,9 @@ type Options struct {
 	// HostKeyType is the type of the host key sshd presents, and of those RotateHostKey makes;
 	// Ed25519 when empty.
 	HostKeyType KeyType
+	// ClientKeyType is the type of User's key; ECDSA when empty, which AWS's SFTP connectors
+	// take (they refuse ED25519 keys).
+	ClientKeyType KeyType
 }
 
 // Partner is a running sshd that serves SFTP only, to User, authenticated by the public key of
@@ -49,8 +53,8 @@ type Partner struct {
 	URL string
 	// User is the login name: the user the test runs as.
 	User string
-	// ClientPrivateKeyPEM is User's ED25519 private key in OpenSSH format, as the PrivateKey of
-	// an SFTP connector's secret takes it.
+	// ClientPrivateKeyPEM is User's private key (Options.ClientKeyType) in OpenSSH format, as the
+	// PrivateKey of an SFTP connector's secret takes it.
 	ClientPrivateKeyPEM string
 	// ClientKeyFile holds ClientPrivateKeyPEM, readable by its owner only, for OpenSSH's -i.
 	ClientKeyFile string
@@ -89,7 +93,7 @@ func Start(t testing.TB, opts Options) *Partner {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clientKey, err := newKey(Ed25519)
+	clientKey, err := newKey(cmp.Or(opts.ClientKeyType, ECDSA))
 	if err != nil {
 		t.Fatal(err)
 	}
