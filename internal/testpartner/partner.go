@@ -74,32 +74,48 @@ type Partner struct {
 	hostKey key
 }
 
-// Start starts a partner and returns once it serves a login; it fails t if sshd is missing or
-// never serves one. The partner, and every session it serves, is ended when t's cleanup runs,
-// which logs sshd's output if t failed. Run as root, sshd separates privileges as it does in
-// production, and Start creates the directory that needs, /run/sshd, if it is missing. Without
-// PAM, sshd refuses a user whose password is locked ("!"), as nss-systemd reports nobody's.
+// Start starts a partner for a test and returns once it serves a login (Run); it fails t if
+// sshd is missing or never serves one. The partner, and every session it serves, is ended when
+// t's cleanup runs, which logs sshd's output if t failed.
 func Start(t testing.TB, opts Options) *Partner {
 	t.Helper()
+	p, err := Run(t.TempDir(), t.TempDir(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		p.Close()
+		if t.Failed() {
+			t.Logf("sshd's log:\n%s", p.log())
+		}
+	})
+	return p
+}
+
+// Run starts a partner whose configuration, keys and log live in state and whose SFTP sessions
+// start in dir, and returns once it serves a login; Close ends it. It is Start for programs
+// that are not tests, such as the demo. Run as root, sshd separates privileges as it does in
+// production, and Run creates the directory that needs, /run/sshd, if it is missing. Without
+// PAM, sshd refuses a user whose password is locked ("!"), as nss-systemd reports nobody's.
+func Run(state, dir string, opts Options) (*Partner, error) {
 	if _, err := os.Stat(sshdPath); err != nil {
-		t.Fatalf("%s is not installed; run make test-tools (hack/install-test-tools.sh)", sshdPath)
+		return nil, fmt.Errorf("%s is not installed; run make test-tools (hack/install-test-tools.sh)", sshdPath)
 	}
 	me, err := user.Current()
 	if err != nil {
-		t.Fatalf("looking up the current user: %v", err)
+		return nil, fmt.Errorf("looking up the current user: %w", err)
 	}
-	state, dir := t.TempDir(), t.TempDir()
 	hostKey, err := newKey(opts.HostKeyType)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	clientKey, err := newKey(cmp.Or(opts.ClientKeyType, ECDSA))
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	client, err := ssh.ParsePrivateKey(clientKey.privatePEM)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	p := &Partner{
 		User:                me.Username,
@@ -122,49 +138,47 @@ func Start(t testing.TB, opts Options) *Partner {
 		{authorizedKeys, []byte(clientKey.line() + "\n")},
 	} {
 		if err := os.WriteFile(f.path, f.data, 0o600); err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 	}
 	if os.Geteuid() == 0 {
 		// What Debian's service unit creates (RuntimeDirectory=sshd): root's sshd chroots its
 		// unprivileged pre-authentication process there and refuses to start without it.
 		if err := os.MkdirAll("/run/sshd", 0o755); err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 	}
-	t.Cleanup(func() {
-		if p.proc != nil {
-			p.proc.kill()
-		}
-		if t.Failed() {
-			t.Logf("sshd's log:\n%s", p.log())
-		}
-	})
-
 	for attempt := 1; ; attempt++ {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		p.Addr = l.Addr().String()
 		_ = l.Close()
 		p.URL = "sftp://" + p.Addr
 		config := filepath.Join(state, "sshd_config")
 		if err := os.WriteFile(config, []byte(p.config(state)), 0o600); err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		logged := len(p.log())
 		if p.proc, err = startSSHD(config, p.logFile); err != nil {
-			t.Fatalf("starting sshd: %v", err)
+			return nil, fmt.Errorf("starting sshd: %w", err)
 		}
 		err = p.waitReady(hostKey.public)
 		if err == nil {
-			return p
+			return p, nil
 		}
 		p.proc.kill()
 		if attempt == startAttempts || !strings.Contains(p.log()[logged:], "Address already in use") {
-			t.Fatalf("sshd on %s: %v", p.Addr, err)
+			return nil, fmt.Errorf("sshd on %s: %w\n%s", p.Addr, err, p.log())
 		}
+	}
+}
+
+// Close ends sshd and every session it serves.
+func (p *Partner) Close() {
+	if p.proc != nil {
+		p.proc.kill()
 	}
 }
 
@@ -209,33 +223,43 @@ func (p *Partner) HostKey() string {
 	return p.hostKey.line()
 }
 
-// RotateHostKey replaces the host key with a new one of the same type and returns its public
-// line once new connections are served with it. sshd reloads on SIGHUP, on the same port;
-// sessions already open go on with the old key.
+// RotateHostKey replaces the host key with a new one of the same type (Rotate), failing t if it
+// cannot.
 func (p *Partner) RotateHostKey(t testing.TB) string {
 	t.Helper()
-	k, err := newKey(p.hostKeyType)
+	line, err := p.Rotate()
 	if err != nil {
 		t.Fatal(err)
+	}
+	return line
+}
+
+// Rotate replaces the host key with a new one of the same type and returns its public line once
+// new connections are served with it. sshd reloads on SIGHUP, on the same port; sessions
+// already open go on with the old key.
+func (p *Partner) Rotate() (string, error) {
+	k, err := newKey(p.hostKeyType)
+	if err != nil {
+		return "", err
 	}
 	// Renamed into place, so that sshd never reads half a key.
 	next := p.hostKeyFile + ".next"
 	if err := os.WriteFile(next, k.privatePEM, 0o600); err != nil {
-		t.Fatal(err)
+		return "", err
 	}
 	if err := os.Rename(next, p.hostKeyFile); err != nil {
-		t.Fatal(err)
+		return "", err
 	}
 	if err := p.proc.cmd.Process.Signal(syscall.SIGHUP); err != nil {
-		t.Fatalf("reloading sshd: %v", err)
+		return "", fmt.Errorf("reloading sshd: %w", err)
 	}
 	if err := p.waitReady(k.public); err != nil {
-		t.Fatalf("sshd after the host key rotation: %v", err)
+		return "", fmt.Errorf("sshd after the host key rotation: %w", err)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.hostKey = k
-	return k.line()
+	return k.line(), nil
 }
 
 // waitReady polls until sshd presents hostKey and accepts the client key, and fails if sshd

@@ -146,10 +146,20 @@ func TestCleanupEndsEverySession(t *testing.T) {
 		return
 	}
 	for _, pid := range pids {
-		// Gone, or a zombie that init has yet to reap.
-		stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
-		if err == nil && !strings.HasPrefix(string(stat[bytes.LastIndexByte(stat, ')')+1:]), " Z") {
-			t.Errorf("process %d outlived the partner: %s", pid, stat)
+		// Gone, or a zombie that init has yet to reap. SIGKILL takes effect when the kernel next
+		// schedules the process, which on a busy machine may be a while after kill returns.
+		var stat []byte
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			var err error
+			stat, err = os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+			if err != nil || strings.HasPrefix(string(stat[bytes.LastIndexByte(stat, ')')+1:]), " Z") || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		if !time.Now().Before(deadline) {
+			t.Errorf("process %d outlived the partner by 30 s: %s", pid, stat)
 		}
 	}
 	if _, err := client.Getwd(); err == nil {
