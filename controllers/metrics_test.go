@@ -149,6 +149,8 @@ func settledObjectCounts(t *testing.T) map[[2]string]float64 {
 	NewWithT(t).Eventually(func(g Gomega) {
 		servers, users := &v1alpha1.TransferServerList{}, &v1alpha1.TransferUserList{}
 		accesses, workflows := &v1alpha1.TransferAccessList{}, &v1alpha1.TransferWorkflowList{}
+		connectors := &v1alpha1.TransferConnectorList{}
+		g.Expect(k8s.List(context.Background(), connectors)).To(Succeed())
 		g.Expect(k8s.List(context.Background(), servers)).To(Succeed())
 		g.Expect(k8s.List(context.Background(), users)).To(Succeed())
 		g.Expect(k8s.List(context.Background(), accesses)).To(Succeed())
@@ -161,6 +163,7 @@ func settledObjectCounts(t *testing.T) map[[2]string]float64 {
 		g.Expect(perKind).To(Equal(map[string]float64{
 			"TransferServer": float64(len(servers.Items)), "TransferUser": float64(len(users.Items)),
 			"TransferAccess": float64(len(accesses.Items)), "TransferWorkflow": float64(len(workflows.Items)),
+			"TransferConnector": float64(len(connectors.Items)),
 		}))
 	}).WithTimeout(timeout).Should(Succeed())
 	return counts
@@ -173,7 +176,7 @@ func TestMetricsObjectsGauge(t *testing.T) {
 	g := NewWithT(t)
 	ns := newNamespace(t)
 	before := settledObjectCounts(t)
-	for _, kind := range []string{"TransferServer", "TransferUser", "TransferAccess", "TransferWorkflow"} {
+	for _, kind := range []string{"TransferServer", "TransferUser", "TransferAccess", "TransferWorkflow", "TransferConnector"} {
 		for _, ready := range []string{"True", "False", "Unknown"} {
 			g.Expect(before).To(HaveKey([2]string{kind, ready}))
 		}
