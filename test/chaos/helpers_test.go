@@ -179,7 +179,7 @@ func (e *env) cleanup() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	for _, list := range []client.ObjectList{&v1alpha1.TransferUserList{}, &v1alpha1.TransferServerList{}} {
+	for _, list := range []client.ObjectList{&v1alpha1.TransferUserList{}, &v1alpha1.TransferServerList{}, &v1alpha1.TransferConnectorList{}} {
 		if err := e.c.List(ctx, list, client.InNamespace(e.ns)); err != nil {
 			continue
 		}
