@@ -60,7 +60,9 @@ spec:
 	transferred := func(transferID string) {
 		t.Helper()
 		g.Eventually(func(g Gomega) {
-			var out struct{ FileTransferResults []struct{ FilePath, StatusCode string } }
+			var out struct {
+				FileTransferResults []struct{ FilePath, StatusCode string }
+			}
 			g.Expect(json.Unmarshal([]byte(aws("transfer", "list-file-transfer-results", "--connector-id", id, "--transfer-id", transferID)), &out)).To(Succeed())
 			g.Expect(out.FileTransferResults).To(HaveLen(1))
 			g.Expect(out.FileTransferResults[0].StatusCode).To(Equal("COMPLETED"))
