@@ -226,3 +226,40 @@ func TestConnectorRetainAndMissingSecret(t *testing.T) {
 	g.Expect(connectorsOwnedBy(string(con.UID))).To(HaveLen(1), "connector %s was deleted despite Retain", id)
 	g.Expect(secretsOwnedBy(string(con.UID))).To(HaveLen(1))
 }
+
+// TestConnectorAdoption checks that spec.connectorId takes over a connector made outside the
+// operator, tags it with its owner, and that a second object naming it is refused
+// (OwnedByAnother) and, deleted, leaves it alone.
+func TestConnectorAdoption(t *testing.T) {
+	g := NewWithT(t)
+	ns := newNamespace(t)
+	partner := testpartner.Start(t, testpartner.Options{HostKeyType: testpartner.ECDSA})
+	out, err := awsAPI.CreateConnector(context.Background(), &awstransfer.CreateConnectorInput{
+		Url: aws.String(partner.URL), AccessRole: aws.String(connectorRole),
+		SftpConfig: &types.SftpConnectorConfig{UserSecretId: aws.String("arn:aws:secretsmanager:" + region + ":111122223333:secret:made-by-hand-AbCdEf")},
+	})
+	g.Expect(err).NotTo(HaveOccurred())
+	id := aws.ToString(out.ConnectorId)
+	byHand := func(s *v1alpha1.TransferConnectorSpec) {
+		s.ConnectorID = id
+		s.SFTPConfig = &v1alpha1.SFTPConnectorConfig{UserSecretID: "arn:aws:secretsmanager:" + region + ":111122223333:secret:made-by-hand-AbCdEf"}
+	}
+	first := newConnector(ns, "first", "", partner, byHand)
+	create(t, first)
+	waitReady(t, first)
+	g.Expect(first.Status.ConnectorID).To(Equal(id))
+	waitEvent(t, first, "Adopted", "adopted connector "+id)
+	g.Expect(tagMap(awsConnector(g, id).Tags)).To(HaveKeyWithValue(transfer.TagOwnerUID, string(first.UID)))
+
+	second := newConnector(ns, "second", "", partner, byHand)
+	create(t, second)
+	c := waitCondition(t, second, v1alpha1.ConditionStalled, v1alpha1.ReasonOwnedByAnother)
+	g.Expect(c.Message).To(ContainSubstring("TransferConnector " + ns + "/first"))
+	g.Expect(k8s.Delete(context.Background(), second)).To(Succeed())
+	waitGone(t, second)
+	g.Expect(awsConnector(g, id).ConnectorID).To(Equal(id), "deleting the refused object deleted the connector")
+
+	g.Expect(k8s.Delete(context.Background(), first)).To(Succeed())
+	waitGone(t, first)
+	g.Expect(connectorsOwnedBy(string(first.UID))).To(BeEmpty())
+}
