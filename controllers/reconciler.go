@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -130,6 +131,11 @@ func (r *reconciler[T, D, R]) Reconcile(ctx context.Context, req ctrl.Request) (
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	ctx = log.IntoContext(ctx, log.FromContext(ctx).WithValues(r.kind.logValues(obj)...))
+	if paused(obj) || conditionSays(obj, v1alpha1.ConditionPaused, pausedMessage) {
+		if done, err := r.pause(ctx, obj); done {
+			return ctrl.Result{}, err
+		}
+	}
 	ctx, calls := transfer.CountCalls(ctx)
 	drift := settled(obj)
 	status := newStatusPatcher(r.Client, obj)
@@ -156,6 +162,25 @@ type pass struct {
 	// drift says that the pass was a drift pass (settled); calls counts its AWS requests.
 	drift bool
 	calls *transfer.CallCount
+}
+
+// pausedMessage is the message of the Paused condition.
+const pausedMessage = "reconciliation is paused by the annotation " + v1alpha1.PausedAnnotation + `: "true": nothing is read from or written to AWS, and a deleted object keeps its resource and its finalizer, until the annotation is removed`
+
+// pause records that obj is paused, in the Paused condition, and reports done: the pass ends
+// there. Once the annotation is gone it removes the condition and reports not done: the pass
+// goes on.
+func (r *reconciler[T, D, R]) pause(ctx context.Context, obj T) (done bool, err error) {
+	status := newStatusPatcher(r.Client, obj)
+	if !paused(obj) {
+		removeCondition(obj, v1alpha1.ConditionPaused)
+		return false, status.patch(ctx, obj)
+	}
+	if !conditionSays(obj, v1alpha1.ConditionPaused, pausedMessage) {
+		r.Notify.normal(ctx, obj, v1alpha1.ReasonReconcilePaused, "%s", pausedMessage)
+	}
+	setCondition(obj, v1alpha1.ConditionPaused, metav1.ConditionTrue, v1alpha1.ReasonReconcilePaused, pausedMessage)
+	return true, status.patch(ctx, obj)
 }
 
 // converge makes AWS match obj: it resolves where obj's resource lives and what obj asks for,

@@ -54,6 +54,13 @@ type Tags map[string]string
 // fixing its cause outside Kubernetes.
 const ReconcileRequestAnnotation = "transfer.operators.dev/reconcile-requested-at"
 
+// PausedAnnotation, set to "true" on an object of any kind, pauses its reconciliation: the
+// operator reads nothing from AWS and writes nothing there, does not delete the object's
+// resource (a deleted object keeps its finalizer), and says so in the Paused condition, until
+// the annotation is removed or set to anything else. Crossplane's crossplane.io/paused is the
+// model.
+const PausedAnnotation = "transfer.operators.dev/paused"
+
 // Condition types, following the kstatus conventions (sigs.k8s.io/cli-utils/pkg/kstatus).
 const (
 	// ConditionReady is True when AWS matches the spec of observedGeneration.
@@ -71,6 +78,9 @@ const (
 	// the connector reached its partner and logged in. It is not part of Ready: the partner's
 	// side can change without the connector being wrong.
 	ConditionConnected = "Connected"
+	// ConditionPaused is True while the object carries PausedAnnotation; the other conditions
+	// then describe the last pass before the pause.
+	ConditionPaused = "Paused"
 )
 
 // Condition reasons. Each is CamelCase and stable: alerts and runbooks may match on them.
@@ -151,6 +161,8 @@ const (
 	ReasonServerFailed = "ServerFailed"
 	// ReasonAWSError: a transient AWS or network error; the operator retries with backoff.
 	ReasonAWSError = "AWSError"
+	// ReasonReconcilePaused: the object carries PausedAnnotation (Paused).
+	ReasonReconcilePaused = "ReconcilePaused"
 	// ReasonConnectorErrored: AWS reports the connector ERRORED, with its error message.
 	ReasonConnectorErrored = "ConnectorErrored"
 	// ReasonConnectionSucceeded: TestConnection reached the partner and logged in (Connected).
