@@ -120,6 +120,9 @@ func (d *demo) run(ctx context.Context) (string, error) {
 	if err := d.createHostKeySecrets(ctx); err != nil {
 		return "", err
 	}
+	if err := d.createCredentialsSecret(ctx); err != nil {
+		return "", err
+	}
 	count, err := d.createSamples(ctx)
 	if err != nil {
 		return "", err
@@ -285,6 +288,7 @@ func (d *demo) createSamples(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("these objects are Ready: %s; but the emulator holds %s", describeCounts(ready), describeCounts(held))
 	}
 	d.say("  the emulator holds %s", describeCounts(held))
+	d.saySampleConnection(objs)
 	if err := d.checkWorkflow(objs); err != nil {
 		return 0, err
 	}
@@ -300,11 +304,11 @@ func (d *demo) checkWorkflow(objs []object) error {
 		return object{}
 	}
 	wf, srv := find("TransferWorkflow", demoWorkflow), find("TransferServer", demoServer)
-	rec, ok := d.emu.Snapshot().Server(region, srv.serverID)
-	if wf.serverID == "" || !ok || len(rec.WorkflowDetails.OnUpload) != 1 || rec.WorkflowDetails.OnUpload[0].WorkflowID != wf.serverID {
-		return fmt.Errorf("%s is Ready, but the emulator's server %q does not run workflow %q of %s on upload", demoServer, srv.serverID, wf.serverID, demoWorkflow)
+	rec, ok := d.emu.Snapshot().Server(region, srv.id)
+	if wf.id == "" || !ok || len(rec.WorkflowDetails.OnUpload) != 1 || rec.WorkflowDetails.OnUpload[0].WorkflowID != wf.id {
+		return fmt.Errorf("%s is Ready, but the emulator's server %q does not run workflow %q of %s on upload", demoServer, srv.id, wf.id, demoWorkflow)
 	}
-	d.say("  the emulator's server %s runs workflow %s on upload", srv.serverID, wf.serverID)
+	d.say("  the emulator's server %s runs workflow %s on upload", srv.id, wf.id)
 	return nil
 }
 
@@ -350,7 +354,7 @@ func (d *demo) stopAndStart(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		id := objs[slices.IndexFunc(objs, func(o object) bool { return o.name == demoServer })].serverID
+		id := objs[slices.IndexFunc(objs, func(o object) bool { return o.name == demoServer })].id
 		srv, ok := d.emu.Snapshot().Server(region, id)
 		if !ok || srv.State != s.state {
 			return fmt.Errorf("%s is Ready and %s, but the emulator says %s is %q", demoServer, s.state, id, srv.State)
@@ -520,8 +524,8 @@ func (d *demo) watch(ctx context.Context, what string, done func([]object) bool)
 	}
 }
 
-// list returns the TransferAccesses, TransferServers, TransferUsers and TransferWorkflows, by
-// kind and name.
+// list returns the TransferAccesses, TransferConnectors, TransferServers, TransferUsers and
+// TransferWorkflows, by kind and name.
 func (d *demo) list(ctx context.Context) ([]object, error) {
 	var servers v1alpha1.TransferServerList
 	if err := d.cp.Client.List(ctx, &servers, client.InNamespace(namespace)); err != nil {
@@ -551,6 +555,13 @@ func (d *demo) list(ctx context.Context) ([]object, error) {
 	}
 	for i := range users.Items {
 		objs = append(objs, userObject(&users.Items[i]))
+	}
+	var connectors v1alpha1.TransferConnectorList
+	if err := d.cp.Client.List(ctx, &connectors, client.InNamespace(namespace)); err != nil {
+		return nil, err
+	}
+	for i := range connectors.Items {
+		objs = append(objs, connectorObject(&connectors.Items[i]))
 	}
 	slices.SortStableFunc(objs, func(a, b object) int {
 		return cmp.Or(strings.Compare(a.kind, b.kind), strings.Compare(a.name, b.name))
@@ -615,8 +626,8 @@ func countKinds(objs []object) map[string]int {
 	return counts
 }
 
-// emulatorCounts counts the servers, users, accesses and workflows of every region, by the kind of object
-// that manages them; kinds with none are left out.
+// emulatorCounts counts the servers, users, accesses, workflows and connectors of every region,
+// by the kind of object that manages them; kinds with none are left out.
 func emulatorCounts(snap emulator.Snapshot) map[string]int {
 	counts := map[string]int{}
 	for _, r := range snap.Regions {
@@ -631,6 +642,9 @@ func emulatorCounts(snap emulator.Snapshot) map[string]int {
 		}
 		if len(r.Workflows) > 0 {
 			counts["TransferWorkflow"] += len(r.Workflows)
+		}
+		if len(r.Connectors) > 0 {
+			counts["TransferConnector"] += len(r.Connectors)
 		}
 	}
 	return counts
