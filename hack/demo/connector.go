@@ -189,7 +189,7 @@ func (d *demo) sendFile(ctx context.Context) error {
 	}); err != nil {
 		return fmt.Errorf("putting s3://%s/%s: %w", demoBucket, outboundKey, err)
 	}
-	d.say("  PutObject s3://%s/%s, then the connector sends it (the AWS SDK, at %s)", demoBucket, outboundKey, d.emu.URL())
+	d.say("  PutObject s3://%s/%s, then StartFileTransfer (the AWS SDK, at the emulator's URL):", demoBucket, outboundKey)
 	source, remote := "/"+demoBucket+"/"+outboundKey, filepath.Join(d.partner.Dir, uploadDir)
 	out, err := tc.StartFileTransfer(ctx, &awstransfer.StartFileTransferInput{
 		ConnectorId: aws.String(d.connectorID), SendFilePaths: []string{source}, RemoteDirectoryPath: aws.String(remote),
@@ -198,7 +198,7 @@ func (d *demo) sendFile(ctx context.Context) error {
 		return fmt.Errorf("StartFileTransfer: %w", err)
 	}
 	transferID := aws.ToString(out.TransferId)
-	d.say("  StartFileTransfer %s to %s: transfer %s", source, remote, transferID)
+	d.say("    %s to %s: transfer %s", source, remote, transferID)
 	r, err := d.transferResult(ctx, tc, transferID)
 	if err != nil {
 		return err

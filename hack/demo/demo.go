@@ -245,8 +245,8 @@ func (d *demo) start(ctx context.Context) error {
 		return fmt.Errorf("starting the emulator: %w", err)
 	}
 	d.emu = emu
-	d.say("  emulator:      %s (servers take %s to start or stop)", emu.URL(), d.cfg.transitionDelay)
-	d.say("  emulated S3:   %s (each SFTP server listens on a 127.0.0.1 port of its own)", emu.S3URL())
+	d.say("  emulator:      %s: Transfer Family, S3 and Secrets Manager (servers take %s to start or stop)", emu.URL(), d.cfg.transitionDelay)
+	d.say("  SFTP servers:  each listens on a 127.0.0.1 port of its own")
 
 	d.logFile, err = os.Create(d.logPath)
 	if err != nil {
