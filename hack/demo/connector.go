@@ -198,7 +198,7 @@ func (d *demo) sendFile(ctx context.Context) error {
 		return fmt.Errorf("StartFileTransfer: %w", err)
 	}
 	transferID := aws.ToString(out.TransferId)
-	d.say("    %s to %s: transfer %s", source, remote, transferID)
+	d.say("    %s to %s: transfer ID %s", source, remote, transferID)
 	r, err := d.transferResult(ctx, tc, transferID)
 	if err != nil {
 		return err
