@@ -42,8 +42,8 @@ const (
 	demoCredentials = "partner-local-sftp"
 	// sshdPath is where internal/testpartner runs OpenSSH's sshd from (Debian's openssh-server).
 	sshdPath = "/usr/sbin/sshd"
-	// outboundKey is the object of demoBucket the partner step sends; uploadDir is the partner's
-	// directory it is sent to, under the partner's Dir.
+	// outboundKey is the object of demoBucket, holding outboundContent, that the partner step
+	// sends; uploadDir is the partner's directory it is sent to, under the partner's Dir.
 	outboundKey     = "outbound/invoice.csv"
 	outboundContent = "invoice,amount\n2026-001,42.00\n"
 	uploadDir       = "upload"
