@@ -21,6 +21,7 @@ import (
 	"github.com/transfer-operator/transfer-operator/api/v1alpha1"
 	"github.com/transfer-operator/transfer-operator/internal/emulator"
 	"github.com/transfer-operator/transfer-operator/internal/testenv"
+	"github.com/transfer-operator/transfer-operator/internal/testpartner"
 )
 
 const (
@@ -31,7 +32,7 @@ const (
 	// samplesDir is applied with kubectl -k, relative to the repository root.
 	samplesDir = "config/samples"
 	// steps is the number of numbered steps.
-	steps = 8
+	steps = 9
 	// demoUser and demoServer are the samples the update step changes.
 	demoUser     = "alice"
 	demoServer   = "partners-sftp"
@@ -70,6 +71,10 @@ type demo struct {
 	key *userKey
 	// login is set once the login step is done.
 	login *login
+	// partner is the partner the connector step started, and connectorID its connector; both
+	// are unset when the step was skipped.
+	partner     *testpartner.Partner
+	connectorID string
 }
 
 func newDemo(cfg config, out *os.File) *demo {
@@ -120,6 +125,9 @@ func (d *demo) run(ctx context.Context) (string, error) {
 	if err := d.createHostKeySecrets(ctx); err != nil {
 		return "", err
 	}
+	if err := d.createCredentialsSecret(ctx); err != nil {
+		return "", err
+	}
 	count, err := d.createSamples(ctx)
 	if err != nil {
 		return "", err
@@ -134,6 +142,9 @@ func (d *demo) run(ctx context.Context) (string, error) {
 		return "", err
 	}
 	if err := d.rotateHostKey(ctx, 7); err != nil {
+		return "", err
+	}
+	if err := d.connectPartner(ctx, 8); err != nil {
 		return "", err
 	}
 	if d.cfg.keep {
@@ -234,8 +245,8 @@ func (d *demo) start(ctx context.Context) error {
 		return fmt.Errorf("starting the emulator: %w", err)
 	}
 	d.emu = emu
-	d.say("  emulator:      %s (servers take %s to start or stop)", emu.URL(), d.cfg.transitionDelay)
-	d.say("  emulated S3:   %s (each SFTP server listens on a 127.0.0.1 port of its own)", emu.S3URL())
+	d.say("  emulator:      %s: Transfer Family, S3 and Secrets Manager (servers take %s to start or stop)", emu.URL(), d.cfg.transitionDelay)
+	d.say("  SFTP servers:  each listens on a 127.0.0.1 port of its own")
 
 	d.logFile, err = os.Create(d.logPath)
 	if err != nil {
@@ -285,6 +296,7 @@ func (d *demo) createSamples(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("these objects are Ready: %s; but the emulator holds %s", describeCounts(ready), describeCounts(held))
 	}
 	d.say("  the emulator holds %s", describeCounts(held))
+	d.saySampleConnection(objs)
 	if err := d.checkWorkflow(objs); err != nil {
 		return 0, err
 	}
@@ -300,11 +312,11 @@ func (d *demo) checkWorkflow(objs []object) error {
 		return object{}
 	}
 	wf, srv := find("TransferWorkflow", demoWorkflow), find("TransferServer", demoServer)
-	rec, ok := d.emu.Snapshot().Server(region, srv.serverID)
-	if wf.serverID == "" || !ok || len(rec.WorkflowDetails.OnUpload) != 1 || rec.WorkflowDetails.OnUpload[0].WorkflowID != wf.serverID {
-		return fmt.Errorf("%s is Ready, but the emulator's server %q does not run workflow %q of %s on upload", demoServer, srv.serverID, wf.serverID, demoWorkflow)
+	rec, ok := d.emu.Snapshot().Server(region, srv.id)
+	if wf.id == "" || !ok || len(rec.WorkflowDetails.OnUpload) != 1 || rec.WorkflowDetails.OnUpload[0].WorkflowID != wf.id {
+		return fmt.Errorf("%s is Ready, but the emulator's server %q does not run workflow %q of %s on upload", demoServer, srv.id, wf.id, demoWorkflow)
 	}
-	d.say("  the emulator's server %s runs workflow %s on upload", srv.serverID, wf.serverID)
+	d.say("  the emulator's server %s runs workflow %s on upload", srv.id, wf.id)
 	return nil
 }
 
@@ -350,7 +362,7 @@ func (d *demo) stopAndStart(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		id := objs[slices.IndexFunc(objs, func(o object) bool { return o.name == demoServer })].serverID
+		id := objs[slices.IndexFunc(objs, func(o object) bool { return o.name == demoServer })].id
 		srv, ok := d.emu.Snapshot().Server(region, id)
 		if !ok || srv.State != s.state {
 			return fmt.Errorf("%s is Ready and %s, but the emulator says %s is %q", demoServer, s.state, id, srv.State)
@@ -360,28 +372,44 @@ func (d *demo) stopAndStart(ctx context.Context) error {
 	return nil
 }
 
-// deleteAll deletes the samples and checks that the emulator is empty.
+// deleteAll deletes the samples and the partner step's connector, and checks that the emulator
+// is empty: no Transfer Family resource and no Secrets Manager secret.
 func (d *demo) deleteAll(ctx context.Context) error {
-	d.step(8, "Deleting everything")
+	d.step(9, "Deleting everything")
 	if err := d.kubectl(ctx, "", "delete", "-k", samplesDir, "--wait=false"); err != nil {
 		return err
+	}
+	if d.connectorID != "" {
+		if err := d.kubectl(ctx, "", "delete", "tcon", demoConnector, "--wait=false"); err != nil {
+			return err
+		}
 	}
 	if _, err := d.watch(ctx, "every object is gone", func(objs []object) bool { return len(objs) == 0 }); err != nil {
 		return err
 	}
-	held := emulatorCounts(d.emu.Snapshot())
+	snap := d.emu.Snapshot()
+	held := emulatorCounts(snap)
+	for _, r := range snap.Regions {
+		if len(r.Secrets) > 0 {
+			held["Secrets Manager secret"] += len(r.Secrets)
+		}
+	}
 	if len(held) > 0 {
 		return fmt.Errorf("the emulator still holds %s after the delete", describeCounts(held))
 	}
-	d.say("  the emulator's snapshot holds no server, user, access or workflow")
+	d.say("  the emulator's snapshot holds no server, user, access, workflow, connector or secret")
 	d.say("  To try kubectl yourself, DEMO_KEEP=1 make demo keeps everything running at the end.")
 	return nil
 }
 
 // keepRunning waits for Ctrl-C, telling the user what to try meanwhile.
 func (d *demo) keepRunning(ctx context.Context) error {
-	d.step(8, "Running until Ctrl-C (DEMO_KEEP)")
-	d.say("  The samples stay applied. From another terminal, try:")
+	d.step(9, "Running until Ctrl-C (DEMO_KEEP)")
+	if d.connectorID != "" {
+		d.say("  The samples and %s stay applied, and the partner keeps running. From another terminal, try:", demoConnector)
+	} else {
+		d.say("  The samples stay applied. From another terminal, try:")
+	}
 	d.say("    export KUBECONFIG=%s", d.kubeconfig)
 	d.say("    %s get transfer", d.kubectlBin)
 	d.say("    %s describe transferserver %s", d.kubectlBin, demoServer)
@@ -390,6 +418,7 @@ func (d *demo) keepRunning(ctx context.Context) error {
 	d.say("    AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo \\")
 	d.say("      aws transfer list-servers --region %s --endpoint-url %s", region, d.emu.URL())
 	d.sayLoginCommands()
+	d.sayConnectorCommands()
 	d.say("  The operator's log: %s", d.logPath)
 	d.say("demo: ready: press Ctrl-C to stop everything")
 	select {
@@ -431,6 +460,9 @@ func (d *demo) cleanup(keepLog bool) error {
 	}
 	began := time.Now()
 	var errs []error
+	if d.partner != nil {
+		d.partner.Close()
+	}
 	if d.op != nil {
 		// After Ctrl-C on a terminal the operator got SIGINT too, and the SIGTERM that follows
 		// makes it exit at once; either way it is gone when Stop returns.
@@ -459,7 +491,7 @@ func (d *demo) cleanup(keepLog bool) error {
 	case !d.ownWorkDir:
 	case keepLog && d.logFile != nil:
 		// Everything but the log goes: the binary, the kubeconfig, the demo user's key, the
-		// known_hosts and the EFS directories.
+		// known_hosts, the EFS directories and the partner's.
 		entries, _ := os.ReadDir(d.workDir)
 		for _, e := range entries {
 			if p := filepath.Join(d.workDir, e.Name()); p != d.logPath {
@@ -472,7 +504,10 @@ func (d *demo) cleanup(keepLog bool) error {
 			errs = append(errs, err)
 		}
 	}
-	if d.op != nil || d.cp != nil {
+	switch {
+	case d.partner != nil:
+		d.say("Stopped the partner, the operator, the emulator and the control plane (%s).", since(began))
+	case d.op != nil || d.cp != nil:
 		d.say("Stopped the operator, the emulator and the control plane (%s).", since(began))
 	}
 	return errors.Join(errs...)
@@ -520,8 +555,8 @@ func (d *demo) watch(ctx context.Context, what string, done func([]object) bool)
 	}
 }
 
-// list returns the TransferAccesses, TransferServers, TransferUsers and TransferWorkflows, by
-// kind and name.
+// list returns the TransferAccesses, TransferConnectors, TransferServers, TransferUsers and
+// TransferWorkflows, by kind and name.
 func (d *demo) list(ctx context.Context) ([]object, error) {
 	var servers v1alpha1.TransferServerList
 	if err := d.cp.Client.List(ctx, &servers, client.InNamespace(namespace)); err != nil {
@@ -552,6 +587,13 @@ func (d *demo) list(ctx context.Context) ([]object, error) {
 	for i := range users.Items {
 		objs = append(objs, userObject(&users.Items[i]))
 	}
+	var connectors v1alpha1.TransferConnectorList
+	if err := d.cp.Client.List(ctx, &connectors, client.InNamespace(namespace)); err != nil {
+		return nil, err
+	}
+	for i := range connectors.Items {
+		objs = append(objs, connectorObject(&connectors.Items[i]))
+	}
 	slices.SortStableFunc(objs, func(a, b object) int {
 		return cmp.Or(strings.Compare(a.kind, b.kind), strings.Compare(a.name, b.name))
 	})
@@ -579,8 +621,21 @@ func (d *demo) emulatorUser(ctx context.Context) (emulator.UserRecord, error) {
 // showing the command (shown, or the arguments) and its output.
 func (d *demo) kubectl(ctx context.Context, shown string, args ...string) error {
 	d.say("  $ kubectl %s", cmp.Or(shown, strings.Join(args, " ")))
+	return d.runKubectl(ctx, "", args...)
+}
+
+// apply applies manifest with kubectl, showing it as a here-document and kubectl's output.
+func (d *demo) apply(ctx context.Context, manifest string) error {
+	d.say("  $ kubectl apply -f - <<EOF")
+	indent(d.out, "  ", manifest)
+	d.say("  EOF")
+	return d.runKubectl(ctx, manifest, "apply", "-f", "-")
+}
+
+// runKubectl runs kubectl with args and stdin, showing its output.
+func (d *demo) runKubectl(ctx context.Context, stdin string, args ...string) error {
 	cmd := exec.CommandContext(ctx, d.kubectlBin, append([]string{"--kubeconfig", d.kubeconfig}, args...)...)
-	cmd.Dir = d.root
+	cmd.Dir, cmd.Stdin = d.root, strings.NewReader(stdin)
 	out, err := cmd.CombinedOutput()
 	if ctx.Err() != nil {
 		return ctx.Err()
@@ -615,8 +670,8 @@ func countKinds(objs []object) map[string]int {
 	return counts
 }
 
-// emulatorCounts counts the servers, users, accesses and workflows of every region, by the kind of object
-// that manages them; kinds with none are left out.
+// emulatorCounts counts the servers, users, accesses, workflows and connectors of every region,
+// by the kind of object that manages them; kinds with none are left out.
 func emulatorCounts(snap emulator.Snapshot) map[string]int {
 	counts := map[string]int{}
 	for _, r := range snap.Regions {
@@ -631,6 +686,9 @@ func emulatorCounts(snap emulator.Snapshot) map[string]int {
 		}
 		if len(r.Workflows) > 0 {
 			counts["TransferWorkflow"] += len(r.Workflows)
+		}
+		if len(r.Connectors) > 0 {
+			counts["TransferConnector"] += len(r.Connectors)
 		}
 	}
 	return counts

@@ -35,20 +35,30 @@ func (d *demo) createHostKeySecrets(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		file := filepath.Join(d.workDir, name)
-		if err := os.WriteFile(file, pem, 0o600); err != nil {
-			return err
-		}
-		err = d.kubectl(ctx, "", "create", "secret", "generic", name, "--from-file="+hostKeyDataKey+"="+file)
-		// The key lives on in the Secret only: a failed demo keeps nothing but the operator's log.
-		if rmErr := os.Remove(file); err == nil {
-			err = rmErr
-		}
-		if err != nil {
+		if err := d.createKeySecret(ctx, name, hostKeyDataKey, pem); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// createKeySecret creates the Secret name with the private key pem under dataKey and each
+// "key=value" of literals. The key is on disk only while kubectl reads it, and never printed: a
+// failed demo keeps nothing but the operator's log.
+func (d *demo) createKeySecret(ctx context.Context, name, dataKey string, pem []byte, literals ...string) error {
+	file := filepath.Join(d.workDir, name)
+	if err := os.WriteFile(file, pem, 0o600); err != nil {
+		return err
+	}
+	args := []string{"create", "secret", "generic", name}
+	for _, l := range literals {
+		args = append(args, "--from-literal="+l)
+	}
+	err := d.kubectl(ctx, "", append(args, "--from-file="+dataKey+"="+file)...)
+	if rmErr := os.Remove(file); err == nil {
+		err = rmErr
+	}
+	return err
 }
 
 // rotateHostKey rotates the host keys sample's key the overlapped way of
@@ -150,7 +160,7 @@ func (d *demo) emulatorHostKeys(objs []object) ([]string, bool) {
 	if i < 0 {
 		return nil, false
 	}
-	keys, err := d.emu.HostKeys(region, objs[i].serverID)
+	keys, err := d.emu.HostKeys(region, objs[i].id)
 	if err != nil {
 		return nil, false
 	}

@@ -3,8 +3,9 @@
 // Family emulator, and the operator binary as a process of its own, as in a cluster. It applies
 // config/samples, shows the objects becoming Ready, updates a user, logs in as that user over
 // SFTP and finds the uploaded file in the emulator's S3 and the copy the server's workflow
-// archived, stops and starts a server, deletes everything, and checks that the emulator is
-// empty. `make demo` runs it.
+// archived, stops and starts a server, rotates a host key, connects to a local partner (OpenSSH's
+// sshd) and sends it a file, deletes everything, and checks that the emulator is empty.
+// `make demo` runs it.
 //
 // Usage:
 //

@@ -134,7 +134,7 @@ func (d *demo) logIn(ctx context.Context, n int) error {
 
 	s3c := s3.New(s3.Options{
 		Region:       region,
-		BaseEndpoint: aws.String(d.emu.S3URL()),
+		BaseEndpoint: aws.String(d.emu.URL()),
 		Credentials:  credentials.NewStaticCredentialsProvider("demo", "demo", ""),
 		UsePathStyle: true,
 	})
@@ -143,7 +143,7 @@ func (d *demo) logIn(ctx context.Context, n int) error {
 		return fmt.Errorf("listing s3://%s/%s: %w", demoBucket, demoPrefix, err)
 	}
 	found := false
-	d.say("  in S3 (ListObjectsV2 on the emulator's S3 API, %s):", d.emu.S3URL())
+	d.say("  in S3 (ListObjectsV2 at the emulator's URL):")
 	for _, o := range out.Contents {
 		d.say("    s3://%s/%s  %d bytes", demoBucket, aws.ToString(o.Key), aws.ToInt64(o.Size))
 		found = found || aws.ToString(o.Key) == demoPrefix+demoFile
@@ -236,5 +236,5 @@ func (d *demo) sayLoginCommands() {
 	d.say("  Log in as %s with OpenSSH, and see her files in the emulator's S3:", demoUser)
 	d.say("    sftp -i %s -o UserKnownHostsFile=%s -P %s %s@127.0.0.1", d.key.path, d.login.knownHosts, d.login.port, demoUser)
 	d.say("    AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo \\")
-	d.say("      aws s3 ls s3://%s/%s --region %s --endpoint-url %s", demoBucket, demoPrefix, region, d.emu.S3URL())
+	d.say("      aws s3 ls s3://%s/%s --region %s --endpoint-url %s", demoBucket, demoPrefix, region, d.emu.URL())
 }

@@ -17,35 +17,41 @@ import (
 	"github.com/transfer-operator/transfer-operator/api/v1alpha1"
 )
 
-// object is what the table shows of one TransferServer, TransferUser or TransferWorkflow (whose
-// workflow ID is shown in the ID column).
+// object is what the table shows of one object of a kind the operator manages. id is the ID
+// column: the server's ID for a server and for the users and accesses on it, the workflow's or
+// the connector's own; state is a server's or a connector's AWS state.
 type object struct {
 	kind, name string
 	generation int64
 	deleting   bool
-	serverID   string
+	id         string
 	state      string
 	conditions []metav1.Condition
 }
 
 func serverObject(s *v1alpha1.TransferServer) object {
 	return object{kind: "TransferServer", name: s.Name, generation: s.Generation, deleting: !s.DeletionTimestamp.IsZero(),
-		serverID: s.Status.ServerID, state: s.Status.State, conditions: s.Status.Conditions}
+		id: s.Status.ServerID, state: s.Status.State, conditions: s.Status.Conditions}
 }
 
 func userObject(u *v1alpha1.TransferUser) object {
 	return object{kind: "TransferUser", name: u.Name, generation: u.Generation, deleting: !u.DeletionTimestamp.IsZero(),
-		serverID: u.Status.ServerID, conditions: u.Status.Conditions}
+		id: u.Status.ServerID, conditions: u.Status.Conditions}
 }
 
 func accessObject(a *v1alpha1.TransferAccess) object {
 	return object{kind: "TransferAccess", name: a.Name, generation: a.Generation, deleting: !a.DeletionTimestamp.IsZero(),
-		serverID: a.Status.ServerID, conditions: a.Status.Conditions}
+		id: a.Status.ServerID, conditions: a.Status.Conditions}
 }
 
 func workflowObject(w *v1alpha1.TransferWorkflow) object {
 	return object{kind: "TransferWorkflow", name: w.Name, generation: w.Generation, deleting: !w.DeletionTimestamp.IsZero(),
-		serverID: w.Status.WorkflowID, conditions: w.Status.Conditions}
+		id: w.Status.WorkflowID, conditions: w.Status.Conditions}
+}
+
+func connectorObject(c *v1alpha1.TransferConnector) object {
+	return object{kind: "TransferConnector", name: c.Name, generation: c.Generation, deleting: !c.DeletionTimestamp.IsZero(),
+		id: c.Status.ConnectorID, state: c.Status.State, conditions: c.Status.Conditions}
 }
 
 func (o object) key() string { return o.kind + "/" + o.name }
@@ -91,7 +97,7 @@ func (o object) cells() []string {
 	if o.deleting && status != v1alpha1.ReasonWaitingForUsers {
 		status = v1alpha1.ReasonDeleting
 	}
-	return []string{o.kind, o.name, dash(o.serverID), dash(o.state), status}
+	return []string{o.kind, o.name, dash(o.id), dash(o.state), status}
 }
 
 func dash(s string) string {
@@ -136,7 +142,7 @@ func formatRow(cells []string, w []int) string {
 // tableLines renders objs as a table, or a note that there are none.
 func tableLines(objs []object) []string {
 	if len(objs) == 0 {
-		return []string{"  (no TransferServers or TransferUsers)"}
+		return []string{"  (no objects)"}
 	}
 	w := widths(objs)
 	lines := []string{formatRow(header, w)}
@@ -172,7 +178,12 @@ func (v *view) update(objs []object, note string) {
 		return
 	}
 	if v.width == nil {
+		// Wide enough for the rows of objects gone since last shown, too.
 		v.width = widths(objs)
+		for key := range v.last {
+			kind, name, _ := strings.Cut(key, "/")
+			v.width[0], v.width[1] = max(v.width[0], len(kind)), max(v.width[1], len(name))
+		}
 	}
 	seen := map[string]bool{}
 	for _, o := range objs {

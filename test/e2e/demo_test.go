@@ -5,10 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -48,9 +50,9 @@ func TestDemo(t *testing.T) {
 		if want := fmt.Sprintf("demo: done: %d objects Ready, emulator empty", len(samples)); lastOutputLine(out) != want {
 			t.Fatalf("the last line is %q, want %q:\n%s", lastOutputLine(out), want, out)
 		}
-		created := demoSection(out, "[3/8]", "[4/8]")
+		created := demoSection(out, "[3/9]", "[4/9]")
 		for _, s := range samples {
-			row := regexp.MustCompile(`(?m)^\s+` + s.Kind + `\s+` + regexp.QuoteMeta(s.Metadata.Name) + `\s+(s-[0-9a-f]{17}\s+\S+|w-[a-z0-9]{17}\s+-)\s+Ready$`)
+			row := regexp.MustCompile(`(?m)^\s+` + s.Kind + `\s+` + regexp.QuoteMeta(s.Metadata.Name) + `\s+(s-[0-9a-f]{17}\s+\S+|w-[a-z0-9]{17}\s+-|c-[0-9a-f]{17}\s+ACTIVE)\s+Ready$`)
 			if !row.MatchString(created) {
 				t.Errorf("the demo never showed %s %s Ready:\n%s", s.Kind, s.Metadata.Name, created)
 			}
@@ -66,7 +68,13 @@ func TestDemo(t *testing.T) {
 			"is OFFLINE\n",
 			"is ONLINE\n",
 			"step 2, once clients trust the 2026 key: the 2025 key is removed",
-			"the emulator's snapshot holds no server, user, access or workflow",
+			"partner-acme is Ready, not Connected (ConnectionFailed): its partner, sftp.acme.example, is a placeholder",
+			"Connected is False, reason HostKeyNotTrusted",
+			`    the partner presented host key "ecdsa-sha2-nistp256 `,
+			"partner-local is Ready and Connected",
+			"/partner-files/upload/invoice.csv  30 bytes\n",
+			"ListFileTransferResults: /partners-bucket/outbound/invoice.csv COMPLETED\n",
+			"the emulator's snapshot holds no server, user, access, workflow, connector or secret",
 		} {
 			if !strings.Contains(out, want) {
 				t.Errorf("the output lacks %q:\n%s", want, out)
@@ -75,6 +83,10 @@ func TestDemo(t *testing.T) {
 		if !regexp.MustCompile(`\n    archived: s3://partners-archive/alice/\d{4}-\d{2}-\d{2}/hello\.txt  38 bytes, tags archived=true\n`).MatchString(out) {
 			t.Errorf("the output does not show hello.txt archived by the workflow:\n%s", out)
 		}
+		// sshd rewrites its command line ("sshd: /usr/sbin/sshd -D -e -f .../sshd_config [listener] ...").
+		if !slices.ContainsFunc(slices.Collect(maps.Keys(run.tracker.names())), func(n string) bool { return strings.Contains(n, "sshd") }) {
+			t.Errorf("never saw the demo run the partner's sshd (saw %v)", run.tracker.names())
+		}
 		run.checkNothingLeft(t)
 	})
 
@@ -82,6 +94,7 @@ func TestDemo(t *testing.T) {
 		run := startDemo(t, bin, "DEMO_KEEP=1")
 		run.waitForOutput(t, "demo: ready: press Ctrl-C", 6*time.Minute)
 		checkPrintedLogin(t, run.output())
+		checkPrintedTransfer(t, run.output())
 		if err := run.cmd.Process.Signal(os.Interrupt); err != nil {
 			t.Fatal(err)
 		}
@@ -90,7 +103,7 @@ func TestDemo(t *testing.T) {
 		if code != 0 || lastOutputLine(out) != "demo: stopped: everything the demo started is stopped" {
 			t.Fatalf("after Ctrl-C the demo exited with %d and last said %q; want 0 and that it stopped:\n%s", code, lastOutputLine(out), out)
 		}
-		if strings.Contains(out, "[8/8] Deleting") {
+		if strings.Contains(out, "[9/9] Deleting") {
 			t.Errorf("with DEMO_KEEP the samples should stay applied:\n%s", out)
 		}
 		checkKeptLog(t, out)
@@ -513,5 +526,45 @@ func checkPrintedLogin(t *testing.T, out string) {
 	got, err = cmd.CombinedOutput()
 	if err != nil || !strings.Contains(string(got), "hello.txt") {
 		t.Errorf("%s: %v\n%s", s3Line, err, got)
+	}
+}
+
+// checkPrintedTransfer runs the aws transfer start-file-transfer command a DEMO_KEEP run prints,
+// as a person would paste it, after removing the file the demo sent, and fails unless the file
+// arrives again in the directory of the ls -l command printed after it.
+func checkPrintedTransfer(t *testing.T, out string) {
+	t.Helper()
+	var command, dir string
+	lines := strings.Split(out, "\n")
+	for i, line := range lines {
+		line = strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(line, "aws transfer start-file-transfer "):
+			command = line
+			for j := i + 1; strings.HasSuffix(command, "\\") && j < len(lines); j++ {
+				command = strings.TrimSuffix(command, "\\") + " " + strings.TrimSpace(lines[j])
+			}
+		case command != "" && dir == "" && strings.HasPrefix(line, "ls -l "):
+			dir = strings.TrimPrefix(line, "ls -l ")
+		}
+	}
+	if command == "" || dir == "" {
+		t.Fatalf("the demo printed no aws transfer start-file-transfer command, or not where the file goes:\n%s", out)
+	}
+	sent := filepath.Join(dir, "invoice.csv")
+	if err := os.Remove(sent); err != nil {
+		t.Fatalf("the demo's transfer should have left %s: %v", sent, err)
+	}
+	cmd := exec.Command("aws", strings.Fields(command)[1:]...)
+	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=demo", "AWS_SECRET_ACCESS_KEY=demo")
+	if got, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%s: %v\n%s", command, err, got)
+	}
+	arrived := func(context.Context) (bool, error) {
+		_, err := os.Stat(sent)
+		return err == nil, nil
+	}
+	if err := wait.PollUntilContextTimeout(context.Background(), 200*time.Millisecond, time.Minute, true, arrived); err != nil {
+		t.Errorf("%s: %s did not arrive on the partner's disk: %v", command, sent, err)
 	}
 }
