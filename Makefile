@@ -84,6 +84,7 @@ run: manifests ## Run the operator against the current kubeconfig (and real AWS 
 
 .PHONY: demo
 demo: ## Run the whole operator locally against a local control plane and the emulator.
+	@hack/install-test-tools.sh
 	@go build -o $(BIN_DIR)/demo ./hack/demo
 	@$(BIN_DIR)/demo
 

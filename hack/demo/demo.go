@@ -72,7 +72,7 @@ type demo struct {
 	// login is set once the login step is done.
 	login *login
 	// partner is the partner the connector step started, and connectorID its connector; both
-	// are unset when the step was skipped.
+	// are unset until that step runs.
 	partner     *testpartner.Partner
 	connectorID string
 }
