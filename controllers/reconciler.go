@@ -67,7 +67,8 @@ type kind[T passObject, D, R any] interface {
 	// depends on. It reads; it never writes to AWS.
 	desire(ctx context.Context, obj T, at placement) (D, error)
 	// observe returns obj's resource in AWS; found is false when there is none to update: it was
-	// never created, or was deleted outside the operator (which observe records in obj).
+	// never created, or was deleted outside the operator (which observe records in obj). It only
+	// reads AWS; what must change there is create's or update's.
 	observe(ctx context.Context, obj T, at placement, want D) (res R, found bool, err error)
 	// create makes the resource. It returns a resource to compare with the spec (one it took
 	// over instead of creating), or found false when what it made matches the spec. status

@@ -89,17 +89,13 @@ func (r *accessKind) desire(_ context.Context, acc *v1alpha1.TransferAccess, at 
 }
 
 // observe returns the access this object recorded, or the one an earlier create whose response
-// was lost made. An access whose TransferServer was replaced by a new server leaves the old one
-// first. An access of the group that was there before this object is taken over only
+// was lost made; it only reads. An access of the group that was there before this object is taken over only
 // with spec.adopt and when no other TransferAccess owns it. A recorded access deleted outside the
 // operator is forgotten, to be created again.
 func (r *accessKind) observe(ctx context.Context, acc *v1alpha1.TransferAccess, at placement, _ accessWant) (*transfer.Access, bool, error) {
 	if old := acc.Status.ServerID; old != "" && old != at.serverID {
-		if err := at.svc.DeleteAccess(ctx, old, acc.Status.ExternalID); err != nil {
-			return nil, false, err
-		}
-		r.Notify.normal(ctx, acc, eventServerReplaced, "server %s was replaced; moving the access of %s to the new server", old, acc.Spec.ExternalID)
-		acc.Status = v1alpha1.TransferAccessStatus{Conditions: acc.Status.Conditions, ObservedGeneration: acc.Status.ObservedGeneration}
+		// Recorded on a server its TransferServer replaced: create leaves that one first.
+		return nil, false, nil
 	}
 	serverID, externalID := at.serverID, acc.Spec.ExternalID
 	access, err := at.svc.DescribeAccess(ctx, serverID, externalID)
@@ -140,12 +136,20 @@ func (r *accessKind) observe(ctx context.Context, acc *v1alpha1.TransferAccess, 
 	return access, true, nil
 }
 
-// create creates the access. The server it is being created on is written to status first
+// create creates the access, after deleting it from a server its TransferServer replaced. The
+// server it is being created on is written to status first
 // (createPending, with the placement the pass set), so that an access found there on the next
 // pass, after a lost response or a crash, is known to be this object's. An access that exists
 // when CreateAccess answers, though observe found none a moment before, was made by this request
 // (the SDK retried it after a lost response).
 func (r *accessKind) create(ctx context.Context, acc *v1alpha1.TransferAccess, at placement, want accessWant, status *statusPatcher) (*transfer.Access, bool, error) {
+	if old := acc.Status.ServerID; old != "" && old != at.serverID {
+		if err := at.svc.DeleteAccess(ctx, old, acc.Status.ExternalID); err != nil {
+			return nil, false, err
+		}
+		r.Notify.normal(ctx, acc, eventServerReplaced, "server %s was replaced; moving the access of %s to the new server", old, acc.Spec.ExternalID)
+		acc.Status = v1alpha1.TransferAccessStatus{Placement: acc.Status.Placement, Conditions: acc.Status.Conditions, ObservedGeneration: acc.Status.ObservedGeneration}
+	}
 	acc.Status.CreatePending = at.serverID
 	if err := status.patch(ctx, acc); err != nil {
 		return nil, false, err

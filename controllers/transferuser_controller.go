@@ -95,16 +95,13 @@ func (r *userKind) desire(_ context.Context, usr *v1alpha1.TransferUser, at plac
 	}, nil
 }
 
-// observe returns the user recorded in status. A user whose TransferServer was replaced by a new
-// server leaves the old one first, to be created on the new one. One deleted outside the
-// operator is forgotten, to be created again; one another live object manages is refused.
+// observe returns the user recorded in status on the server it lives on; it only reads. One
+// deleted outside the operator is forgotten, to be created again; one another live object
+// manages is refused.
 func (r *userKind) observe(ctx context.Context, usr *v1alpha1.TransferUser, at placement, want userWant) (*transfer.User, bool, error) {
-	if old := usr.Status.ServerID; old != "" && old != at.serverID {
-		if err := r.leaveReplacedServer(ctx, usr, at.svc, old); err != nil {
-			return nil, false, err
-		}
-	}
-	if usr.Status.ServerID == "" {
+	if usr.Status.ServerID != at.serverID {
+		// Nothing recorded, or recorded on a server its TransferServer replaced: create leaves
+		// that one first.
 		return nil, false, nil
 	}
 	user, err := at.svc.DescribeUser(ctx, at.serverID, want.UserName)
@@ -122,12 +119,18 @@ func (r *userKind) observe(ctx context.Context, usr *v1alpha1.TransferUser, at p
 	return user, true, nil
 }
 
-// create creates the user with its SSH keys; what it made matches the spec. If a user of that
-// name exists, it is taken over when it carries this object's UID tag (the response to an
-// earlier create was lost), or when spec.adopt is true and no other live object owns it, and
-// returned as described, to be compared with the spec.
+// create creates the user with its SSH keys, after deleting it from a server its TransferServer
+// replaced; what it made matches the spec. If a user of that name exists, it is taken over when
+// it carries this object's UID tag (the response to an earlier create was lost), or when
+// spec.adopt is true and no other live object owns it, and returned as described, to be compared
+// with the spec.
 func (r *userKind) create(ctx context.Context, usr *v1alpha1.TransferUser, at placement, desired userWant, _ *statusPatcher) (*transfer.User, bool, error) {
 	svc := at.svc
+	if old := usr.Status.ServerID; old != "" && old != at.serverID {
+		if err := r.leaveReplacedServer(ctx, usr, svc, old); err != nil {
+			return nil, false, err
+		}
+	}
 	created, keys, err := svc.CreateUserWithKeys(ctx, desired)
 	switch {
 	case created:
@@ -224,7 +227,7 @@ func (r *userKind) leaveReplacedServer(ctx context.Context, usr *v1alpha1.Transf
 		return err
 	}
 	r.Notify.normal(ctx, usr, eventServerReplaced, "server %s was replaced; moving user %s to the new server", oldServerID, usr.AWSUserName())
-	usr.Status = v1alpha1.TransferUserStatus{Conditions: usr.Status.Conditions, ObservedGeneration: usr.Status.ObservedGeneration}
+	usr.Status = v1alpha1.TransferUserStatus{Placement: usr.Status.Placement, Conditions: usr.Status.Conditions, ObservedGeneration: usr.Status.ObservedGeneration}
 	return nil
 }
 
