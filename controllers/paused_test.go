@@ -40,14 +40,14 @@ func TestPausedObject(t *testing.T) {
 		w, ok := emu.Snapshot().Workflow(region, id)
 		g.Expect(ok).To(BeTrue())
 		g.Expect(tagMap(w.Tags)).To(HaveKeyWithValue("team", "a"))
-	}).WithTimeout(2 * resync).Should(Succeed(), "a paused object's change reached AWS")
+	}).WithTimeout(2*resync).Should(Succeed(), "a paused object's change reached AWS")
 
 	g.Expect(k8s.Delete(context.Background(), wf)).To(Succeed())
 	g.Consistently(func(g Gomega) {
 		_, ok := emu.Snapshot().Workflow(region, id)
 		g.Expect(ok).To(BeTrue())
 		get(g, wf)
-	}).WithTimeout(2 * resync).Should(Succeed(), "a paused object was deleted, or its workflow")
+	}).WithTimeout(2*resync).Should(Succeed(), "a paused object was deleted, or its workflow")
 
 	setPaused(false)
 	waitGone(t, wf)
