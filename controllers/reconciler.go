@@ -1,7 +1,9 @@
 package controllers
 
 import (
+	"cmp"
 	"context"
+	"fmt"
 	"errors"
 	"time"
 
@@ -77,6 +79,9 @@ type kind[T passObject, D, R any] interface {
 	create(ctx context.Context, obj T, at placement, want D, status *statusPatcher) (res R, found bool, err error)
 	// update makes the resource match want and records it in obj's status.
 	update(ctx context.Context, obj T, at placement, want D, res R) error
+	// report reads obj's resource for managementPolicy Observe, without writing to AWS and
+	// without recording it as obj's (a later Manage adopts it only as adoption allows).
+	report(ctx context.Context, obj T, at placement, want D) (observation, error)
 
 	// applied returns the clearable spec fields that a pass that succeeds has applied.
 	applied(obj T) []string
@@ -99,6 +104,26 @@ type kind[T passObject, D, R any] interface {
 	// delete deletes obj's resource at the placement it was made in; a resource another live
 	// object manages is left alone. nil means that obj may be released.
 	delete(ctx context.Context, obj T, at placement) error
+}
+
+// observation is what report found: whether the resource exists, what names it in the Ready
+// message ("server s-1234 (ONLINE)"; for a resource that does not exist, what was looked for,
+// "" when nothing names one), and the spec fields that differ from it, which Manage would change.
+type observation struct {
+	found   bool
+	what    string
+	differs []string
+}
+
+// observable is an object whose spec.managementPolicy may make the pass only read AWS.
+type observable interface {
+	GetManagementPolicy() v1alpha1.ManagementPolicy
+}
+
+// observing reports whether obj's managementPolicy is Observe.
+func observing(obj any) bool {
+	o, ok := obj.(observable)
+	return ok && o.GetManagementPolicy() == v1alpha1.ManagementPolicyObserve
 }
 
 // retainable is an object whose spec.deletionPolicy may keep its resource in AWS.
@@ -140,9 +165,9 @@ func (r *reconciler[T, D, R]) Reconcile(ctx context.Context, req ctrl.Request) (
 	ctx, calls := transfer.CountCalls(ctx)
 	drift := settled(obj)
 	status := newStatusPatcher(r.Client, obj)
-	deleting := !obj.GetDeletionTimestamp().IsZero()
+	p := pass{deleting: !obj.GetDeletionTimestamp().IsZero(), drift: drift, calls: calls}
 	var err error
-	if deleting {
+	if p.deleting {
 		if !controllerutil.ContainsFinalizer(obj, Finalizer) {
 			return ctrl.Result{}, nil
 		}
@@ -151,9 +176,9 @@ func (r *reconciler[T, D, R]) Reconcile(ctx context.Context, req ctrl.Request) (
 			return ctrl.Result{}, nil
 		}
 	} else {
-		err = r.converge(ctx, obj, status)
+		err = r.converge(ctx, obj, status, &p)
 	}
-	return r.end(ctx, obj, status, pass{deleting: deleting, drift: drift, calls: calls}, err)
+	return r.end(ctx, obj, status, p, err)
 }
 
 // pass is what end needs to know of the pass it ends.
@@ -163,6 +188,8 @@ type pass struct {
 	// drift says that the pass was a drift pass (settled); calls counts its AWS requests.
 	drift bool
 	calls *transfer.CallCount
+	// observed is the Ready message of a pass that only read AWS (managementPolicy Observe).
+	observed string
 }
 
 // pausedMessage is the message of the Paused condition.
@@ -187,7 +214,7 @@ func (r *reconciler[T, D, R]) pause(ctx context.Context, obj T) (done bool, err 
 // converge makes AWS match obj: it resolves where obj's resource lives and what obj asks for,
 // then updates the resource it observes, or creates one. The placement is recorded in status
 // with the resource, and forgotten when nothing is recorded.
-func (r *reconciler[T, D, R]) converge(ctx context.Context, obj T, status *statusPatcher) error {
+func (r *reconciler[T, D, R]) converge(ctx context.Context, obj T, status *statusPatcher, p *pass) error {
 	if err := addFinalizer(ctx, r.Client, r.APIReader, obj); err != nil {
 		return err
 	}
@@ -204,6 +231,10 @@ func (r *reconciler[T, D, R]) converge(ctx context.Context, obj T, status *statu
 	if err != nil {
 		return err
 	}
+	if observing(obj) {
+		return r.observeOnly(ctx, obj, at, want, p)
+	}
+	removeCondition(obj, v1alpha1.ConditionDrifted)
 	res, found, err := r.kind.observe(ctx, obj, at, want)
 	if err != nil {
 		return err
@@ -217,6 +248,31 @@ func (r *reconciler[T, D, R]) converge(ctx context.Context, obj T, status *statu
 		}
 	}
 	return r.kind.update(ctx, obj, at, want, res)
+}
+
+// observeOnly reads obj's resource for managementPolicy Observe and reports it: the Drifted
+// condition lists the fields that differ from the spec, and the Ready message (p.observed) names
+// the resource. A resource that does not exist stalls the object: Observe creates nothing.
+func (r *reconciler[T, D, R]) observeOnly(ctx context.Context, obj T, at placement, want D, p *pass) error {
+	o, err := r.kind.report(ctx, obj, at, want)
+	if err != nil {
+		return err
+	}
+	if !o.found {
+		removeCondition(obj, v1alpha1.ConditionDrifted)
+		if o.what == "" {
+			return stalled(v1alpha1.ReasonNotFound, "nothing to observe: the spec names no existing resource and none is recorded; managementPolicy Observe creates nothing (set the resource's ID in the spec, or switch to Manage to create it)")
+		}
+		return stalled(v1alpha1.ReasonNotFound, "%s does not exist in %s; managementPolicy Observe creates nothing (switch to Manage to create one)", o.what, at.region)
+	}
+	if len(o.differs) > 0 {
+		setCondition(obj, v1alpha1.ConditionDrifted, metav1.ConditionTrue, v1alpha1.ReasonFieldsDiffer,
+			fmt.Sprintf("%s differs from the spec in %s; managementPolicy Observe changes nothing, Manage would change these", o.what, fieldList(o.differs)))
+	} else {
+		setCondition(obj, v1alpha1.ConditionDrifted, metav1.ConditionFalse, v1alpha1.ReasonMatchesSpec, o.what+" matches the spec")
+	}
+	p.observed = fmt.Sprintf("observed %s; managementPolicy Observe: the operator writes nothing to AWS", o.what)
+	return nil
 }
 
 // recordPlacement records at in obj's status while obj records a resource or the intent to
@@ -251,8 +307,12 @@ func (r *reconciler[T, D, R]) finalize(ctx context.Context, obj T, status *statu
 }
 
 // remove deletes obj's resource where it was made, once the objects that use it are gone, unless
-// deletionPolicy is Retain or obj never made or adopted anything.
+// managementPolicy is Observe, deletionPolicy is Retain, or obj never made or adopted anything.
 func (r *reconciler[T, D, R]) remove(ctx context.Context, obj T) error {
+	if observing(obj) {
+		r.Notify.normal(ctx, obj, eventRetained, "left the resource in AWS, as managementPolicy is Observe")
+		return nil
+	}
 	if err := r.kind.awaitDependents(ctx, obj); err != nil {
 		return err
 	}
@@ -290,11 +350,15 @@ func (r *reconciler[T, D, R]) end(ctx context.Context, obj T, status *statusPatc
 		if finished(err) {
 			obj.SetObservedGeneration(obj.GetGeneration())
 		}
-		if err == nil {
-			// Only a pass that made AWS match the spec applied its fields; a stall applied nothing.
+		if err == nil && p.observed == "" {
+			// Only a pass that made AWS match the spec applied its fields; a stall, or a pass
+			// that only observed, applied nothing.
 			obj.SetAppliedFields(r.kind.applied(obj))
 		}
-		result, err = outcome(obj, err, r.kind.readyMessage(obj), r.kind.comparePeriod(obj))
+		result, err = outcome(obj, err, cmp.Or(p.observed, r.kind.readyMessage(obj)), r.kind.comparePeriod(obj))
+		if err == nil && p.observed != "" {
+			setCondition(obj, v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonObserved, p.observed)
+		}
 	}
 	result = scheduleDrift(ctx, r.Drift, r.name, p.calls, p.drift, result)
 	if perr := status.patch(ctx, obj); perr != nil {

@@ -11,6 +11,19 @@ const (
 	DeletionPolicyRetain DeletionPolicy = "Retain"
 )
 
+// ManagementPolicy says what the operator may do with an object's AWS resource.
+// +kubebuilder:validation:Enum=Manage;Observe
+type ManagementPolicy string
+
+const (
+	// ManagementPolicyManage creates, updates and deletes the resource to match the spec.
+	ManagementPolicyManage ManagementPolicy = "Manage"
+	// ManagementPolicyObserve only reads the resource: the operator reports it, and the fields
+	// that differ from the spec, in the conditions, and never writes to AWS; deleting the object
+	// only releases it.
+	ManagementPolicyObserve ManagementPolicy = "Observe"
+)
+
 // SecretKeySelector names one key of a Secret in the object's own namespace.
 type SecretKeySelector struct {
 	// Name of the Secret, in the same namespace as the object that refers to it.
@@ -78,6 +91,10 @@ const (
 	// the connector reached its partner and logged in. It is not part of Ready: the partner's
 	// side can change without the connector being wrong.
 	ConditionConnected = "Connected"
+	// ConditionDrifted is set while managementPolicy is Observe: True when the resource differs
+	// from the spec, its message listing the fields that Manage would change; False when they
+	// match.
+	ConditionDrifted = "Drifted"
 	// ConditionPaused is True while the object carries PausedAnnotation; the other conditions
 	// then describe the last pass before the pause.
 	ConditionPaused = "Paused"
@@ -161,6 +178,12 @@ const (
 	ReasonServerFailed = "ServerFailed"
 	// ReasonAWSError: a transient AWS or network error; the operator retries with backoff.
 	ReasonAWSError = "AWSError"
+	// ReasonObserved: managementPolicy is Observe and the resource was read (Ready).
+	ReasonObserved = "Observed"
+	// ReasonFieldsDiffer: observed, the resource differs from the spec (Drifted).
+	ReasonFieldsDiffer = "FieldsDiffer"
+	// ReasonMatchesSpec: observed, the resource matches the spec (Drifted False).
+	ReasonMatchesSpec = "MatchesSpec"
 	// ReasonReconcilePaused: the object carries PausedAnnotation (Paused).
 	ReasonReconcilePaused = "ReconcilePaused"
 	// ReasonConnectorErrored: AWS reports the connector ERRORED, with its error message.

@@ -99,6 +99,13 @@ type TransferAccessSpec struct {
 	// +optional
 	DeletionPolicy DeletionPolicy `json:"deletionPolicy,omitempty"`
 
+	// ManagementPolicy is Manage (the default: the operator creates, updates and deletes the
+	// resource) or Observe (it only reads it, reports in the Ready and Drifted conditions what
+	// differs from the spec, and deleting the object only releases it). docs/observe.md.
+	// +kubebuilder:default=Manage
+	// +optional
+	ManagementPolicy ManagementPolicy `json:"managementPolicy,omitempty"`
+
 	// Adopt lets this object take over an access of the same group that already exists on the
 	// server and was not created by it. Without it such an access is left alone and this object
 	// is Stalled. AWS keeps no tags on accesses, so ownership is told by status: an access that
@@ -196,3 +203,6 @@ func (a *TransferAccess) GetPlacement() *Placement { return &a.Status.Placement 
 
 // GetDeletionPolicy returns spec.deletionPolicy.
 func (a *TransferAccess) GetDeletionPolicy() DeletionPolicy { return a.Spec.DeletionPolicy }
+
+// GetManagementPolicy returns spec.managementPolicy.
+func (a *TransferAccess) GetManagementPolicy() ManagementPolicy { return a.Spec.ManagementPolicy }

@@ -44,6 +44,13 @@ type TransferConnectorSpec struct {
 	// +optional
 	DeletionPolicy DeletionPolicy `json:"deletionPolicy,omitempty"`
 
+	// ManagementPolicy is Manage (the default: the operator creates, updates and deletes the
+	// resource) or Observe (it only reads it, reports in the Ready and Drifted conditions what
+	// differs from the spec, and deleting the object only releases it). docs/observe.md.
+	// +kubebuilder:default=Manage
+	// +optional
+	ManagementPolicy ManagementPolicy `json:"managementPolicy,omitempty"`
+
 	// URL of the partner's SFTP server: sftp://host or sftp://host:port (SDK
 	// CreateConnectorInput.Url). Required for a service-managed connector; left out for a VPC
 	// Lattice connector, whose egressConfig names the server.
@@ -323,3 +330,6 @@ func (c *TransferConnector) GetPlacement() *Placement { return &c.Status.Placeme
 
 // GetDeletionPolicy returns spec.deletionPolicy.
 func (c *TransferConnector) GetDeletionPolicy() DeletionPolicy { return c.Spec.DeletionPolicy }
+
+// GetManagementPolicy returns spec.managementPolicy.
+func (c *TransferConnector) GetManagementPolicy() ManagementPolicy { return c.Spec.ManagementPolicy }

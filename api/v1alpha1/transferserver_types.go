@@ -91,6 +91,13 @@ type TransferServerSpec struct {
 	// +optional
 	DeletionPolicy DeletionPolicy `json:"deletionPolicy,omitempty"`
 
+	// ManagementPolicy is Manage (the default: the operator creates, updates and deletes the
+	// resource) or Observe (it only reads it, reports in the Ready and Drifted conditions what
+	// differs from the spec, and deleting the object only releases it). docs/observe.md.
+	// +kubebuilder:default=Manage
+	// +optional
+	ManagementPolicy ManagementPolicy `json:"managementPolicy,omitempty"`
+
 	// State is whether the server should run (Online, the default) or be stopped (Offline).
 	// The operator calls StartServer and StopServer to get there.
 	// +kubebuilder:default=Online
@@ -647,3 +654,6 @@ func (s *TransferServer) GetPlacement() *Placement { return &s.Status.Placement 
 
 // GetDeletionPolicy returns spec.deletionPolicy.
 func (s *TransferServer) GetDeletionPolicy() DeletionPolicy { return s.Spec.DeletionPolicy }
+
+// GetManagementPolicy returns spec.managementPolicy.
+func (s *TransferServer) GetManagementPolicy() ManagementPolicy { return s.Spec.ManagementPolicy }

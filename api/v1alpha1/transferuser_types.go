@@ -111,6 +111,13 @@ type TransferUserSpec struct {
 	// +optional
 	DeletionPolicy DeletionPolicy `json:"deletionPolicy,omitempty"`
 
+	// ManagementPolicy is Manage (the default: the operator creates, updates and deletes the
+	// resource) or Observe (it only reads it, reports in the Ready and Drifted conditions what
+	// differs from the spec, and deleting the object only releases it). docs/observe.md.
+	// +kubebuilder:default=Manage
+	// +optional
+	ManagementPolicy ManagementPolicy `json:"managementPolicy,omitempty"`
+
 	// Adopt lets this object take over a user of the same name that already exists on the server
 	// and was not created by it. Without it such a user is left alone and this object is Stalled.
 	// +optional
@@ -287,3 +294,6 @@ func (u *TransferUser) GetPlacement() *Placement { return &u.Status.Placement }
 
 // GetDeletionPolicy returns spec.deletionPolicy.
 func (u *TransferUser) GetDeletionPolicy() DeletionPolicy { return u.Spec.DeletionPolicy }
+
+// GetManagementPolicy returns spec.managementPolicy.
+func (u *TransferUser) GetManagementPolicy() ManagementPolicy { return u.Spec.ManagementPolicy }

@@ -44,6 +44,13 @@ type TransferWorkflowSpec struct {
 	// +optional
 	DeletionPolicy DeletionPolicy `json:"deletionPolicy,omitempty"`
 
+	// ManagementPolicy is Manage (the default: the operator creates, updates and deletes the
+	// resource) or Observe (it only reads it, reports in the Ready and Drifted conditions what
+	// differs from the spec, and deleting the object only releases it). docs/observe.md.
+	// +kubebuilder:default=Manage
+	// +optional
+	ManagementPolicy ManagementPolicy `json:"managementPolicy,omitempty"`
+
 	// Description of the workflow: letters, digits, underscores, hyphens and spaces (SDK
 	// CreateWorkflowInput.Description; model WorkflowDescription).
 	// +kubebuilder:validation:MaxLength=256
@@ -388,3 +395,6 @@ func (w *TransferWorkflow) GetPlacement() *Placement { return &w.Status.Placemen
 
 // GetDeletionPolicy returns spec.deletionPolicy.
 func (w *TransferWorkflow) GetDeletionPolicy() DeletionPolicy { return w.Spec.DeletionPolicy }
+
+// GetManagementPolicy returns spec.managementPolicy.
+func (w *TransferWorkflow) GetManagementPolicy() ManagementPolicy { return w.Spec.ManagementPolicy }
