@@ -45,6 +45,10 @@ type tracker struct {
 	counters []*readCounter
 
 	updates map[string]time.Time // UpdateUser calls by user while recording, first time each
+
+	begun    int       // calls begun
+	inFlight int       // calls begun and not yet answered
+	lastDone time.Time // when the last call was answered
 }
 
 func newTracker() *tracker {
@@ -62,10 +66,16 @@ func (t *tracker) wrap(h http.Handler) http.Handler {
 		body, err := io.ReadAll(r.Body)
 		if err == nil {
 			r.Body = io.NopCloser(bytes.NewReader(body))
-			var ids struct{ ServerId, UserName string }
+			var ids struct{ ServerId, UserName, ConnectorId string }
 			_ = json.Unmarshal(body, &ids)
-			t.observe(op, objectKey(ids.ServerId, ids.UserName), time.Now())
+			key := objectKey(ids.ServerId, ids.UserName)
+			if ids.ConnectorId != "" {
+				key = "connector/" + ids.ConnectorId
+			}
+			t.observe(op, key, time.Now())
 		}
+		t.begin()
+		defer t.done()
 		h.ServeHTTP(w, r)
 	})
 }
@@ -181,6 +191,52 @@ func (t *tracker) stopReads(c *readCounter) readStats {
 	return st
 }
 
+func (t *tracker) begin() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.begun++
+	t.inFlight++
+}
+
+func (t *tracker) done() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.inFlight--
+	t.lastDone = time.Now()
+}
+
+// atQuiet runs snap once no call has been in flight for quiet, and again at a later such moment
+// if a call began while it ran: what snap reads (the emulator's counts, the operator's metrics)
+// is then of finished passes only. It gives up after timeout.
+func (t *tracker) atQuiet(ctx context.Context, quiet, timeout time.Duration, snap func() error) error {
+	isQuiet := func(context.Context) (bool, error) {
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		return t.inFlight == 0 && time.Since(t.lastDone) >= quiet, nil
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		if err := wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, time.Until(deadline), true, isQuiet); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return fmt.Errorf("%w: no AWS call was %s apart from the next within %s", errTimeout, quiet, timeout)
+		}
+		t.mu.Lock()
+		begun := t.begun
+		t.mu.Unlock()
+		if err := snap(); err != nil {
+			return err
+		}
+		t.mu.Lock()
+		same := t.begun == begun
+		t.mu.Unlock()
+		if same {
+			return nil
+		}
+	}
+}
+
 // resetUpdates forgets the UpdateUser calls seen so far.
 func (t *tracker) resetUpdates() {
 	t.mu.Lock()
@@ -195,8 +251,9 @@ func (t *tracker) updated() map[string]time.Time {
 	return maps.Clone(t.updates)
 }
 
-// readiness watches TransferServers and TransferUsers of a namespace and notes when each first
-// became Ready, and when it first became Ready for its latest generation.
+// readiness watches TransferServers, TransferUsers and TransferConnectors of a namespace and
+// notes when each first became Ready, and when it first became Ready for its latest generation;
+// a TransferConnector counts as Ready once it is Connected too.
 type readiness struct {
 	mu     sync.Mutex
 	ready  map[string]time.Time // kind/name -> first Ready
@@ -220,7 +277,7 @@ func watchReadiness(ctx context.Context, cfg *rest.Config, scheme *runtime.Schem
 		return nil, err
 	}
 	r := &readiness{ready: map[string]time.Time{}, latest: map[string]readyGen{}}
-	for _, obj := range []client.Object{&v1alpha1.TransferServer{}, &v1alpha1.TransferUser{}} {
+	for _, obj := range []client.Object{&v1alpha1.TransferServer{}, &v1alpha1.TransferUser{}, &v1alpha1.TransferConnector{}} {
 		inf, err := c.GetInformer(ctx, obj)
 		if err != nil {
 			return nil, err
@@ -252,6 +309,11 @@ func (r *readiness) observe(obj any) {
 		key, conds, gen = "user/"+o.Name, o.Status.Conditions, o.Generation
 	case *v1alpha1.TransferServer:
 		key, conds, gen = "server/"+o.Name, o.Status.Conditions, o.Generation
+	case *v1alpha1.TransferConnector:
+		key, conds, gen = "connector/"+o.Name, o.Status.Conditions, o.Generation
+		if !meta.IsStatusConditionTrue(conds, v1alpha1.ConditionConnected) {
+			return
+		}
 	default:
 		return
 	}
@@ -277,7 +339,7 @@ func (r *readiness) readyFor(key string, gen int64) (time.Time, bool) {
 	return g.at, ok && g.generation == gen
 }
 
-// count returns how many objects of kind ("user" or "server") are Ready, and when the last of
+// count returns how many objects of kind ("user", "server" or "connector") are Ready, and when the last of
 // them became Ready.
 func (r *readiness) count(kind string) (n int, last time.Time) {
 	r.mu.Lock()
