@@ -19,9 +19,11 @@ import (
 )
 
 // quietGap is how long no AWS call may be in flight before the connectors run reads the
-// emulator's counts and the operator's metrics together: longer than a pass takes from its last
-// AWS call to counting its requests.
-const quietGap = time.Second
+// emulator's counts and the operator's metrics together: far longer than a pass computes
+// between its calls and after its last one before counting them (milliseconds), and short
+// enough to be found between passes that each hold a call in flight for a few hundred
+// milliseconds (TestConnection's SSH login), several a second.
+const quietGap = 200 * time.Millisecond
 
 // runConnectors converges TransferConnectors to one OpenSSH partner, each with its credentials
 // in a Kubernetes Secret and the partner's host key trusted, lets one resync period pass, then
