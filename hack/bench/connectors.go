@@ -11,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/transfer-operator/transfer-operator/api/v1alpha1"
@@ -26,8 +27,8 @@ import (
 const quietGap = 200 * time.Millisecond
 
 // runConnectors converges TransferConnectors to one OpenSSH partner, each with its credentials
-// in a Kubernetes Secret and the partner's host key trusted, lets one resync period pass, then
-// watches a steady state of two resync periods: no AWS writes, one DescribeConnector and one
+// in a Kubernetes Secret and the partner's host key trusted, waits for the first drift round,
+// then watches a steady state of two resync periods: no AWS writes, one DescribeConnector and one
 // TestConnection per connector per period, and every request counted by the drift schedule and
 // within its budget. The operator runs on its default AWS rate limit and drift budget.
 func (b *bench) runConnectors(ctx context.Context) error {
@@ -76,13 +77,19 @@ func (b *bench) runConnectors(ctx context.Context) error {
 
 	// The first drift round is left out: the schedule books each connector's first drift pass
 	// at the cost of the pass that created it (four requests, twice a drift pass's), so at the
-	// default budget that round is spread later than its period.
-	fmt.Printf("bench: connectors: settling for %s (load %s)\n", resync, loadavg())
-	settling, err := r.sampleDriftDelay(ctx, resync)
-	if err != nil {
-		return err
+	// default budget that round comes later than its period. The steady state starts once every
+	// connector has had it.
+	fmt.Printf("bench: connectors: waiting for the first drift round (load %s)\n", loadavg())
+	firstRound := r.tracker.countReads(0, true, "DescribeConnector")
+	allRead := func(context.Context) (bool, error) { return r.tracker.objectsRead(firstRound) >= n, nil }
+	if err := wait.PollUntilContextTimeout(ctx, time.Second, 3*resync, false, allRead); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("%w: %d of %d connectors were described in the %s after they converged", errTimeout, r.tracker.objectsRead(firstRound), n, 3*resync)
 	}
-	b.res.detail("connectors", "longest transfer_operator_drift_delay_seconds while settling s", settling)
+	round := r.tracker.stopReads(firstRound)
+	b.res.detail("connectors", "first drift pass after the create pass, latest s", round.maxGap.Seconds())
 
 	// Steady state, from one quiet moment to the first after two resync periods, so that the
 	// emulator's counts and the operator's are of the same finished passes.

@@ -168,6 +168,13 @@ func (t *tracker) countReads(minGap time.Duration, sameOp bool, ops ...string) *
 	return c
 }
 
+// objectsRead returns how many objects c has counted reads of so far.
+func (t *tracker) objectsRead(c *readCounter) int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(c.keys)
+}
+
 // readStats is what a readCounter counted.
 type readStats struct {
 	reads     int           // reads of objects called about before
