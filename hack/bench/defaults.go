@@ -77,12 +77,12 @@ func (b *bench) runDefaults(ctx context.Context) error {
 	window := full + full/4
 	fmt.Printf("bench: defaults: steady phase of %s (load %s)\n", window, loadavg())
 	c0 := r.emu.Calls()
-	r.tracker.startReads(resync / 2)
+	reads := r.tracker.countReads(resync/2, false, "DescribeUser", "DescribeServer")
 	longest, err := r.sampleDriftDelay(ctx, window)
 	if err != nil {
 		return err
 	}
-	st := r.tracker.stopReads()
+	st := r.tracker.stopReads(reads)
 	steady := diffCalls(c0, r.emu.Calls())
 	b.res.AWSCalls["defaults steady"] = steady
 	perSecond := float64(steady.Total()) / window.Seconds()

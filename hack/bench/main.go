@@ -5,14 +5,16 @@
 //
 //	go run ./hack/bench            (make bench)
 //
-// Four operator runs, each with its own namespace, emulator and operator process:
+// Five operator runs, each with its own namespace, emulator and operator process:
 //
 //   - main: 10 servers and 1,000 users applied at once (converge), then two resync periods
 //     without changes (steady-state), then 100 users changed in the emulator (drift);
 //   - throttled: the same objects against an emulator that throttles above 20 requests/second;
 //   - scale: 20 servers, then 10,000 users; memory and idle CPU of the operator;
 //   - defaults: the default AWS rate limit, a fleet whose drift detection needs more than its
-//     budget, and 20 spec changes (change latency, drift requests, achieved period).
+//     budget, and 20 spec changes (change latency, drift requests, achieved period);
+//   - connectors: 50 TransferConnectors to one OpenSSH partner (internal/testpartner), then two
+//     resync periods without changes (AWS writes, reads and TestConnections, drift budget).
 package main
 
 import (
@@ -52,6 +54,7 @@ type config struct {
 	defaultsServers int
 	defaultsUsers   int
 	defaultsResync  time.Duration
+	connectors      int
 	resync          time.Duration
 	latency         time.Duration
 	operatorArgs    string
@@ -65,7 +68,7 @@ type config struct {
 func main() {
 	var cfg config
 	flag.StringVar(&cfg.out, "out", "bench-results.json", "File the results are written to.")
-	flag.StringVar(&cfg.runs, "runs", "main,throttled,scale,defaults", "Operator runs to do: main (converge, steady-state, drift), throttled, scale, defaults (default flags, a fleet larger than the drift budget, spec changes); converge is main cut short after its first scenario.")
+	flag.StringVar(&cfg.runs, "runs", "main,throttled,scale,defaults,connectors", "Operator runs to do: main (converge, steady-state, drift), throttled, scale, defaults (default flags, a fleet larger than the drift budget, spec changes), connectors (SFTP connectors to an OpenSSH partner at steady state); converge is main cut short after its first scenario.")
 	flag.IntVar(&cfg.servers, "servers", 10, "TransferServers of the main and throttled runs.")
 	flag.IntVar(&cfg.users, "users", 1000, "TransferUsers of the main and throttled runs.")
 	flag.IntVar(&cfg.scaleServers, "scale-servers", 20, "TransferServers of the scale run.")
@@ -73,13 +76,14 @@ func main() {
 	flag.IntVar(&cfg.defaultsServers, "defaults-servers", 10, "TransferServers of the defaults run.")
 	flag.IntVar(&cfg.defaultsUsers, "defaults-users", 500, "TransferUsers of the defaults run.")
 	flag.DurationVar(&cfg.defaultsResync, "defaults-resync", 30*time.Second, "--resync-period of the defaults run; the run scales its figures to the default 10 minutes.")
-	flag.DurationVar(&cfg.resync, "resync", 30*time.Second, "--resync-period of the main run (steady-state and drift).")
+	flag.IntVar(&cfg.connectors, "connectors", 50, "TransferConnectors of the connectors run.")
+	flag.DurationVar(&cfg.resync, "resync", 30*time.Second, "--resync-period of the main run (steady-state and drift) and the connectors run.")
 	flag.DurationVar(&cfg.latency, "latency", 20*time.Millisecond, "Latency the emulator adds to every call.")
 	flag.StringVar(&cfg.operatorBinary, "operator", "", "A prebuilt operator binary to run instead of building one from this checkout.")
 	flag.StringVar(&cfg.operatorEnv, "operator-env", "", "Extra environment for every operator run, space-separated NAME=VALUE pairs (such as GOMEMLIMIT=64MiB).")
 	flag.StringVar(&cfg.operatorArgs, "operator-args", "", "Extra flags for every operator run, space-separated; they override the bench's.")
 	flag.BoolVar(&cfg.keepLogs, "keep-logs", false, "Keep the operator logs (they are kept anyway when the bench fails).")
-	flag.DurationVar(&cfg.timeout, "converge-timeout", 2*time.Minute, "Longest wait for the main and throttled runs to converge.")
+	flag.DurationVar(&cfg.timeout, "converge-timeout", 2*time.Minute, "Longest wait for the main, throttled and connectors runs to converge.")
 	flag.DurationVar(&cfg.scaleTimeout, "scale-timeout", 5*time.Minute, "Longest wait for the scale run to converge.")
 	flag.Parse()
 	ctrllog.SetLogger(logr.Discard())
@@ -220,12 +224,12 @@ func run(ctx context.Context, cfg config) (err error) {
 	}
 
 	runs := map[string]func(context.Context) error{"main": b.runMain, "throttled": b.runThrottled, "scale": b.runScale, "defaults": b.runDefaults,
-		"converge": func(ctx context.Context) error { b.convergeOnly = true; return b.runMain(ctx) }}
+		"connectors": b.runConnectors, "converge": func(ctx context.Context) error { b.convergeOnly = true; return b.runMain(ctx) }}
 	for _, name := range strings.Split(cfg.runs, ",") {
 		name = strings.TrimSpace(name)
 		f, ok := runs[name]
 		if !ok {
-			return fmt.Errorf("unknown run %q (main, throttled, scale, defaults, converge)", name)
+			return fmt.Errorf("unknown run %q (main, throttled, scale, defaults, connectors, converge)", name)
 		}
 		if err := f(ctx); err != nil {
 			return fmt.Errorf("run %s: %w", name, err)

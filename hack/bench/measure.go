@@ -36,25 +36,23 @@ type tracker struct {
 	mu     sync.Mutex
 	last   map[string]time.Time // object key -> time of the last call about it
 	lastOp map[string]string    // object key -> the last operation about it
+	lastOf map[string]time.Time // operation and object key -> time of the last such call
 
 	// early notes describes that follow another call about the same object within a minute,
 	// such as a describe right after a create.
 	early []string
 
-	counting  bool
-	minGap    time.Duration // reads sooner than this after the previous call are not resyncs
-	quick     int           // reads in the window sooner than minGap after the previous call
-	reads     int           // describes in the window whose object was called about before
-	gaps      time.Duration // sum, over those reads, of the time since the previous call
-	maxGap    time.Duration // the longest of those times
-	readKeys  map[string]bool
-	unmatched int // describes in the window of objects never called about before
+	counters []*readCounter
 
 	updates map[string]time.Time // UpdateUser calls by user while recording, first time each
+
+	begun    int       // calls begun
+	inFlight int       // calls begun and not yet answered
+	lastDone time.Time // when the last call was answered
 }
 
 func newTracker() *tracker {
-	return &tracker{last: map[string]time.Time{}, lastOp: map[string]string{}, updates: map[string]time.Time{}}
+	return &tracker{last: map[string]time.Time{}, lastOp: map[string]string{}, lastOf: map[string]time.Time{}, updates: map[string]time.Time{}}
 }
 
 // wrap returns h behind the tracker.
@@ -68,10 +66,16 @@ func (t *tracker) wrap(h http.Handler) http.Handler {
 		body, err := io.ReadAll(r.Body)
 		if err == nil {
 			r.Body = io.NopCloser(bytes.NewReader(body))
-			var ids struct{ ServerId, UserName string }
+			var ids struct{ ServerId, UserName, ConnectorId string }
 			_ = json.Unmarshal(body, &ids)
-			t.observe(op, ids.ServerId, ids.UserName, time.Now())
+			key := objectKey(ids.ServerId, ids.UserName)
+			if ids.ConnectorId != "" {
+				key = "connector/" + ids.ConnectorId
+			}
+			t.observe(op, key, time.Now())
 		}
+		t.begin()
+		defer t.done()
 		h.ServeHTTP(w, r)
 	})
 }
@@ -86,25 +90,21 @@ func objectKey(serverID, userName string) string {
 	return ""
 }
 
-func (t *tracker) observe(op, serverID, userName string, now time.Time) {
-	key := objectKey(serverID, userName)
+func (t *tracker) observe(op, key string, now time.Time) {
 	if key == "" {
 		return
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.counting && (op == "DescribeUser" || op == "DescribeServer") {
-		if prev, ok := t.last[key]; ok {
-			t.reads++
-			t.gaps += now.Sub(prev)
-			t.maxGap = max(t.maxGap, now.Sub(prev))
-			if now.Sub(prev) < t.minGap {
-				t.quick++
-			}
-			t.readKeys[key] = true
-		} else {
-			t.unmatched++
+	for _, c := range t.counters {
+		if !c.ops[op] {
+			continue
 		}
+		prev, ok := t.last[key]
+		if c.sameOp {
+			prev, ok = t.lastOf[op+" "+key]
+		}
+		c.count(key, prev, ok, now)
 	}
 	if prev, ok := t.last[key]; ok && op == "DescribeUser" && now.Sub(prev) < time.Minute && len(t.early) < 20 {
 		t.early = append(t.early, fmt.Sprintf("%s %s %.1f s after %s", op, key, now.Sub(prev).Seconds(), t.lastOp[key]))
@@ -116,6 +116,7 @@ func (t *tracker) observe(op, serverID, userName string, now time.Time) {
 	}
 	t.last[key] = now
 	t.lastOp[key] = op
+	t.lastOf[op+" "+key] = now
 }
 
 // earlyReads returns, and forgets, the describes that came soon after another call about the
@@ -128,34 +129,119 @@ func (t *tracker) earlyReads() []string {
 	return out
 }
 
-// startReads starts counting reads; a read sooner than minGap after the previous call about
-// the same object counts as quick: it was not a resync.
-func (t *tracker) startReads(minGap time.Duration) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.counting, t.minGap, t.quick, t.reads, t.gaps, t.maxGap, t.unmatched, t.readKeys = true, minGap, 0, 0, 0, 0, 0, map[string]bool{}
+// readCounter counts the reads of some operations from countReads to stopReads.
+type readCounter struct {
+	ops    map[string]bool
+	sameOp bool
+	minGap time.Duration
+	st     readStats
+	gaps   time.Duration
+	keys   map[string]bool
 }
 
-// readStats is what the tracker saw between startReads and stopReads.
+func (c *readCounter) count(key string, prev time.Time, seen bool, now time.Time) {
+	if !seen {
+		c.st.unmatched++
+		return
+	}
+	gap := now.Sub(prev)
+	c.st.reads++
+	c.gaps += gap
+	c.st.maxGap = max(c.st.maxGap, gap)
+	if gap < c.minGap {
+		c.st.quick++
+	}
+	c.keys[key] = true
+}
+
+// countReads starts counting the calls of ops as reads: for each, the time since the previous
+// call about the same object (with sameOp, the previous call of the same operation about it);
+// a read sooner than minGap after it counts as quick: it was not a resync.
+func (t *tracker) countReads(minGap time.Duration, sameOp bool, ops ...string) *readCounter {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	c := &readCounter{ops: map[string]bool{}, sameOp: sameOp, minGap: minGap, keys: map[string]bool{}}
+	for _, op := range ops {
+		c.ops[op] = true
+	}
+	t.counters = append(t.counters, c)
+	return c
+}
+
+// objectsRead returns how many objects c has counted reads of so far.
+func (t *tracker) objectsRead(c *readCounter) int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(c.keys)
+}
+
+// readStats is what a readCounter counted.
 type readStats struct {
-	reads     int           // describes of objects called about before
+	reads     int           // reads of objects called about before
 	meanGap   time.Duration // mean time from the previous call about the same object to those
 	maxGap    time.Duration // the longest such time
 	quick     int           // those sooner than minGap after the previous call
 	objects   int           // objects read
-	unmatched int           // describes of objects never called about before
+	unmatched int           // reads of objects never called about before
 }
 
-// stopReads stops counting and returns what was counted.
-func (t *tracker) stopReads() readStats {
+// stopReads stops c and returns what it counted.
+func (t *tracker) stopReads(c *readCounter) readStats {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.counting = false
-	st := readStats{reads: t.reads, quick: t.quick, objects: len(t.readKeys), unmatched: t.unmatched, maxGap: t.maxGap}
-	if t.reads > 0 {
-		st.meanGap = t.gaps / time.Duration(t.reads)
+	t.counters = slices.DeleteFunc(t.counters, func(o *readCounter) bool { return o == c })
+	st := c.st
+	st.objects = len(c.keys)
+	if st.reads > 0 {
+		st.meanGap = c.gaps / time.Duration(st.reads)
 	}
 	return st
+}
+
+func (t *tracker) begin() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.begun++
+	t.inFlight++
+}
+
+func (t *tracker) done() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.inFlight--
+	t.lastDone = time.Now()
+}
+
+// atQuiet runs snap once no call has been in flight for quiet, and again at a later such moment
+// if a call began while it ran: what snap reads (the emulator's counts, the operator's metrics)
+// is then of finished passes only. It gives up after timeout.
+func (t *tracker) atQuiet(ctx context.Context, quiet, timeout time.Duration, snap func() error) error {
+	isQuiet := func(context.Context) (bool, error) {
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		return t.inFlight == 0 && time.Since(t.lastDone) >= quiet, nil
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		if err := wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, time.Until(deadline), true, isQuiet); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return fmt.Errorf("%w: no AWS call was %s apart from the next within %s", errTimeout, quiet, timeout)
+		}
+		t.mu.Lock()
+		begun := t.begun
+		t.mu.Unlock()
+		if err := snap(); err != nil {
+			return err
+		}
+		t.mu.Lock()
+		same := t.begun == begun
+		t.mu.Unlock()
+		if same {
+			return nil
+		}
+	}
 }
 
 // resetUpdates forgets the UpdateUser calls seen so far.
@@ -172,8 +258,9 @@ func (t *tracker) updated() map[string]time.Time {
 	return maps.Clone(t.updates)
 }
 
-// readiness watches TransferServers and TransferUsers of a namespace and notes when each first
-// became Ready, and when it first became Ready for its latest generation.
+// readiness watches TransferServers, TransferUsers and TransferConnectors of a namespace and
+// notes when each first became Ready, and when it first became Ready for its latest generation;
+// a TransferConnector counts as Ready once it is Connected too.
 type readiness struct {
 	mu     sync.Mutex
 	ready  map[string]time.Time // kind/name -> first Ready
@@ -197,7 +284,7 @@ func watchReadiness(ctx context.Context, cfg *rest.Config, scheme *runtime.Schem
 		return nil, err
 	}
 	r := &readiness{ready: map[string]time.Time{}, latest: map[string]readyGen{}}
-	for _, obj := range []client.Object{&v1alpha1.TransferServer{}, &v1alpha1.TransferUser{}} {
+	for _, obj := range []client.Object{&v1alpha1.TransferServer{}, &v1alpha1.TransferUser{}, &v1alpha1.TransferConnector{}} {
 		inf, err := c.GetInformer(ctx, obj)
 		if err != nil {
 			return nil, err
@@ -229,6 +316,11 @@ func (r *readiness) observe(obj any) {
 		key, conds, gen = "user/"+o.Name, o.Status.Conditions, o.Generation
 	case *v1alpha1.TransferServer:
 		key, conds, gen = "server/"+o.Name, o.Status.Conditions, o.Generation
+	case *v1alpha1.TransferConnector:
+		key, conds, gen = "connector/"+o.Name, o.Status.Conditions, o.Generation
+		if !meta.IsStatusConditionTrue(conds, v1alpha1.ConditionConnected) {
+			return
+		}
 	default:
 		return
 	}
@@ -254,7 +346,7 @@ func (r *readiness) readyFor(key string, gen int64) (time.Time, bool) {
 	return g.at, ok && g.generation == gen
 }
 
-// count returns how many objects of kind ("user" or "server") are Ready, and when the last of
+// count returns how many objects of kind ("user", "server" or "connector") are Ready, and when the last of
 // them became Ready.
 func (r *readiness) count(kind string) (n int, last time.Time) {
 	r.mu.Lock()

@@ -252,7 +252,7 @@ func (b *bench) runMain(ctx context.Context) error {
 		return err
 	}
 	c0 := r.emu.Calls()
-	r.tracker.startReads(resync / 2)
+	reads := r.tracker.countReads(resync/2, false, "DescribeUser", "DescribeServer")
 	if err := sleep(ctx, 2*resync); err != nil {
 		return err
 	}
@@ -261,17 +261,11 @@ func (b *bench) runMain(ctx context.Context) error {
 		return err
 	}
 	steady := diffCalls(c0, r.emu.Calls())
-	st := r.tracker.stopReads()
+	st := r.tracker.stopReads(reads)
 	objects := b.cfg.servers + b.cfg.users
 	b.res.AWSCalls["steady-state"] = steady
 	b.res.add("steady-state", "AWS write calls", float64(steady.Writes()), "calls", "==", 0)
-	readRate := 0.0
-	if st.meanGap > 0 {
-		readRate = round(resync.Seconds() / st.meanGap.Seconds())
-	}
-	// A resync that stopped would read nothing: the rate counts only when every object was read.
-	b.res.addMet("steady-state", "reads per object per resync period", readRate, "reads", "<=", 1.05,
-		readRate <= 1.05 && st.objects == objects)
+	b.perPeriod("steady-state", "reads per object per resync period", "reads", st, resync, objects)
 	// With nothing changing, a reconcile is either an object's resync, which reads it from AWS a
 	// jittered period (at least 0.9 of it) after the last call about it, or caused by a watch
 	// event: the operator's own writes. Those show as reads sooner than half a period after the
@@ -493,6 +487,18 @@ func (b *bench) runScale(ctx context.Context) error {
 	}
 	b.res.load("scale end")
 	return nil
+}
+
+// perPeriod records how often the calls st counted came per object per resync period: the
+// period over their mean gap (1.0 when each object is called once a period, whatever the phases
+// of the objects). A resync that stopped would call nothing, so it is met only when every one of
+// the n objects was called.
+func (b *bench) perPeriod(scenario, name, unit string, st readStats, resync time.Duration, n int) {
+	rate := 0.0
+	if st.meanGap > 0 {
+		rate = round(resync.Seconds() / st.meanGap.Seconds())
+	}
+	b.res.addMet(scenario, name, rate, unit, "<=", 1.05, rate <= 1.05 && st.objects == n)
 }
 
 // waitAll waits until the run's servers and users are all Ready and returns when the last one
