@@ -52,7 +52,7 @@ func TestObserveThenManage(t *testing.T) {
 
 	// Two resync periods of observing write nothing to AWS.
 	time.Sleep(2 * resync)
-	g.Expect(emu.Calls().Writes() - writesBefore).To(BeZero(), "AWS writes while observing")
+	g.Expect(emu.Calls().Writes()-writesBefore).To(BeZero(), "AWS writes while observing")
 	g.Expect(tagMap(awsServer(g, id).Tags)).To(HaveKeyWithValue("team", "before"))
 	g.Expect(awsUser(g, id, "erin").HomeDirectory).To(Equal("/bucket/old"))
 
