@@ -336,8 +336,8 @@ spec:
 		obj      conditioned
 		defaults map[string]any
 	}{
-		{serverManifest, &v1alpha1.TransferServer{}, map[string]any{"deletionPolicy": "Delete", "state": "Online"}},
-		{userManifest, &v1alpha1.TransferUser{}, map[string]any{"deletionPolicy": "Delete"}},
+		{serverManifest, &v1alpha1.TransferServer{}, map[string]any{"deletionPolicy": "Delete", "managementPolicy": "Manage", "state": "Online"}},
+		{userManifest, &v1alpha1.TransferUser{}, map[string]any{"deletionPolicy": "Delete", "managementPolicy": "Manage"}},
 	}
 	for _, c := range cases {
 		applied := applyManifest(t, c.manifest, false)

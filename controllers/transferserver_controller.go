@@ -153,6 +153,14 @@ func (r *serverKind) desiredServer(ctx context.Context, srv *v1alpha1.TransferSe
 // or the one an earlier create whose outcome is unknown made. A recorded server that was deleted
 // outside the operator is forgotten, to be created again where it lived.
 func (r *serverKind) observe(ctx context.Context, srv *v1alpha1.TransferServer, at placement, _ serverWant) (*transfer.Server, bool, error) {
+	named := srv.Status.ServerID == "" && srv.Spec.ServerID != ""
+	if named {
+		// Checked before AWS is read: an account that may not adopt does not read what it
+		// may not take.
+		if err := adoptionAllowed(at.account, "server "+srv.Spec.ServerID); err != nil {
+			return nil, false, err
+		}
+	}
 	o, err := at.svc.ObserveServer(ctx, transfer.Recorded{
 		ID: cmp.Or(srv.Status.ServerID, srv.Spec.ServerID), CreatePending: srv.Status.CreatePending, OwnerUID: string(srv.UID),
 	})
@@ -177,8 +185,10 @@ func (r *serverKind) observe(ctx context.Context, srv *v1alpha1.TransferServer, 
 	// A server that does not carry this object's tag was made by someone else: it is adopted
 	// (named by spec.serverId, or recorded while managementPolicy was Observe).
 	if o.Resource.Tags[transfer.TagOwnerUID] != string(srv.UID) && !o.FoundByTag {
-		if err := adoptionAllowed(at.account, "server "+o.ID); err != nil {
-			return nil, false, err
+		if !named {
+			if err := adoptionAllowed(at.account, "server "+o.ID); err != nil {
+				return nil, false, err
+			}
 		}
 		r.Notify.normal(ctx, srv, eventAdopted, "adopted server %s in %s", o.ID, at.region)
 	}
