@@ -19,6 +19,7 @@ import (
 
 	"github.com/transfer-operator/transfer-operator/internal/emulator"
 	"github.com/transfer-operator/transfer-operator/internal/testenv"
+	"github.com/transfer-operator/transfer-operator/internal/testpartner"
 )
 
 // operatorUser is the identity the operator runs as in this test, as its ServiceAccount would.
@@ -79,6 +80,8 @@ func TestRBACIsLeastPrivilege(t *testing.T) {
 	}
 	hostKey := string(hostKeyPEM)
 	kubectl("create", "secret", "generic", "hostkey", "--from-literal=ssh-privatekey="+hostKey)
+	partner := testpartner.Start(t, testpartner.Options{HostKeyType: testpartner.ECDSA})
+	kubectl("create", "secret", "generic", "partner", "--from-literal=username="+partner.User, "--from-file=privateKey="+partner.ClientKeyFile)
 	kubectl("apply", "-f", "-", `
 apiVersion: transfer.operators.dev/v1alpha1
 kind: TransferServer
@@ -122,6 +125,16 @@ spec:
   role: arn:aws:iam::111122223333:role/transfer
 ---
 apiVersion: transfer.operators.dev/v1alpha1
+kind: TransferConnector
+metadata: {name: rbac, namespace: default}
+spec:
+  url: `+partner.URL+`
+  accessRole: arn:aws:iam::111122223333:role/connector
+  sftpConfig:
+    credentialsSecretRef: {name: partner}
+    trustedHostKeys: ["`+partner.HostKey()+`"]
+---
+apiVersion: transfer.operators.dev/v1alpha1
 kind: AWSAccount
 metadata: {name: rbac}
 spec:
@@ -129,7 +142,7 @@ spec:
   namespaces: [rbac-elsewhere]
 `)
 	kubectl("wait", "--for=condition=Ready", "--timeout=2m", "transferserver/rbac", "transferuser/rita", "transferworkflow/rbac",
-		"transferserver/rbac-directory", "transferaccess/rbac-group", "awsaccount/rbac")
+		"transferserver/rbac-directory", "transferaccess/rbac-group", "transferconnector/rbac", "awsaccount/rbac")
 	serverID := kubectl("get", "transferserver", "rbac", "-o", "jsonpath={.status.serverId}")
 
 	// The same drift twice: the second Event repeats the first, which the event recorder
@@ -148,7 +161,7 @@ spec:
 	// audit log must show, before the operator is stopped.
 	waitFor(t, time.Minute, func() bool { return driftEventSeries(t, kubectl) >= 2 })
 	kubectl("delete", "transferuser/rita", "transferaccess/rbac-group", "transferserver/rbac", "transferserver/rbac-directory",
-		"transferworkflow/rbac", "awsaccount/rbac", "--timeout=2m")
+		"transferworkflow/rbac", "transferconnector/rbac", "awsaccount/rbac", "--timeout=2m")
 	if err := op.Stop(time.Minute); err != nil {
 		t.Fatalf("graceful stop: %v", err)
 	}
@@ -175,10 +188,12 @@ spec:
 		}
 	}
 
-	body := strings.Split(hostKey, "\n")[1]
-	emitted := output + kubectl("get", "events", "-A", "-o", "yaml") + kubectl("get", "transferservers,transferusers", "-A", "-o", "yaml")
-	if strings.Contains(emitted, body) {
+	emitted := output + kubectl("get", "events", "-A", "-o", "yaml") + kubectl("get", "transferservers,transferusers,transferconnectors", "-A", "-o", "yaml")
+	if strings.Contains(emitted, strings.Split(hostKey, "\n")[1]) {
 		t.Error("the host key appears in the operator's logs, Events or status")
+	}
+	if strings.Contains(emitted, strings.Split(partner.ClientPrivateKeyPEM, "\n")[1]) {
+		t.Error("the connector's private key appears in the operator's logs, Events or status")
 	}
 }
 
