@@ -157,25 +157,22 @@ func (r *reconciler[T, D, R]) Reconcile(ctx context.Context, req ctrl.Request) (
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	ctx = log.IntoContext(ctx, log.FromContext(ctx).WithValues(r.kind.logValues(obj)...))
-	if paused(obj) || conditionSays(obj, v1alpha1.ConditionPaused, pausedMessage) {
-		if done, err := r.pause(ctx, obj); done {
-			return ctrl.Result{}, err
-		}
-	}
 	ctx, calls := transfer.CountCalls(ctx)
 	drift := settled(obj)
 	status := newStatusPatcher(r.Client, obj)
-	p := pass{deleting: !obj.GetDeletionTimestamp().IsZero(), drift: drift, calls: calls}
+	p := pass{deleting: !obj.GetDeletionTimestamp().IsZero(), paused: paused(obj), drift: drift, calls: calls}
+	if p.deleting && !controllerutil.ContainsFinalizer(obj, Finalizer) {
+		return ctrl.Result{}, nil
+	}
 	var err error
-	if p.deleting {
-		if !controllerutil.ContainsFinalizer(obj, Finalizer) {
-			return ctrl.Result{}, nil
-		}
+	switch {
+	case p.paused:
+	case p.deleting:
 		var released bool
 		if released, err = r.finalize(ctx, obj, status); released {
 			return ctrl.Result{}, nil
 		}
-	} else {
+	default:
 		err = r.converge(ctx, obj, status, &p)
 	}
 	return r.end(ctx, obj, status, p, err)
@@ -185,6 +182,8 @@ func (r *reconciler[T, D, R]) Reconcile(ctx context.Context, req ctrl.Request) (
 type pass struct {
 	// deleting says that the pass was one of deletion.
 	deleting bool
+	// paused says that obj carries v1alpha1.PausedAnnotation: the pass does nothing but say so.
+	paused bool
 	// drift says that the pass was a drift pass (settled); calls counts its AWS requests.
 	drift bool
 	calls *transfer.CallCount
@@ -194,22 +193,6 @@ type pass struct {
 
 // pausedMessage is the message of the Paused condition.
 const pausedMessage = "reconciliation is paused by the annotation " + v1alpha1.PausedAnnotation + `: "true": nothing is read from or written to AWS, and a deleted object keeps its resource and its finalizer, until the annotation is removed`
-
-// pause records that obj is paused, in the Paused condition, and reports done: the pass ends
-// there. Once the annotation is gone it removes the condition and reports not done: the pass
-// goes on.
-func (r *reconciler[T, D, R]) pause(ctx context.Context, obj T) (done bool, err error) {
-	status := newStatusPatcher(r.Client, obj)
-	if !paused(obj) {
-		removeCondition(obj, v1alpha1.ConditionPaused)
-		return false, status.patch(ctx, obj)
-	}
-	if !conditionSays(obj, v1alpha1.ConditionPaused, pausedMessage) {
-		r.Notify.normal(ctx, obj, v1alpha1.ReasonReconcilePaused, "%s", pausedMessage)
-	}
-	setCondition(obj, v1alpha1.ConditionPaused, metav1.ConditionTrue, v1alpha1.ReasonReconcilePaused, pausedMessage)
-	return true, status.patch(ctx, obj)
-}
 
 // converge makes AWS match obj: it resolves where obj's resource lives and what obj asks for,
 // then updates the resource it observes, or creates one. The placement is recorded in status
@@ -334,13 +317,24 @@ func (r *reconciler[T, D, R]) remove(ctx context.Context, obj T) error {
 	return r.kind.delete(ctx, obj, at)
 }
 
-// end ends the pass, in one place: it turns the pass's error into its meaning (once), records a
-// Warning Event when the object becomes Stalled or starts waiting for a missing object, marks the
-// generation observed when its work is finished and the clearable spec fields applied when it
-// succeeded, sets the conditions and result (outcome, or deletionOutcome; a drift pass next is
-// placed within the drift budget by scheduleDrift), and writes the status once. It returns every
-// error it met: the pass's and a failed status write's.
+// end ends the pass, in one place. A paused pass only says so (the Paused condition, and an
+// Event when the pause begins). Any other removes the Paused condition, turns the pass's error
+// into its meaning (once), records a Warning Event when the object becomes Stalled or starts
+// waiting for a missing object, marks the generation observed when its work is finished and the
+// clearable spec fields applied when it succeeded, sets the conditions and result (outcome, or
+// deletionOutcome; a drift pass next is placed within the drift budget by scheduleDrift), and
+// writes the status once. It returns every error it met: the pass's and a failed status write's.
 func (r *reconciler[T, D, R]) end(ctx context.Context, obj T, status *statusPatcher, p pass, err error) (ctrl.Result, error) {
+	if p.paused {
+		// The other conditions stay those of the last pass; no next pass is asked for: removing
+		// the annotation brings one.
+		if !conditionSays(obj, v1alpha1.ConditionPaused, pausedMessage) {
+			r.Notify.normal(ctx, obj, v1alpha1.ReasonReconcilePaused, "%s", pausedMessage)
+		}
+		setCondition(obj, v1alpha1.ConditionPaused, metav1.ConditionTrue, v1alpha1.ReasonReconcilePaused, pausedMessage)
+		return ctrl.Result{}, status.patch(ctx, obj)
+	}
+	removeCondition(obj, v1alpha1.ConditionPaused)
 	err = meaning(err)
 	noteProblem(ctx, r.Notify, obj, err)
 	var result ctrl.Result

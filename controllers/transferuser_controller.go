@@ -243,21 +243,9 @@ func (r *userKind) awaitDependents(_ context.Context, usr *v1alpha1.TransferUser
 // A user or server already gone counts as deleted.
 func (r *userKind) delete(ctx context.Context, usr *v1alpha1.TransferUser, at placement) error {
 	name := usr.AWSUserName()
-	if !r.recorded(usr) {
-		user, err := at.svc.DescribeUser(ctx, at.serverID, name)
-		switch {
-		case transfer.IsNotFound(err):
-			return nil
-		case err != nil:
-			return err
-		case user.Tags[transfer.TagOwnerUID] != string(usr.UID):
-			// Never created by this object: not its to delete.
-			return nil
-		}
+	deleted, err := at.svc.DeleteRecordedUser(ctx, at.serverID, name, string(usr.UID), r.recorded(usr))
+	if deleted && err == nil {
+		r.Notify.normal(ctx, usr, eventDeleted, "deleted user %s from server %s", name, at.serverID)
 	}
-	if err := at.svc.DeleteUser(ctx, at.serverID, name); err != nil {
-		return err
-	}
-	r.Notify.normal(ctx, usr, eventDeleted, "deleted user %s from server %s", name, at.serverID)
-	return nil
+	return err
 }

@@ -159,3 +159,22 @@ func (s *Service) deleteWorkflows(ctx context.Context, d Deletion, ids []string)
 	}
 	return d, nil
 }
+
+// DeleteRecordedUser deletes the user userName of server serverID. A user the object recorded
+// (recorded) is deleted with one call; one it never recorded (a CreateUser whose response was
+// lost may have made it) is described first and deleted only if it carries the tag of ownerUID.
+// A user or server that does not exist counts as deleted: deleted says whether a DeleteUser went.
+func (s *Service) DeleteRecordedUser(ctx context.Context, serverID, userName, ownerUID string, recorded bool) (deleted bool, err error) {
+	if !recorded {
+		user, err := s.DescribeUser(ctx, serverID, userName)
+		switch {
+		case IsNotFound(err):
+			return false, nil
+		case err != nil:
+			return false, err
+		case user.Tags[TagOwnerUID] != ownerUID:
+			return false, nil
+		}
+	}
+	return true, s.DeleteUser(ctx, serverID, userName)
+}

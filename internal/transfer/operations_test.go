@@ -226,3 +226,41 @@ func TestOwnedSecretCallSequences(t *testing.T) {
 		t.Errorf("delete: calls (-want +got):\n%s", diff)
 	}
 }
+
+// TestDeleteRecordedUserCallSequences checks the calls of deleting a user: one DeleteUser for a
+// recorded user; for one never recorded, a describe first, and a delete only when it carries the
+// object's tag.
+func TestDeleteRecordedUserCallSequences(t *testing.T) {
+	ctx := context.Background()
+	rs := newRecordedService(t)
+	serverID, err := rs.CreateServer(ctx, DesiredServer{Spec: &v1alpha1.TransferServerSpec{}, OwnerTags: OwnerTags("TransferServer", "ns", "s", "uid-s")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"ours", "theirs", "recorded"} {
+		if err := rs.CreateUser(ctx, DesiredUser{Spec: &v1alpha1.TransferUserSpec{Role: "arn:aws:iam::111122223333:role/u"}, ServerID: serverID, UserName: name,
+			OwnerTags: OwnerTags("TransferUser", "ns", name, "uid-"+name)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rs.sent()
+	for _, tc := range []struct {
+		name, user, uid string
+		recorded        bool
+		wantDeleted     bool
+		wantOps         []string
+	}{
+		{"recorded: one call", "recorded", "uid-recorded", true, true, []string{"DeleteUser"}},
+		{"never recorded, ours: described, then deleted", "ours", "uid-ours", false, true, []string{"DescribeUser", "DeleteUser"}},
+		{"never recorded, another's: described, left", "theirs", "uid-someone", false, false, []string{"DescribeUser"}},
+		{"never recorded, gone: described", "nobody", "uid-nobody", false, false, []string{"DescribeUser"}},
+	} {
+		deleted, err := rs.DeleteRecordedUser(ctx, serverID, tc.user, tc.uid, tc.recorded)
+		if err != nil || deleted != tc.wantDeleted {
+			t.Errorf("%s: DeleteRecordedUser() = %v, %v; want %v", tc.name, deleted, err, tc.wantDeleted)
+		}
+		if diff := cmp.Diff(tc.wantOps, rs.sent()); diff != "" {
+			t.Errorf("%s: calls (-want +got):\n%s", tc.name, diff)
+		}
+	}
+}
