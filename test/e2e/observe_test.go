@@ -74,6 +74,6 @@ spec:
 		return aws("transfer", "list-tags-for-resource", "--arn", kubectl("get", "transferserver", "estate", "-o", "jsonpath={.status.arn}"), "--query", "Tags[?Key==`team`].Value")
 	}).WithTimeout(sftpWait).Should(Equal("after"))
 	kubectl("wait", "--for=condition=Ready", "--timeout=2m", "transferserver/estate")
-	g.Expect(writes() - before).To(Equal(emu.Calls().Of("TagResource")-tagsBefore), "writes besides TagResource when the drift was applied")
+	g.Expect(writes()-before).To(Equal(emu.Calls().Of("TagResource")-tagsBefore), "writes besides TagResource when the drift was applied")
 	g.Expect(emu.Calls().Of("TagResource") - tagsBefore).To(Equal(1))
 }
