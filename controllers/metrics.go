@@ -22,6 +22,11 @@ var objectsDesc = prometheus.NewDesc("transfer_operator_objects",
 	"Objects of every kind that manages an AWS resource (TransferServer, TransferUser, TransferAccess, TransferWorkflow, TransferConnector) the operator watches, by kind and by the status of their Ready condition (True, False, or Unknown when it has none yet).",
 	[]string{"kind", "ready"}, nil)
 
+// stalledDesc describes transfer_operator_objects_stalled (docs/metrics.md).
+var stalledDesc = prometheus.NewDesc("transfer_operator_objects_stalled",
+	"Objects of every kind that manages an AWS resource whose Stalled condition is True, by kind: retrying cannot help until the spec, a Secret, a grant or AWS changes; the condition's reason says which.",
+	[]string{"kind"}, nil)
+
 // readyStates are the values of the ready label, all reported, zeros included.
 var readyStates = []metav1.ConditionStatus{metav1.ConditionTrue, metav1.ConditionFalse, metav1.ConditionUnknown}
 
@@ -45,7 +50,10 @@ func registerObjectsCollector(mgr manager.Manager) error {
 }
 
 // Describe implements prometheus.Collector.
-func (c *objectsCollector) Describe(ch chan<- *prometheus.Desc) { ch <- objectsDesc }
+func (c *objectsCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- objectsDesc
+	ch <- stalledDesc
+}
 
 // Collect implements prometheus.Collector. A kind whose objects cannot be listed is left out of
 // the scrape rather than reported as zero.
@@ -63,22 +71,29 @@ func (c *objectsCollector) Collect(ch chan<- prometheus.Metric) {
 			logListError(err, k.name)
 			continue
 		}
-		report(ch, k.name, countByReady(list))
+		ready, stalled := countByReady(list)
+		report(ch, k.name, ready)
+		ch <- prometheus.MustNewConstMetric(stalledDesc, prometheus.GaugeValue, float64(stalled), k.name)
 	}
 }
 
-// countByReady counts the objects of list by the status of their Ready condition.
-func countByReady(list client.ObjectList) map[metav1.ConditionStatus]int {
-	counts := map[metav1.ConditionStatus]int{}
+// countByReady counts the objects of list by the status of their Ready condition, and those
+// whose Stalled condition is True.
+func countByReady(list client.ObjectList) (ready map[metav1.ConditionStatus]int, stalled int) {
+	ready = map[metav1.ConditionStatus]int{}
 	_ = meta.EachListItem(list, func(o runtime.Object) error {
+		conds := o.(conditionsObject).GetConditions()
 		status := metav1.ConditionUnknown
-		if c := meta.FindStatusCondition(o.(conditionsObject).GetConditions(), v1alpha1.ConditionReady); c != nil {
+		if c := meta.FindStatusCondition(conds, v1alpha1.ConditionReady); c != nil {
 			status = c.Status
 		}
-		counts[status]++
+		ready[status]++
+		if meta.IsStatusConditionTrue(conds, v1alpha1.ConditionStalled) {
+			stalled++
+		}
 		return nil
 	})
-	return counts
+	return ready, stalled
 }
 
 func report(ch chan<- prometheus.Metric, kind string, counts map[metav1.ConditionStatus]int) {

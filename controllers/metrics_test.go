@@ -243,6 +243,7 @@ func TestMetricsDocumented(t *testing.T) {
 		"transfer_operator_drift_delay_seconds",
 		"transfer_operator_drift_period_seconds",
 		"transfer_operator_objects",
+		"transfer_operator_objects_stalled",
 	}))
 	doc, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "docs", "metrics.md"))
 	g.Expect(err).NotTo(HaveOccurred())
@@ -252,4 +253,28 @@ func TestMetricsDocumented(t *testing.T) {
 	}
 	slices.Sort(documented)
 	g.Expect(documented).To(Equal(served), "the metrics table of docs/metrics.md")
+}
+
+// TestMetricsStalledGauge checks that transfer_operator_objects_stalled counts the objects whose
+// Stalled condition is True, by kind, and goes down when they are deleted.
+func TestMetricsStalledGauge(t *testing.T) {
+	g := NewWithT(t)
+	ns := newNamespace(t)
+	stalled := func(g Gomega) float64 {
+		for _, m := range gather(g)["transfer_operator_objects_stalled"].GetMetric() {
+			if label(m, "kind") == "TransferWorkflow" {
+				return m.GetGauge().GetValue()
+			}
+		}
+		return -1
+	}
+	g.Eventually(stalled).WithTimeout(timeout).Should(BeNumerically(">=", 0), "no series for TransferWorkflow")
+	before := stalled(g)
+	wf := newWorkflow(ns, "stalled", func(s *v1alpha1.TransferWorkflowSpec) { s.ManagementPolicy = v1alpha1.ManagementPolicyObserve })
+	create(t, wf)
+	waitCondition(t, wf, v1alpha1.ConditionStalled, v1alpha1.ReasonNotFound)
+	g.Eventually(stalled).WithTimeout(timeout).Should(Equal(before + 1))
+	g.Expect(k8s.Delete(context.Background(), wf)).To(Succeed())
+	waitGone(t, wf)
+	g.Eventually(stalled).WithTimeout(timeout).Should(Equal(before))
 }
