@@ -320,16 +320,7 @@ func (s *Service) ObserveConnector(ctx context.Context, rec Recorded) (Observati
 // live object manages it. A connector that does not exist counts as deleted.
 func (s *Service) DeleteRecordedConnector(ctx context.Context, rec Recorded, otherOwner OwnerCheck) (Deletion, error) {
 	o, err := s.ObserveConnector(ctx, rec)
-	if err != nil || o.Resource == nil {
-		return Deletion{ID: o.ID}, err
-	}
-	if owner := otherOwner(o.Resource.Tags); owner != "" {
-		return Deletion{ID: o.ID, OwnedBy: owner}, nil
-	}
-	if err := s.DeleteConnector(ctx, o.ID); err != nil {
-		return Deletion{ID: o.ID}, err
-	}
-	return Deletion{ID: o.ID, Deleted: []string{o.ID}}, nil
+	return deleteObserved(ctx, o, err, func(c *Connector) map[string]string { return c.Tags }, otherOwner, s.DeleteConnector)
 }
 
 // ConnectionTest is what TestConnection answered.

@@ -93,18 +93,25 @@ type Deletion struct {
 	InUseErr error
 }
 
-// DeleteRecordedServer deletes the server rec names (or a lost create made) unless another live object
-// manages it. A server that does not exist counts as deleted. DeleteServer returns at once;
-// AWS deletes the server in the background.
+// DeleteRecordedServer deletes the server rec names (or a lost create made) unless another live
+// object manages it. A server that does not exist counts as deleted. DeleteServer returns at
+// once; AWS deletes the server in the background.
 func (s *Service) DeleteRecordedServer(ctx context.Context, rec Recorded, otherOwner OwnerCheck) (Deletion, error) {
 	o, err := s.ObserveServer(ctx, rec)
-	if err != nil || o.Resource == nil {
+	return deleteObserved(ctx, o, err, func(r *Server) map[string]string { return r.Tags }, otherOwner, s.DeleteServer)
+}
+
+// deleteObserved deletes the resource o found with del, unless otherOwner names another live
+// object in its tags; err is the error of observing it. Nothing found is nothing to delete.
+func deleteObserved[R any](ctx context.Context, o Observation[R], err error, tags func(R) map[string]string, otherOwner OwnerCheck,
+	del func(context.Context, string) error) (Deletion, error) {
+	if err != nil || o.Gone || o.ID == "" {
 		return Deletion{ID: o.ID}, err
 	}
-	if owner := otherOwner(o.Resource.Tags); owner != "" {
+	if owner := otherOwner(tags(o.Resource)); owner != "" {
 		return Deletion{ID: o.ID, OwnedBy: owner}, nil
 	}
-	if err := s.DeleteServer(ctx, o.ID); err != nil {
+	if err := del(ctx, o.ID); err != nil {
 		return Deletion{ID: o.ID}, err
 	}
 	return Deletion{ID: o.ID, Deleted: []string{o.ID}}, nil
